@@ -1,0 +1,182 @@
+"""``Job`` and ``JobV1``: the job handle a provider subclasses."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic
+
+from ._checks import check_callable, check_timeout
+from ._clock import current_clock
+from ._errors import JobError
+from ._policy import PollPolicy, as_policy
+from ._polling import Poller
+from ._status import JOB_FINAL_STATES, JobStatus
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+
+    from ._backend import Backend
+
+    ResultT = TypeVar("ResultT", default=Any)
+else:
+    from typing import TypeVar
+
+    # The default (a bare ``JobV1`` means ``JobV1[Any]``) matters to type
+    # checkers only; at run time a plain TypeVar keeps typing_extensions out.
+    ResultT = TypeVar("ResultT")
+
+__all__ = ["Job", "JobV1"]
+
+
+class Job:
+    """The common base of every job class, whatever its version, for ``isinstance`` checks.
+
+    Subclass :class:`JobV1`, not this class.
+    """
+
+    version = 0
+
+
+class JobV1(Job, ABC, Generic[ResultT]):
+    """A handle on a job that runs somewhere else: its id, its status, its result.
+
+    A provider subclasses it and implements :meth:`submit`, :meth:`status` and
+    :meth:`result` (and :meth:`cancel` if its service can cancel); everything
+    else, waiting included, comes from this class. It is a drop-in for
+    ``qiskit.providers.JobV1``: the same methods, arguments and defaults.
+
+    ``JobV1`` is generic in the type :meth:`result` returns: subclass
+    ``JobV1[MyResult]`` to have it checked, or plain ``JobV1`` for ``Any``.
+
+    Args:
+        backend: The backend the job runs on, or ``None``.
+        job_id: The job's id, unique for its backend.
+        **kwargs: Any metadata to keep with the job, as :attr:`metadata`.
+    """
+
+    version = 1
+    #: ``False`` in a subclass whose jobs are finished when created: then
+    #: :meth:`wait_for_final_state` returns at once, as in Qiskit.
+    _async = True
+
+    def __init__(self, backend: Backend | None, job_id: str, **kwargs: Any) -> None:
+        self._job_id = job_id
+        self._backend = backend
+        #: The keyword arguments given to the constructor.
+        self.metadata: dict[str, Any] = kwargs
+
+    def job_id(self) -> str:
+        """The job's id, unique for its backend."""
+        return self._job_id
+
+    def backend(self) -> Backend:
+        """The backend the job runs on.
+
+        Raises:
+            JobError: The job was created without one.
+        """
+        if self._backend is None:
+            raise JobError(f"job {self._job_id!r} has no backend")
+        return self._backend
+
+    @abstractmethod
+    def submit(self) -> None:
+        """Send the job to its backend to be run."""
+
+    @abstractmethod
+    def result(self) -> ResultT:
+        """The job's result, once it is ``DONE``."""
+
+    @abstractmethod
+    def status(self) -> JobStatus:
+        """Ask the service for the job's status, one query; it must be a :class:`JobStatus`."""
+
+    def cancel(self) -> Any:
+        """Ask the service to cancel the job.
+
+        Subclasses whose service can cancel override it; this one raises.
+
+        Raises:
+            NotImplementedError: Always, unless overridden.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot cancel jobs")
+
+    def done(self) -> bool:
+        """Whether the job has run successfully (``DONE``); one status query."""
+        return self.status() is JobStatus.DONE
+
+    def running(self) -> bool:
+        """Whether the job is running (``RUNNING``); one status query."""
+        return self.status() is JobStatus.RUNNING
+
+    def cancelled(self) -> bool:
+        """Whether the job was cancelled (``CANCELLED``); one status query."""
+        return self.status() is JobStatus.CANCELLED
+
+    def in_final_state(self) -> bool:
+        """Whether the job is in a final state (``DONE``, ``CANCELLED``, ``ERROR``); one query."""
+        return self.status() in JOB_FINAL_STATES
+
+    def poll_hint(self, status: JobStatus) -> float | None:
+        """How long a wait should let pass before its next status query of this job.
+
+        Override it when the service says when to look again (a Retry-After
+        header, a queue position, an estimated start time). A wait calls it
+        after every non-final query, with that query's status, and sleeps the
+        seconds it returns instead of the delay its own policy would choose;
+        the wait's deadline still bounds the sleep. This base returns
+        ``None``: follow the policy.
+
+        Args:
+            status: The non-final status the last query returned.
+
+        Returns:
+            A finite number of seconds ``>= 0``, or ``None``.
+        """
+        return None
+
+    def wait_for_final_state(
+        self,
+        timeout: float | None = None,
+        wait: float | PollPolicy = 5,
+        callback: Callable[[str, JobStatus, Any], object] | None = None,
+    ) -> None:
+        """Poll the job's status until it is final: ``DONE``, ``CANCELLED`` or ``ERROR``.
+
+        The first status query is made at once. After each non-final query,
+        ``callback(job_id, status, job)`` is called (but not after the query
+        that times the wait out), then the wait sleeps before the next query,
+        exactly as ``qiskit.providers.JobV1`` does.
+
+        The deadline is exact: durations come from a monotonic clock, and no
+        sleep passes the deadline. The wait sleeps up to it, makes its last
+        query there, and raises at once if the job is still not final.
+
+        Args:
+            timeout: Seconds to wait at most; ``None`` waits indefinitely;
+                ``<= 0`` means already due: one query, then the error if the
+                job is not final.
+            wait: Seconds between queries, or a policy such as
+                :class:`~jobv1.Backoff`.
+            callback: Called after each non-final query, as described above.
+
+        Raises:
+            JobTimeoutError: The deadline came and the job was not final.
+            TypeError: An argument is of the wrong type, or :meth:`status`
+                returned something that is not a :class:`JobStatus`.
+            ValueError: ``timeout`` is NaN, or ``wait`` is negative, infinite
+                or NaN.
+        """
+        limit = check_timeout(timeout)
+        policy = as_policy("wait", wait)
+        check_callable("callback", callback)
+        if not self._async:
+            return
+        for _ in Poller(
+            [self], clock=current_clock(), timeout=limit, policy=policy, callback=callback
+        ):
+            return
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} job_id={self._job_id!r}>"

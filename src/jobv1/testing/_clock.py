@@ -1,0 +1,88 @@
+"""``FakeClock``: virtual time for waits."""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+from .._checks import check_seconds, real
+from .._clock import Wakeup, install, uninstall
+
+__all__ = ["FakeClock"]
+
+
+class FakeClock:
+    """A virtual monotonic clock: sleeping advances it at once, nothing really sleeps.
+
+    Use it as a context manager to make every wait, in every thread, run on
+    it; or take the ``fake_clock`` pytest fixture, which does that for one
+    test. An hour-long wait then takes milliseconds, and a test can assert at
+    what virtual time each status query happened.
+
+    Time never goes backwards: :meth:`advance` refuses a negative step. It is
+    safe to use from many threads; each sleep advances the one shared time.
+
+    Args:
+        start: The time :meth:`monotonic` reads at first.
+
+    Raises:
+        TypeError: ``start`` is not a real number.
+        ValueError: ``start`` is not finite.
+    """
+
+    def __init__(self, start: float = 0.0) -> None:
+        now = real("start", start)
+        if now in (float("inf"), float("-inf")):
+            raise ValueError(f"start must be finite, got {start!r}")
+        self._now = now
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        """The current virtual time in seconds."""
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move the time forward by ``seconds``.
+
+        Raises:
+            TypeError: ``seconds`` is not a real number.
+            ValueError: ``seconds`` is negative, infinite or NaN.
+        """
+        step = check_seconds("seconds", seconds)
+        with self._lock:
+            self._now += step
+
+    def sleep(self, seconds: float, wakeup: Wakeup | None = None) -> bool:
+        """Advance by ``seconds`` at once, unless ``wakeup`` is already set.
+
+        Nothing else moves in virtual time while a sleep lasts, so a wake-up
+        that is not already set when the sleep starts cannot cut it short.
+
+        Returns:
+            Whether ``wakeup`` is set.
+
+        Raises:
+            TypeError: ``seconds`` is not a real number.
+            ValueError: ``seconds`` is negative, infinite or NaN.
+        """
+        step = check_seconds("seconds", seconds)
+        if wakeup is not None and wakeup.is_set():
+            return True
+        self.advance(step)
+        return wakeup is not None and wakeup.is_set()
+
+    def __enter__(self) -> FakeClock:
+        install(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        uninstall(self)
+
+    def __repr__(self) -> str:
+        return f"FakeClock(now={self.monotonic()!r})"

@@ -1,0 +1,129 @@
+"""Poll policies: Fixed and Backoff as immutable, validated values."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jobv1 import Backoff, PollPolicy
+from jobv1._policy import Fixed, as_policy
+
+
+def first(policy: PollPolicy, n: int) -> list[float]:
+    return list(itertools.islice(policy.delays(), n))
+
+
+def test_fixed_repeats_its_interval() -> None:
+    assert first(Fixed(2.5), 4) == [2.5] * 4
+    assert first(Fixed(0), 2) == [0, 0]
+
+
+def test_backoff_grows_to_its_cap() -> None:
+    assert first(Backoff(initial=0.01, multiplier=2, maximum=0.08), 6) == [
+        0.01,
+        0.02,
+        0.04,
+        0.08,
+        0.08,
+        0.08,
+    ]
+
+
+def test_backoff_defaults() -> None:
+    policy = Backoff()
+    assert (policy.initial, policy.multiplier, policy.maximum, policy.jitter, policy.seed) == (
+        0.05,
+        1.5,
+        5.0,
+        0.0,
+        None,
+    )
+    assert first(policy, 3) == pytest.approx([0.05, 0.075, 0.1125])
+
+
+def test_seeded_jitter_is_reproducible_and_only_shortens() -> None:
+    policy = Backoff(initial=1, multiplier=1, maximum=1, jitter=0.5, seed=7)
+    delays = first(policy, 50)
+    assert delays == first(policy, 50)
+    assert all(0.5 < d <= 1 for d in delays)
+    assert len(set(delays)) > 40
+    assert first(Backoff(1, 1, 1, 0.5, seed=8), 50) != delays
+
+
+def test_unseeded_jitter_differs_between_waits() -> None:
+    policy = Backoff(initial=1, multiplier=1, maximum=1, jitter=0.5)
+    assert first(policy, 20) != first(policy, 20)
+
+
+@given(
+    initial=st.floats(0, 10),
+    multiplier=st.floats(1, 10),
+    extra=st.floats(0, 100),
+    jitter=st.floats(0, 1),
+    seed=st.integers(),
+)
+def test_the_cap_is_never_exceeded(
+    initial: float, multiplier: float, extra: float, jitter: float, seed: int
+) -> None:
+    maximum = initial + extra
+    delays = first(Backoff(initial, multiplier, maximum, jitter, seed), 60)
+    assert all(0 <= d <= maximum for d in delays)
+
+
+def test_policies_are_immutable_values() -> None:
+    policy = Backoff(0.1, 2, 1)
+    with pytest.raises(AttributeError, match="Backoff is immutable"):
+        policy.initial = 3  # type: ignore[misc]
+    with pytest.raises(AttributeError, match="Fixed is immutable"):
+        del Fixed(1).interval  # type: ignore[misc]
+    assert policy == Backoff(0.1, 2, 1)
+    assert policy != Backoff(0.1, 2, 2)
+    assert policy != Fixed(0.1)
+    assert Fixed(1) == Fixed(1.0)
+    assert len({Backoff(), Backoff(), Fixed(5), Fixed(5)}) == 2
+    assert repr(policy) == "Backoff(initial=0.1, multiplier=2.0, maximum=1.0, jitter=0.0, seed=None)"
+    assert repr(Fixed(3)) == "Fixed(interval=3.0)"
+    assert isinstance(policy, PollPolicy)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"initial": -0.1}, ValueError, "initial must be a finite number of seconds >= 0, got -0.1"),
+        ({"initial": math.nan}, ValueError, "initial must not be NaN"),
+        ({"initial": "1"}, TypeError, "initial must be a real number, not '1'"),
+        ({"multiplier": 0.5}, ValueError, "multiplier must be finite and >= 1, got 0.5"),
+        ({"multiplier": math.inf}, ValueError, "multiplier must be finite and >= 1, got inf"),
+        ({"multiplier": None}, TypeError, "multiplier must be a real number, not None"),
+        ({"maximum": math.inf}, ValueError, "maximum must be a finite number of seconds"),
+        ({"initial": 2, "maximum": 1}, ValueError, r"maximum must be >= initial \(2\), got 1"),
+        ({"jitter": 1.5}, ValueError, "jitter must be between 0 and 1, got 1.5"),
+        ({"jitter": -0.1}, ValueError, "jitter must be between 0 and 1, got -0.1"),
+        ({"jitter": math.nan}, ValueError, "jitter must not be NaN"),
+        ({"jitter": False}, TypeError, "jitter must be a real number, not False"),
+        ({"seed": 1.5}, TypeError, "seed must be an int or None, not 1.5"),
+        ({"seed": True}, TypeError, "seed must be an int or None, not True"),
+    ],
+)
+def test_backoff_validates_on_construction(
+    kwargs: dict[str, Any], error: type[Exception], words: str
+) -> None:
+    with pytest.raises(error, match=words):
+        Backoff(**kwargs)
+
+
+def test_as_policy() -> None:
+    policy = Backoff()
+    assert as_policy("wait", policy) is policy
+    assert as_policy("wait", 3) == Fixed(3)
+    with pytest.raises(TypeError, match="wait must be a number of seconds or a poll policy"):
+        as_policy("wait", [1, 2])
+    with pytest.raises(ValueError, match="wait must be a finite number of seconds >= 0"):
+        as_policy("wait", -3)
+    with pytest.raises(TypeError, match="interval must be a real number"):
+        Fixed("3")  # type: ignore[arg-type]

@@ -1,0 +1,309 @@
+"""jobv1.testing: the fake clock, the fake backend and its jobs, the pytest plugin."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+
+import pytest
+
+from jobv1 import JobError, JobStatus, JobTimeoutError
+from jobv1._clock import SystemClock, current_clock, install, uninstall
+from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold, Query, use_clock
+
+Q, R, D, E, C = (
+    JobStatus.QUEUED,
+    JobStatus.RUNNING,
+    JobStatus.DONE,
+    JobStatus.ERROR,
+    JobStatus.CANCELLED,
+)
+
+
+class TestFakeClock:
+    def test_sleeping_advances_at_once(self) -> None:
+        clock = FakeClock(start=10)
+        assert clock.monotonic() == 10
+        started = time.perf_counter()
+        assert clock.sleep(3600) is False
+        assert time.perf_counter() - started < 1  # generous: it must not really sleep
+        assert clock.monotonic() == 3610
+        clock.advance(0.5)
+        assert clock.monotonic() == 3610.5
+        assert repr(clock) == "FakeClock(now=3610.5)"
+
+    def test_it_refuses_to_go_backwards(self) -> None:
+        clock = FakeClock()
+        with pytest.raises(ValueError, match="seconds must be a finite number of seconds >= 0"):
+            clock.advance(-1)
+        with pytest.raises(ValueError, match="got -0.5"):
+            clock.sleep(-0.5)
+        with pytest.raises(ValueError, match="got inf"):
+            clock.sleep(math.inf)
+        with pytest.raises(TypeError, match="seconds must be a real number"):
+            clock.advance("1")  # type: ignore[arg-type]
+        assert clock.monotonic() == 0
+
+    @pytest.mark.parametrize(
+        ("start", "error"), [(math.inf, ValueError), (math.nan, ValueError), ("0", TypeError)]
+    )
+    def test_start_must_be_finite(self, start: object, error: type[Exception]) -> None:
+        with pytest.raises(error, match="start"):
+            FakeClock(start)  # type: ignore[arg-type]
+
+    def test_a_wakeup_already_set_ends_the_sleep_at_once(self) -> None:
+        clock = FakeClock()
+        event = threading.Event()
+        assert clock.sleep(5, event) is False
+        assert clock.monotonic() == 5
+        event.set()
+        assert clock.sleep(5, event) is True
+        assert clock.monotonic() == 5
+
+    def test_it_installs_itself_and_nests(self) -> None:
+        outer, inner = FakeClock(), FakeClock()
+        assert isinstance(current_clock(), SystemClock)
+        with outer:
+            assert current_clock() is outer
+            with use_clock(inner) as used:
+                assert used is inner
+                assert current_clock() is inner
+            assert current_clock() is outer
+        assert isinstance(current_clock(), SystemClock)
+
+    def test_installing_needs_a_clock_and_uninstalling_an_installed_one(self) -> None:
+        with pytest.raises(TypeError, match="clock must have monotonic"), use_clock(42):  # type: ignore[arg-type]
+            pass  # pragma: no cover - never entered
+        clock = FakeClock()
+        with pytest.raises(RuntimeError, match="is not installed"):
+            uninstall(clock)
+        install(clock)
+        install(clock)
+        uninstall(clock)
+        assert current_clock() is clock
+        uninstall(clock)
+        assert isinstance(current_clock(), SystemClock)
+
+    def test_threads_share_one_time(self) -> None:
+        clock = FakeClock()
+        threads = [threading.Thread(target=clock.sleep, args=(1,)) for _ in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert clock.monotonic() == 10
+
+
+class TestSystemClock:
+    def test_it_reads_the_monotonic_clock(self) -> None:
+        clock = SystemClock()
+        before = time.monotonic()
+        assert before <= clock.monotonic() <= time.monotonic()
+        assert repr(clock) == "SystemClock()"
+
+    def test_zero_sleeps_return_at_once(self) -> None:
+        clock = SystemClock()
+        assert clock.sleep(0) is False
+        event = threading.Event()
+        assert clock.sleep(0, event) is False
+        event.set()
+        assert clock.sleep(10, event) is True
+
+
+class TestScripts:
+    def test_time_held_steps(self, fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+        job = fake_backend.run(
+            "circuit", script=[Hold(Q, seconds=2), Hold(R, seconds=3)], result=42, shots=10
+        )
+        assert job.metadata == {"run_input": "circuit", "shots": 10}
+        assert job.status() is Q
+        fake_clock.advance(2)
+        assert job.status() is R
+        fake_clock.advance(2.5)
+        assert job.status() is R
+        fake_clock.advance(0.5)
+        assert job.status() is D
+        assert job.result() == 42
+        assert job.queries[:4] == [Query(0, Q), Query(2, R), Query(4.5, R), Query(5, D)]
+
+    def test_steps_are_timed_from_the_end_of_the_one_before(
+        self, fake_clock: FakeClock, fake_backend: FakeBackend
+    ) -> None:
+        job = fake_backend.run(script=[Hold(Q, seconds=2), Hold(R, seconds=3)])
+        fake_clock.advance(4.5)
+        assert job.status() is R
+        fake_clock.advance(0.5)
+        assert job.status() is D
+
+    def test_query_held_steps(self, fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+        job = fake_backend.run(
+            script=[Hold(Q, queries=2), Hold(R, seconds=1), Hold(R, queries=1)], end=C
+        )
+        assert [job.status() for _ in range(2)] == [Q, Q]
+        fake_clock.advance(0.5)
+        assert job.status() is R
+        fake_clock.advance(0.5)
+        assert [job.status(), job.status()] == [R, C]
+
+    def test_a_step_without_limit_holds_forever(
+        self, fake_clock: FakeClock, fake_backend: FakeBackend
+    ) -> None:
+        job = fake_backend.run(script=[Hold(R)])
+        fake_clock.advance(1e9)
+        assert job.status() is R
+
+    def test_an_empty_script_ends_at_once(self, fake_backend: FakeBackend) -> None:
+        assert fake_backend.run().status() is D
+        assert fake_backend.run(end=C).status() is C
+
+    def test_an_error_ends_the_job_in_error(self, fake_backend: FakeBackend) -> None:
+        cause = RuntimeError("calibration failed")
+        job = fake_backend.run(script=[Hold(R, queries=1)], error=cause)
+        assert job.status() is R
+        assert job.status() is E
+        with pytest.raises(JobError, match="calibration failed") as caught:
+            job.result()
+        assert caught.value.__cause__ is cause
+
+    def test_end_error_without_an_error(self, fake_backend: FakeBackend) -> None:
+        job = fake_backend.run(end=E)
+        with pytest.raises(JobError, match="failed: None") as caught:
+            job.result()
+        assert caught.value.__cause__ is None
+
+    def test_result_waits_for_the_end_and_honours_its_timeout(
+        self, fake_clock: FakeClock, fake_backend: FakeBackend
+    ) -> None:
+        assert fake_backend.run(script=[Hold(R, seconds=60)], result="r").result() == "r"
+        assert fake_clock.monotonic() == pytest.approx(60, abs=0.1)
+        with pytest.raises(JobTimeoutError):
+            fake_backend.run(script=[Hold(R)]).result(timeout=1)
+        with pytest.raises(TypeError, match="timeout"):
+            fake_backend.run().result(timeout="1")  # type: ignore[arg-type]
+
+    def test_ids_are_unique_and_jobs_are_kept(self, fake_backend: FakeBackend) -> None:
+        jobs = [fake_backend.run() for _ in range(3)]
+        assert [j.job_id() for j in jobs] == ["fake-1", "fake-2", "fake-3"]
+        assert fake_backend.jobs == jobs
+        assert all(j.backend() is fake_backend for j in jobs)
+        assert fake_backend.name == "fake"
+        assert repr(FakeBackend("ionq")) == "FakeBackend(name='ionq')"
+        with pytest.raises(TypeError, match="name must be a str, not 3"):
+            FakeBackend(3)  # type: ignore[arg-type]
+
+    def test_a_job_is_submitted_once(self, fake_backend: FakeBackend) -> None:
+        job = fake_backend.run()
+        with pytest.raises(JobError, match="submitted already"):
+            job.submit()
+
+    def test_an_unsubmitted_job_is_initializing(self, fake_clock: FakeClock) -> None:
+        job = FakeJob(None, "manual", script=[Hold(Q, seconds=1)])
+        fake_clock.advance(5)
+        assert job.status() is JobStatus.INITIALIZING
+        job.submit()
+        assert job.status() is Q
+        fake_clock.advance(1)
+        assert job.status() is D
+
+
+class TestDriving:
+    def test_by_hand(self, fake_backend: FakeBackend) -> None:
+        job = fake_backend.run(script=[Hold(Q)])
+        job.set_status(R)
+        assert job.status() is R
+        job.set_result({"0": 1})
+        assert job.status() is D
+        assert job.result() == {"0": 1}
+
+    def test_fail(self, fake_backend: FakeBackend) -> None:
+        job = fake_backend.run(script=[Hold(R)])
+        error = OSError("lost")
+        job.fail(error)
+        assert job.status() is E
+        with pytest.raises(JobError) as caught:
+            job.result()
+        assert caught.value.__cause__ is error
+        with pytest.raises(TypeError, match="error must be an exception, not 'boom'"):
+            fake_backend.run(script=[Hold(R)]).fail("boom")  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("final", [D, E, C])
+    def test_a_final_status_is_never_left(self, fake_backend: FakeBackend, final: JobStatus) -> None:
+        job = fake_backend.run(script=[Hold(R)])
+        job.set_status(final)
+        for move in (lambda: job.set_status(R), lambda: job.set_result(1)):
+            with pytest.raises(JobError, match=f"is {final.name}, a final status"):
+                move()
+        with pytest.raises(JobError, match="cannot move to ERROR"):
+            job.fail(RuntimeError())
+        assert job.status() is final
+
+    def test_a_script_that_ended_counts_as_final(
+        self, fake_clock: FakeClock, fake_backend: FakeBackend
+    ) -> None:
+        job = fake_backend.run(script=[Hold(R, seconds=1)])
+        fake_clock.advance(1)
+        with pytest.raises(JobError, match="is DONE"):
+            job.set_status(Q)
+
+    def test_set_status_checks_its_argument(self, fake_backend: FakeBackend) -> None:
+        with pytest.raises(TypeError, match="returned 'DONE'"):
+            fake_backend.run().set_status("DONE")  # type: ignore[arg-type]
+
+    def test_cancel(self, fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+        job = fake_backend.run(script=[Hold(Q, seconds=10)])
+        assert job.cancel() is True
+        assert job.status() is C
+        assert job.cancel() is False
+        with pytest.raises(JobError, match="was cancelled"):
+            job.result()
+        stubborn = fake_backend.run(script=[Hold(R)], cancellable=False)
+        assert stubborn.cancel() is False
+        assert stubborn.status() is R
+        finished = fake_backend.run(script=[Hold(R, seconds=1)])
+        fake_clock.advance(2)
+        assert finished.cancel() is False
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "words"),
+    [
+        (lambda: Hold("RUNNING"), TypeError, "status must be a JobStatus, not 'RUNNING'"),  # type: ignore[arg-type]
+        (lambda: Hold(D), ValueError, "status must not be final"),
+        (lambda: Hold(R, seconds=1, queries=1), ValueError, "give seconds or queries, not both"),
+        (lambda: Hold(R, queries=0), ValueError, "queries must be >= 1, got 0"),
+        (lambda: Hold(R, queries=1.5), TypeError, "queries must be an int, not 1.5"),  # type: ignore[arg-type]
+        (lambda: Hold(R, seconds=-1), ValueError, "seconds must be a finite number"),
+        (lambda: FakeBackend().run(script=[R]), TypeError, "script must hold Hold steps"),  # type: ignore[list-item]
+        (lambda: FakeBackend().run(error="x"), TypeError, "error must be an exception or None"),  # type: ignore[arg-type]
+        (lambda: FakeBackend().run(end=R), ValueError, "end must be a final JobStatus"),
+        (lambda: FakeBackend().run(end=D, error=OSError()), ValueError, "ends in ERROR"),
+        (lambda: FakeBackend().run(cancellable=1), TypeError, "cancellable must be a bool"),  # type: ignore[arg-type]
+    ],
+)
+def test_scripts_are_validated(build: object, error: type[Exception], words: str) -> None:
+    with pytest.raises(error, match=words):
+        build()  # type: ignore[operator]
+
+
+def test_hold_repr() -> None:
+    assert repr(Hold(R)) == "Hold(JobStatus.RUNNING)"
+    assert repr(Hold(Q, seconds=2)) == "Hold(JobStatus.QUEUED, seconds=2.0)"
+    assert repr(Hold(Q, queries=2)) == "Hold(JobStatus.QUEUED, queries=2)"
+
+
+def test_the_plugin_is_registered_for_every_install(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from jobv1 import JobStatus, JobTimeoutError
+        from jobv1.testing import Hold
+        import pytest
+
+        def test_an_hour(fake_clock, fake_backend):
+            job = fake_backend.run(script=[Hold(JobStatus.RUNNING)])
+            with pytest.raises(JobTimeoutError):
+                job.wait_for_final_state(timeout=3600)
+            assert fake_clock.monotonic() == 3600
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
