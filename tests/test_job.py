@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ScriptedJob
 
+from conftest import ScriptedJob
 from jobv1 import (
     JOB_FINAL_STATES,
     Backend,

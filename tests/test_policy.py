@@ -78,15 +78,17 @@ def test_the_cap_is_never_exceeded(
 def test_policies_are_immutable_values() -> None:
     policy = Backoff(0.1, 2, 1)
     with pytest.raises(AttributeError, match="Backoff is immutable"):
-        policy.initial = 3  # type: ignore[misc]
+        policy.initial = 3
     with pytest.raises(AttributeError, match="Fixed is immutable"):
-        del Fixed(1).interval  # type: ignore[misc]
+        del Fixed(1).interval
     assert policy == Backoff(0.1, 2, 1)
     assert policy != Backoff(0.1, 2, 2)
     assert policy != Fixed(0.1)
     assert Fixed(1) == Fixed(1.0)
     assert len({Backoff(), Backoff(), Fixed(5), Fixed(5)}) == 2
-    assert repr(policy) == "Backoff(initial=0.1, multiplier=2.0, maximum=1.0, jitter=0.0, seed=None)"
+    assert (
+        repr(policy) == "Backoff(initial=0.1, multiplier=2.0, maximum=1.0, jitter=0.0, seed=None)"
+    )
     assert repr(Fixed(3)) == "Fixed(interval=3.0)"
     assert isinstance(policy, PollPolicy)
 
@@ -94,7 +96,11 @@ def test_policies_are_immutable_values() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [
-        ({"initial": -0.1}, ValueError, "initial must be a finite number of seconds >= 0, got -0.1"),
+        (
+            {"initial": -0.1},
+            ValueError,
+            "initial must be a finite number of seconds >= 0, got -0.1",
+        ),
         ({"initial": math.nan}, ValueError, "initial must not be NaN"),
         ({"initial": "1"}, TypeError, "initial must be a real number, not '1'"),
         ({"multiplier": 0.5}, ValueError, "multiplier must be finite and >= 1, got 0.5"),

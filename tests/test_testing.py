@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -35,9 +36,9 @@ class TestFakeClock:
 
     def test_it_refuses_to_go_backwards(self) -> None:
         clock = FakeClock()
-        with pytest.raises(ValueError, match="seconds must be a finite number of seconds >= 0"):
+        with pytest.raises(ValueError, match=r"seconds must be a finite number of seconds >= 0"):
             clock.advance(-1)
-        with pytest.raises(ValueError, match="got -0.5"):
+        with pytest.raises(ValueError, match=r"got -0\.5"):
             clock.sleep(-0.5)
         with pytest.raises(ValueError, match="got inf"):
             clock.sleep(math.inf)
@@ -78,11 +79,15 @@ class TestFakeClock:
         clock = FakeClock()
         with pytest.raises(RuntimeError, match="is not installed"):
             uninstall(clock)
+        other = FakeClock()
         install(clock)
+        install(other)
         install(clock)
         uninstall(clock)
-        assert current_clock() is clock
+        assert current_clock() is other
         uninstall(clock)
+        assert current_clock() is other
+        uninstall(other)
         assert isinstance(current_clock(), SystemClock)
 
     def test_threads_share_one_time(self) -> None:
@@ -228,10 +233,13 @@ class TestDriving:
             fake_backend.run(script=[Hold(R)]).fail("boom")  # type: ignore[arg-type]
 
     @pytest.mark.parametrize("final", [D, E, C])
-    def test_a_final_status_is_never_left(self, fake_backend: FakeBackend, final: JobStatus) -> None:
+    def test_a_final_status_is_never_left(
+        self, fake_backend: FakeBackend, final: JobStatus
+    ) -> None:
         job = fake_backend.run(script=[Hold(R)])
         job.set_status(final)
-        for move in (lambda: job.set_status(R), lambda: job.set_result(1)):
+        moves: list[Callable[[], None]] = [lambda: job.set_status(R), lambda: job.set_result(1)]
+        for move in moves:
             with pytest.raises(JobError, match=f"is {final.name}, a final status"):
                 move()
         with pytest.raises(JobError, match="cannot move to ERROR"):

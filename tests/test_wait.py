@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 import pytest
-from conftest import ScriptedJob
 
+from conftest import ScriptedJob
 from jobv1 import Backoff, JobStatus, JobTimeoutError, JobV1
 from jobv1.testing import FakeBackend, FakeClock, Hold
 
@@ -24,7 +24,7 @@ def test_first_query_is_immediate_and_a_final_job_returns_at_once(
 ) -> None:
     job = fake_backend.run(result=1)
     calls, callback = record()
-    assert job.wait_for_final_state(callback=callback) is None
+    job.wait_for_final_state(callback=callback)
     assert job.queries == [(0.0, D)]
     assert calls == []
     assert fake_clock.monotonic() == 0.0

@@ -13,9 +13,9 @@ from ._status import JOB_FINAL_STATES, JobStatus
 __version__ = "0.1.0"
 
 __all__ = [
-    "JOB_FINAL_STATES",
     "Backend",
     "Backoff",
+    "JOB_FINAL_STATES",
     "Job",
     "JobError",
     "JobStatus",

@@ -22,36 +22,37 @@ class ToyService:
     """A stand-in for a remote service: jobs pend, run, then complete."""
 
     def __init__(self) -> None:
-        self._jobs: dict[str, float] = {}
+        self._ends: dict[str, float] = {}
 
-    def submit(self, seconds: float) -> str:
-        job_id = f"toy-{len(self._jobs) + 1}"
-        self._jobs[job_id] = time.monotonic() + seconds
-        return job_id
+    def start(self, job_id: str, seconds: float) -> None:
+        """Start a job that completes after ``seconds``."""
+        self._ends[job_id] = time.monotonic() + seconds
 
     def state(self, job_id: str) -> str:
-        left = self._jobs[job_id] - time.monotonic()
+        """The service's own name for the job's state."""
+        left = self._ends[job_id] - time.monotonic()
         return "COMPLETED" if left <= 0 else "RUNNING" if left < 0.4 else "PENDING"
 
 
 class ToyJob(JobV1[dict[str, int]]):
     """A provider-style job: it asks its service and maps the answer onto JobStatus."""
 
-    def __init__(self, service: ToyService, job_id: str) -> None:
-        super().__init__(None, job_id)
+    def __init__(self, service: ToyService, job_id: str, seconds: float) -> None:
+        super().__init__(None, job_id, seconds=seconds)
         self._service = service
 
     def submit(self) -> None:
-        raise NotImplementedError("ToyService submits on creation")
+        """Start the job on the service."""
+        self._service.start(self.job_id(), self.metadata["seconds"])
 
     def status(self) -> JobStatus:
-        state = self._service.state(self.job_id())
-        try:
-            return SERVICE_STATES[state]
-        except KeyError:  # an unknown state is an error, never a reason to poll forever
-            raise RuntimeError(f"unknown state {state!r} of job {self.job_id()}") from None
+        """Ask the service, and map its answer onto JobStatus."""
+        # A state missing from the map raises KeyError: never poll forever on a state you
+        # do not know.
+        return SERVICE_STATES[self._service.state(self.job_id())]
 
     def result(self) -> dict[str, int]:
+        """Wait for the job, then return its counts."""
         self.wait_for_final_state()
         return {"00": 509, "11": 515}
 
@@ -64,8 +65,8 @@ def progress(job_id: str, status: JobStatus, job: Any) -> None:
 def main() -> int:
     """Run the tour; return the exit status."""
     print("1. A provider's JobV1 subclass, polled every 0.2 s until it is final")
-    service = ToyService()
-    toy = ToyJob(service, service.submit(seconds=0.8))
+    toy = ToyJob(ToyService(), "toy-1", seconds=0.8)
+    toy.submit()
     toy.wait_for_final_state(wait=0.2, callback=progress)
     print(f"   {toy.job_id()}: {toy.status().name}, result {toy.result()}")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ._job import JobV1
+if TYPE_CHECKING:
+    from ._job import JobV1
 
 __all__ = ["Backend"]
 

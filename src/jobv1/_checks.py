@@ -8,8 +8,10 @@ show the value.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["check_callable", "check_seconds", "check_timeout", "real"]
 

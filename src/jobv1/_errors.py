@@ -26,4 +26,4 @@ class JobTimeoutError(JobError, TimeoutError):
 
 
 class WaitInterruptedError(JobError):
-    """A wait was stopped early through the :class:`~jobv1.Interrupt` it was given."""
+    """A wait was stopped early, from another thread, through the interrupt it was given."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic
 
 from ._checks import check_callable, check_timeout
@@ -14,6 +13,8 @@ from ._polling import Poller
 from ._status import JOB_FINAL_STATES, JobStatus
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from typing_extensions import TypeVar
 
     from ._backend import Backend

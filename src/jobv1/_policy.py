@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ._checks import check_seconds, real
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["Backoff", "Fixed", "PollPolicy", "as_policy"]
 
@@ -32,9 +34,15 @@ class _Frozen:
     """Immutable value behaviour for the policy classes: no assignment after ``__init__``."""
 
     __slots__ = ()
+    #: The constructor's arguments, in their order: what ``==``, ``hash`` and ``repr`` use.
+    _FIELDS: tuple[str, ...] = ()
+
+    def _set(self, **fields: object) -> None:
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
 
     def _fields(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return tuple(getattr(self, name) for name in self._FIELDS)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -45,13 +53,13 @@ class _Frozen:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
+        return self._fields() == other._fields()
 
     def __hash__(self) -> int:
         return hash((type(self), self._fields()))
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
         return f"{type(self).__name__}({fields})"
 
 
@@ -66,11 +74,11 @@ class Fixed(_Frozen):
         ValueError: ``interval`` is negative, infinite or NaN.
     """
 
-    __slots__ = ("interval",)
+    __slots__ = _FIELDS = ("interval",)
     interval: float
 
     def __init__(self, interval: float) -> None:
-        object.__setattr__(self, "interval", check_seconds("interval", interval))
+        self._set(interval=check_seconds("interval", interval))
 
     def delays(self) -> Iterator[float]:
         """``interval`` forever."""
@@ -104,7 +112,8 @@ class Backoff(_Frozen):
         ValueError: An argument is not finite or outside its range.
     """
 
-    __slots__ = ("initial", "multiplier", "maximum", "jitter", "seed")
+    __slots__ = ("initial", "jitter", "maximum", "multiplier", "seed")
+    _FIELDS = ("initial", "multiplier", "maximum", "jitter", "seed")
     initial: float
     multiplier: float
     maximum: float
@@ -131,10 +140,9 @@ class Backoff(_Frozen):
             raise ValueError(f"jitter must be between 0 and 1, got {jitter!r}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"seed must be an int or None, not {seed!r}")
-        for name, value in zip(
-            self.__slots__, (initial_, multiplier_, maximum_, jitter_, seed), strict=True
-        ):
-            object.__setattr__(self, name, value)
+        self._set(
+            initial=initial_, multiplier=multiplier_, maximum=maximum_, jitter=jitter_, seed=seed
+        )
 
     def delays(self) -> Iterator[float]:
         """The delays: growing from ``initial`` by ``multiplier`` to ``maximum``, jittered."""

@@ -11,12 +11,14 @@ queries every pending job once more there, and then raises
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ._clock import Clock
 from ._errors import JobTimeoutError
-from ._policy import PollPolicy
 from ._status import JOB_FINAL_STATES, JobStatus
+
+if TYPE_CHECKING:
+    from ._clock import Clock
+    from ._policy import PollPolicy
 
 __all__ = ["Pollable", "Poller", "check_status"]
 
@@ -39,7 +41,7 @@ StatusHook = Callable[[Pollable, JobStatus], object]
 
 
 def check_status(job: Pollable, status: object) -> JobStatus:
-    """``status`` if it is a :class:`JobStatus`, else a ``TypeError`` naming the job and the value."""
+    """Return ``status`` if it is a :class:`JobStatus`; else raise ``TypeError`` naming the job."""
     if not isinstance(status, JobStatus):
         raise TypeError(
             f"status() of job {job.job_id()!r} returned {status!r}, which is not a JobStatus"
@@ -64,7 +66,11 @@ def _next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
         delay = next(delays)
     except StopIteration:
         raise ValueError(f"poll policy {policy!r} ran out of delays") from None
-    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay < float("inf"):
+    if (
+        isinstance(delay, bool)
+        or not isinstance(delay, (int, float))
+        or not 0 <= delay < float("inf")
+    ):
         raise ValueError(
             f"poll policy {policy!r} gave the delay {delay!r}; "
             "delays must be finite numbers of seconds >= 0"
@@ -126,9 +132,6 @@ class Poller:
     def __iter__(self) -> Iterator[Pollable]:
         return self._iterator
 
-    def __next__(self) -> Pollable:
-        return next(self._iterator)
-
     def _run(self) -> Iterator[Pollable]:
         clock = self._clock
         deadline = self._deadline
@@ -158,7 +161,9 @@ class Poller:
             now = clock.monotonic()
             for entry, status in waiting:
                 hint = _hint(entry.job, status)
-                entry.due = now + (_next_delay(self._policy, entry.delays) if hint is None else hint)
+                entry.due = now + (
+                    _next_delay(self._policy, entry.delays) if hint is None else hint
+                )
             wake = min(e.due for e in self.pending)
             if deadline is not None and wake >= deadline:
                 wake, at_deadline = deadline, True

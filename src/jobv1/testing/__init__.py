@@ -4,8 +4,17 @@ The library never imports this package; tests do. Installing jobv1 also
 gives pytest the fixtures ``fake_clock`` and ``fake_backend``.
 """
 
-from .._clock import Clock, use_clock
+from .._clock import Clock, Wakeup, use_clock
 from ._backend import FakeBackend, FakeJob, Hold, Query
 from ._clock import FakeClock
 
-__all__ = ["Clock", "FakeBackend", "FakeClock", "FakeJob", "Hold", "Query", "use_clock"]
+__all__ = [
+    "Clock",
+    "FakeBackend",
+    "FakeClock",
+    "FakeJob",
+    "Hold",
+    "Query",
+    "Wakeup",
+    "use_clock",
+]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._checks import check_seconds, check_timeout
 from .._clock import current_clock
 from .._errors import JobError
 from .._job import JobV1
+from .._policy import Backoff
 from .._polling import check_status
 from .._status import JOB_FINAL_STATES, JobStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["FakeBackend", "FakeJob", "Hold", "Query"]
 
@@ -42,8 +45,7 @@ class Hold:
             raise TypeError(f"status must be a JobStatus, not {status!r}")
         if status in JOB_FINAL_STATES:
             raise ValueError(
-                f"status must not be final, got {status}; end a script with result=, "
-                "error= or end="
+                f"status must not be final, got {status}; end a script with result=, error= or end="
             )
         if seconds is not None and queries is not None:
             raise ValueError(f"give seconds or queries, not both: {seconds!r} and {queries!r}")
@@ -179,7 +181,7 @@ class FakeJob(JobV1[Any]):
             return status
 
     def result(self, timeout: float | None = None) -> Any:
-        """Wait for the job to end, then return its result.
+        """Wait for the job to end, polling with :class:`~jobv1.Backoff`, then return its result.
 
         Args:
             timeout: As for :meth:`~jobv1.JobV1.wait_for_final_state`.
@@ -190,7 +192,7 @@ class FakeJob(JobV1[Any]):
             JobTimeoutError: The job did not end in time.
         """
         check_timeout(timeout)
-        self.wait_for_final_state(timeout, wait=0.1)
+        self.wait_for_final_state(timeout, wait=Backoff())
         with self._lock:
             if self._status is JobStatus.DONE:
                 return self._result

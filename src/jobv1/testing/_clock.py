@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import threading
-from types import TracebackType
+from typing import TYPE_CHECKING
 
 from .._checks import check_seconds, real
 from .._clock import Wakeup, install, uninstall
+
+if TYPE_CHECKING:
+    from types import TracebackType
 
 __all__ = ["FakeClock"]
 

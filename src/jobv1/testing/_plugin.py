@@ -1,13 +1,16 @@
-"""The pytest plugin that installing jobv1 registers: the ``fake_clock`` and ``fake_backend`` fixtures."""
+"""The pytest plugin that comes with jobv1: the ``fake_clock`` and ``fake_backend`` fixtures."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ._backend import FakeBackend
 from ._clock import FakeClock
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @pytest.fixture

@@ -1,0 +1,39 @@
+"""Sphinx configuration for the jobv1 documentation."""
+
+from __future__ import annotations
+
+import jobv1
+
+project = "jobv1"
+author = "The jobv1 developers"
+copyright = "2026, the jobv1 developers"
+release = jobv1.__version__
+version = release
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+]
+source_suffix = {".md": "markdown"}
+exclude_patterns = ["_build"]
+myst_heading_anchors = 3
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_format = "short"
+autodoc_default_options = {"members": True}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+
+nitpicky = True
+nitpick_ignore_regex = [
+    # type variables and private aliases that autodoc shows in signatures
+    (r"py:.*", r"(jobv1\._\w+\.)?(ResultT|Callback|StatusHook|T)"),
+    (r"py:.*", r"(typing_extensions|typing)\..*"),
+    # the standard library: the docs build offline, so there is no inventory to link to
+    (r"py:.*", r"(abc|enum|random|threading|concurrent|asyncio|collections|types)\..*"),
+]
+
+html_theme = "alabaster"
+html_title = "jobv1"

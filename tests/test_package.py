@@ -1,0 +1,103 @@
+"""The package as a whole: its public names, its import cost, its demo, its examples."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import jobv1
+import jobv1.testing
+from jobv1.testing import FakeBackend, FakeClock
+
+ROOT = Path(__file__).parent.parent
+
+
+def public_names(module: types.ModuleType) -> list[str]:
+    return sorted(
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name not in {"annotations"}
+    )
+
+
+@pytest.mark.parametrize("module", [jobv1, jobv1.testing])
+def test_all_is_sorted_and_exactly_the_public_names(module: types.ModuleType) -> None:
+    assert module.__all__ == sorted(module.__all__)
+    assert module.__all__ == public_names(module)
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    for module in (jobv1, jobv1.testing):
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, (type, types.FunctionType)):
+                assert value.__doc__, f"{module.__name__}.{name}"
+
+
+def test_importing_jobv1_imports_no_heavy_module() -> None:
+    heavy = [
+        "threading",
+        "concurrent.futures",
+        "asyncio",
+        "logging",
+        "jobv1.testing",
+        "typing_extensions",
+        "dataclasses",
+        "inspect",
+        "random",
+    ]
+    code = f"import sys, jobv1; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.realtime
+def test_the_demo_runs_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    from jobv1.__main__ import main
+
+    assert main() == 0
+    out = capsys.readouterr().out
+    assert "toy-1: DONE" in out
+    assert "did not reach a final state within the timeout of 0.5 s" in out
+    assert "DONE at virtual 360" in out
+
+
+def python_blocks(path: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.DOTALL)
+
+
+EXAMPLES = [
+    (path, n, block)
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for n, block in enumerate(python_blocks(path), 1)
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "n", "block"), EXAMPLES, ids=[f"{p.name}-{n}" for p, n, _ in EXAMPLES]
+)
+def test_every_example_in_the_readme_and_docs_runs(path: Path, n: int, block: str) -> None:
+    namespace: dict[str, Any] = {"__name__": f"example_{path.stem}_{n}"}
+    for earlier in EXAMPLES:  # an example may build on the ones before it on its page
+        if earlier[0] == path and earlier[1] < n:
+            exec(compile(earlier[2], f"{path.name}, example {earlier[1]}", "exec"), namespace)
+    exec(compile(block, f"{path.name}, example {n}", "exec"), namespace)
+    # an example that shows a pytest test is run as pytest would, with jobv1's fixtures
+    for name, test in list(namespace.items()):
+        if name.startswith("test_") and callable(test):
+            with FakeClock() as clock:
+                test(fake_clock=clock, fake_backend=FakeBackend())
+
+
+def test_there_are_examples() -> None:
+    assert any(path.name == "README.md" for path, _, _ in EXAMPLES)

@@ -1,0 +1,54 @@
+"""The poll loop itself, over several jobs at once, in virtual time."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobv1 import JobStatus, JobTimeoutError
+from jobv1._clock import current_clock
+from jobv1._policy import Fixed
+from jobv1._polling import Pollable, Poller
+from jobv1.testing import FakeBackend, FakeClock, Hold
+
+Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
+
+
+def poller(jobs: list[Pollable], timeout: float | None = None, **kwargs: object) -> Poller:
+    return Poller(jobs, clock=current_clock(), timeout=timeout, policy=Fixed(1), **kwargs)  # type: ignore[arg-type]
+
+
+def test_jobs_come_out_in_the_order_they_end(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    slow = fake_backend.run(script=[Hold(R, seconds=5)])
+    fast = fake_backend.run(script=[Hold(R, seconds=2)], error=OSError())
+    assert list(poller([slow, fast])) == [fast, slow]
+    assert fake_clock.monotonic() == 5
+
+
+def test_no_jobs_means_nothing_to_wait_for(fake_clock: FakeClock) -> None:
+    assert list(poller([], timeout=0)) == []
+
+
+def test_on_status_sees_each_distinct_status_once_the_final_one_included(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    job = fake_backend.run(script=[Hold(Q, seconds=2), Hold(R, seconds=2)])
+    seen: list[tuple[object, JobStatus]] = []
+    list(poller([job], on_status=lambda j, s: seen.append((j, s))))
+    assert seen == [(job, Q), (job, R), (job, D)]
+    assert len(job.queries) == 5
+
+
+def test_a_timeout_over_many_jobs_names_how_many(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    jobs = [fake_backend.run(script=[Hold(R, seconds=s)]) for s in (1, 10, 10)]
+    finished: list[Pollable] = []
+    with pytest.raises(
+        JobTimeoutError, match="2 jobs did not reach a final state within the timeout of 3 s"
+    ):
+        finished.extend(poller(list(jobs), timeout=3))
+    assert finished == [jobs[0]]
+    # at the deadline every pending job is queried one last time
+    assert [q.time for q in jobs[1].queries] == [0, 1, 2, 3]
