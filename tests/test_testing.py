@@ -181,7 +181,7 @@ class TestScripts:
         self, fake_clock: FakeClock, fake_backend: FakeBackend
     ) -> None:
         assert fake_backend.run(script=[Hold(R, seconds=60)], result="r").result() == "r"
-        assert fake_clock.monotonic() == pytest.approx(60, abs=0.1)
+        assert 60 <= fake_clock.monotonic() <= 65  # noticed within one Backoff() interval
         with pytest.raises(JobTimeoutError):
             fake_backend.run(script=[Hold(R)]).result(timeout=1)
         with pytest.raises(TypeError, match="timeout"):
