@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from jobv1 import JobStatus, JobTimeoutError
@@ -13,8 +16,12 @@ from jobv1.testing import FakeBackend, FakeClock, Hold
 Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
 
 
-def poller(jobs: list[Pollable], timeout: float | None = None, **kwargs: object) -> Poller:
-    return Poller(jobs, clock=current_clock(), timeout=timeout, policy=Fixed(1), **kwargs)  # type: ignore[arg-type]
+def poller(jobs: list[Pollable], timeout: float | None = None, **kwargs: Any) -> Poller[Pollable]:
+    return Poller(jobs, clock=current_clock(), timeout=timeout, policy=Fixed(1), **kwargs)
+
+
+def flat(rounds: Poller[Pollable]) -> Iterator[Pollable]:
+    return (job for finished in rounds for job, _ in finished)
 
 
 def test_jobs_come_out_in_the_order_they_end(
@@ -22,7 +29,7 @@ def test_jobs_come_out_in_the_order_they_end(
 ) -> None:
     slow = fake_backend.run(script=[Hold(R, seconds=5)])
     fast = fake_backend.run(script=[Hold(R, seconds=2)], error=OSError())
-    assert list(poller([slow, fast])) == [fast, slow]
+    assert list(poller([slow, fast])) == [[(fast, E)], [(slow, D)]]
     assert fake_clock.monotonic() == 5
 
 
@@ -46,9 +53,9 @@ def test_a_timeout_over_many_jobs_names_how_many(
     jobs = [fake_backend.run(script=[Hold(R, seconds=s)]) for s in (1, 10, 10)]
     finished: list[Pollable] = []
     with pytest.raises(
-        JobTimeoutError, match="2 jobs did not reach a final state within the timeout of 3 s"
+        JobTimeoutError, match="2 of 3 jobs did not reach a final state within the timeout of 3 s"
     ):
-        finished.extend(poller(list(jobs), timeout=3))
+        finished.extend(flat(poller(list(jobs), timeout=3)))
     assert finished == [jobs[0]]
     # at the deadline every pending job is queried one last time
     assert [q.time for q in jobs[1].queries] == [0, 1, 2, 3]

@@ -1,20 +1,28 @@
 """jobv1: job handles for remote services, with waits that keep their deadlines.
 
-Subclass :class:`JobV1`; test it with :mod:`jobv1.testing`. The documentation
-is at https://jobv1.readthedocs.io/ and in the ``docs`` folder.
+Subclass :class:`JobV1`; wait on many jobs with :func:`wait` and
+:func:`as_completed`; test with :mod:`jobv1.testing`; show progress with
+:mod:`jobv1.monitor`. The documentation is in the ``docs`` folder.
 """
 
 from ._backend import Backend
 from ._errors import JobError, JobTimeoutError, WaitInterruptedError
+from ._interrupt import Interrupt
 from ._job import Job, JobV1
+from ._many import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
 from ._policy import Backoff, PollPolicy
+from ._retry import Retry
 from ._status import JOB_FINAL_STATES, JobStatus
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ALL_COMPLETED",
     "Backend",
     "Backoff",
+    "FIRST_COMPLETED",
+    "FIRST_EXCEPTION",
+    "Interrupt",
     "JOB_FINAL_STATES",
     "Job",
     "JobError",
@@ -22,5 +30,8 @@ __all__ = [
     "JobTimeoutError",
     "JobV1",
     "PollPolicy",
+    "Retry",
     "WaitInterruptedError",
+    "as_completed",
+    "wait",
 ]

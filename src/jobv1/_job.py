@@ -5,11 +5,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Generic
 
-from ._checks import check_callable, check_timeout
 from ._clock import current_clock
 from ._errors import JobError
-from ._policy import PollPolicy, as_policy
-from ._polling import Poller
+from ._polling import start
 from ._status import JOB_FINAL_STATES, JobStatus
 
 if TYPE_CHECKING:
@@ -18,6 +16,9 @@ if TYPE_CHECKING:
     from typing_extensions import TypeVar
 
     from ._backend import Backend
+    from ._interrupt import Interrupt
+    from ._policy import PollPolicy
+    from ._retry import Retry
 
     ResultT = TypeVar("ResultT", default=Any)
 else:
@@ -27,7 +28,7 @@ else:
     # checkers only; at run time a plain TypeVar keeps typing_extensions out.
     ResultT = TypeVar("ResultT")
 
-__all__ = ["Job", "JobV1"]
+__all__ = ["Job", "JobV1", "batch_of"]
 
 
 class Job:
@@ -142,6 +143,10 @@ class JobV1(Job, ABC, Generic[ResultT]):
         timeout: float | None = None,
         wait: float | PollPolicy = 5,
         callback: Callable[[str, JobStatus, Any], object] | None = None,
+        *,
+        on_status: Callable[[Any, JobStatus], object] | None = None,
+        retry: Retry | None = None,
+        interrupt: Interrupt | None = None,
     ) -> None:
         """Poll the job's status until it is final: ``DONE``, ``CANCELLED`` or ``ERROR``.
 
@@ -161,23 +166,39 @@ class JobV1(Job, ABC, Generic[ResultT]):
             wait: Seconds between queries, or a policy such as
                 :class:`~jobv1.Backoff`.
             callback: Called after each non-final query, as described above.
+            on_status: Called as ``on_status(job, status)`` once for each
+                distinct status the job is seen in, the final one included;
+                a :class:`~jobv1.monitor.Monitor` is one.
+            retry: Which exceptions from :meth:`status` to ride out; by
+                default every exception propagates at once.
+            interrupt: Stops the wait from another thread when it is set.
 
         Raises:
             JobTimeoutError: The deadline came and the job was not final.
+            WaitInterruptedError: ``interrupt`` was set.
             TypeError: An argument is of the wrong type, or :meth:`status`
                 returned something that is not a :class:`JobStatus`.
             ValueError: ``timeout`` is NaN, or ``wait`` is negative, infinite
                 or NaN.
         """
-        limit = check_timeout(timeout)
-        policy = as_policy("wait", wait)
-        check_callable("callback", callback)
-        if not self._async:
-            return
-        for _ in Poller(
-            [self], clock=current_clock(), timeout=limit, policy=policy, callback=callback
-        ):
-            return
+        poller = start(
+            [self],
+            clock=current_clock(),
+            timeout=timeout,
+            poll=("wait", wait),
+            callback=callback,
+            on_status=on_status,
+            retry=retry,
+            interrupt=interrupt,
+        )
+        if self._async:
+            next(iter(poller))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} job_id={self._job_id!r}>"
+
+
+def batch_of(job: Any) -> Callable[[Any], Any] | None:
+    """The ``job_statuses`` method of the job's backend, if it has one, to query jobs in batches."""
+    method = getattr(getattr(job, "_backend", None), "job_statuses", None)
+    return method if callable(method) else None

@@ -3,24 +3,31 @@
 The loop knows nothing of job classes: it polls anything :class:`Pollable`.
 It keeps, for each job still pending, when the job is next due for a status
 query, and sleeps until the earliest of those times or the deadline, whichever
-comes first. It never sleeps past the deadline: it sleeps up to the deadline,
-queries every pending job once more there, and then raises
+comes first. It never sleeps past the deadline: it sleeps up to it, queries
+every pending job once more there, and then raises
 :class:`~jobv1.JobTimeoutError` at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Protocol
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from ._errors import JobTimeoutError
+from ._checks import check_callable, check_timeout
+from ._errors import JobTimeoutError, WaitInterruptedError
+from ._interrupt import Interrupt
+from ._policy import as_policy
+from ._retry import Retry
 from ._status import JOB_FINAL_STATES, JobStatus
 
 if TYPE_CHECKING:
+    import threading
+
     from ._clock import Clock
     from ._policy import PollPolicy
 
-__all__ = ["Pollable", "Poller", "check_status"]
+__all__ = ["Batch", "Pollable", "Poller", "check_status", "start"]
 
 
 class Pollable(Protocol):
@@ -36,8 +43,11 @@ class Pollable(Protocol):
         """Seconds the service asks to let pass before the next query, or ``None``."""
 
 
+J = TypeVar("J", bound=Pollable)
 Callback = Callable[[str, JobStatus, Pollable], object]
 StatusHook = Callable[[Pollable, JobStatus], object]
+#: Answers the statuses of several jobs in one request, in their order.
+Batch = Callable[[Sequence[Pollable]], Sequence[JobStatus]]
 
 
 def check_status(job: Pollable, status: object) -> JobStatus:
@@ -49,11 +59,19 @@ def check_status(job: Pollable, status: object) -> JobStatus:
     return status
 
 
+def _seconds(value: object) -> bool:
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, (int, float))
+        and 0 <= value < math.inf
+    )
+
+
 def _hint(job: Pollable, status: JobStatus) -> float | None:
     hint = job.poll_hint(status)
     if hint is None:
         return None
-    if isinstance(hint, bool) or not isinstance(hint, (int, float)) or not 0 <= hint < float("inf"):
+    if not _seconds(hint):
         raise ValueError(
             f"poll_hint() of job {job.job_id()!r} returned {hint!r}; "
             "it must be None or a finite number of seconds >= 0"
@@ -66,11 +84,7 @@ def _next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
         delay = next(delays)
     except StopIteration:
         raise ValueError(f"poll policy {policy!r} ran out of delays") from None
-    if (
-        isinstance(delay, bool)
-        or not isinstance(delay, (int, float))
-        or not 0 <= delay < float("inf")
-    ):
+    if not _seconds(delay):
         raise ValueError(
             f"poll policy {policy!r} gave the delay {delay!r}; "
             "delays must be finite numbers of seconds >= 0"
@@ -78,24 +92,36 @@ def _next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
     return float(delay)
 
 
-class _Entry:
+class _Entry(Generic[J]):
     """The loop's record of one pending job."""
 
-    __slots__ = ("delays", "due", "job", "status")
+    __slots__ = ("delays", "due", "failures", "job", "retry_delays", "status")
 
-    def __init__(self, job: Pollable, delays: Iterator[float], due: float) -> None:
+    def __init__(self, job: J, delays: Iterator[float], due: float) -> None:
         self.job = job
         self.delays = delays
         self.due = due
         self.status: JobStatus | None = None
+        #: The failures of the queries since the last one that succeeded.
+        self.failures: list[Exception] = []
+        self.retry_delays: Iterator[float] | None = None
 
 
-class Poller:
+def _chained(failures: list[Exception]) -> Exception:
+    """The last failure, with each earlier one as the ``__context__`` of the next."""
+    for earlier, later in zip(failures, failures[1:]):
+        if later is not earlier and later.__context__ is None:
+            later.__context__ = earlier
+    return failures[-1]
+
+
+class Poller(Generic[J]):
     """One wait over a set of jobs, with one deadline.
 
-    Iterate it to get each job as it reaches a final state; the iteration
-    ends when every job has, and raises :class:`~jobv1.JobTimeoutError` at
-    the deadline if some have not.
+    Iterating it gives, round after round, the jobs that reached a final
+    state in that round with their final status; it ends when no job is
+    pending, and raises :class:`~jobv1.JobTimeoutError` at the deadline if
+    some still are.
 
     Args:
         jobs: The jobs, each once.
@@ -107,50 +133,82 @@ class Poller:
             non-final query, except a query at or after the deadline.
         on_status: Called as ``on_status(job, status)`` once for each distinct
             status a job is seen in, the final one included.
+        retry: Which failures of a query to ride out, or ``None``.
+        interrupt: Stops the wait when set.
+        batch: Says, for a job, which :data:`Batch` can query it along with
+            others, or ``None`` if none can.
     """
 
     def __init__(
         self,
-        jobs: Iterable[Pollable],
+        jobs: Iterable[J],
         *,
         clock: Clock,
         timeout: float | None,
         policy: PollPolicy,
         callback: Callback | None = None,
         on_status: StatusHook | None = None,
+        retry: Retry | None = None,
+        interrupt: Interrupt | None = None,
+        batch: Callable[[Pollable], Batch | None] | None = None,
     ) -> None:
         self._clock = clock
         self._policy = policy
         self._callback = callback
         self._on_status = on_status
+        self._retry = retry
+        self._interrupt = interrupt
+        self._batch = batch
         self.timeout = timeout
         now = clock.monotonic()
         self._deadline = None if timeout is None else now + timeout
         self.pending = [_Entry(job, iter(policy.delays()), now) for job in jobs]
-        self._iterator = self._run()
+        self._total = len(self.pending)
 
-    def __iter__(self) -> Iterator[Pollable]:
-        return self._iterator
+    def __iter__(self) -> Iterator[list[tuple[J, JobStatus]]]:
+        if self._interrupt is None:
+            return self._run(None)
+        return self._listening(self._interrupt)
 
-    def _run(self) -> Iterator[Pollable]:
+    def _listening(self, interrupt: Interrupt) -> Iterator[list[tuple[J, JobStatus]]]:
+        import threading
+
+        wakeup = threading.Event()
+        interrupt.listen(wakeup)
+        try:
+            yield from self._run(wakeup)
+        finally:
+            interrupt.forget(wakeup)
+
+    def _run(
+        self, wakeup: threading.Event | None
+    ) -> Iterator[list[tuple[J, JobStatus]]]:
         clock = self._clock
         deadline = self._deadline
         at_deadline = False
         while self.pending:
+            if self._interrupt is not None and self._interrupt.is_set():
+                raise WaitInterruptedError(f"the wait for {self._what()} was interrupted")
             now = clock.monotonic()
             due = [e for e in self.pending if at_deadline or e.due <= now]
-            waiting: list[tuple[_Entry, JobStatus]] = []
-            for entry in due:
-                status = check_status(entry.job, entry.job.status())
+            finished: list[tuple[J, JobStatus]] = []
+            waiting: list[tuple[_Entry[J], JobStatus]] = []
+            failed: list[_Entry[J]] = []
+            for entry, status in self._query(due):
+                if status is None:
+                    failed.append(entry)
+                    continue
                 if status is not entry.status:
                     entry.status = status
                     if self._on_status is not None:
                         self._on_status(entry.job, status)
                 if status in JOB_FINAL_STATES:
                     self.pending.remove(entry)
-                    yield entry.job
+                    finished.append((entry.job, status))
                 else:
                     waiting.append((entry, status))
+            if finished:
+                yield finished
             if not self.pending:
                 return
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
@@ -164,17 +222,113 @@ class Poller:
                 entry.due = now + (
                     _next_delay(self._policy, entry.delays) if hint is None else hint
                 )
+            for entry in failed:
+                retry = self._retry
+                assert retry is not None  # only a Retry turns a failure into a missed query
+                if entry.retry_delays is None:
+                    entry.retry_delays = iter(retry.backoff.delays())
+                entry.due = now + _next_delay(retry.backoff, entry.retry_delays)
             wake = min(e.due for e in self.pending)
             if deadline is not None and wake >= deadline:
                 wake, at_deadline = deadline, True
-            clock.sleep(max(0.0, wake - now))
+            if clock.sleep(max(0.0, wake - now), wakeup):
+                at_deadline = False  # woken early: the deadline is not there yet
+
+    def _query(self, due: list[_Entry[J]]) -> Iterator[tuple[_Entry[J], JobStatus | None]]:
+        """Query the due jobs, in batches where a backend can; ``None`` for a ridden-out failure."""
+        for batch, entries in self._groups(due):
+            try:
+                if batch is None:
+                    answers: Sequence[object] = [entries[0].job.status()]
+                else:
+                    answers = list(batch([entry.job for entry in entries]))
+            except Exception as failure:
+                if self._retry is None or not isinstance(failure, self._retry.exceptions):
+                    raise
+                yield from self._missed(entries, failure, self._retry.max_failures)
+                continue
+            if len(answers) != len(entries):
+                raise ValueError(
+                    f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs"
+                )
+            for entry, answer in zip(entries, answers):
+                entry.failures.clear()
+                entry.retry_delays = None
+                yield entry, check_status(entry.job, answer)
+
+    def _groups(self, due: list[_Entry[J]]) -> Iterator[tuple[Batch | None, list[_Entry[J]]]]:
+        """The due jobs, one by one, or grouped by the batch that can query them together."""
+        groups: dict[Batch, list[_Entry[J]]] = {}
+        for entry in due:
+            batch = self._batch(entry.job) if self._batch is not None and len(due) > 1 else None
+            if batch is None:
+                yield None, [entry]
+            else:
+                groups.setdefault(batch, []).append(entry)
+        for batch, entries in groups.items():
+            yield (batch if len(entries) > 1 else None), entries
+
+    def _missed(
+        self,
+        entries: list[_Entry[J]], failure: Exception, max_failures: int
+    ) -> Iterator[tuple[_Entry[J], None]]:
+        for entry in entries:
+            entry.failures.append(failure)
+            if len(entry.failures) > max_failures:
+                raise _chained(entry.failures)
+            yield entry, None
+
+    def _what(self) -> str:
+        if self._total == 1:
+            return f"job {self.pending[0].job.job_id()!r}"
+        return f"{len(self.pending)} of {self._total} jobs"
 
     def _timeout_error(self) -> JobTimeoutError:
-        if len(self.pending) == 1:
-            entry = self.pending[0]
-            what = f"job {entry.job.job_id()!r} did not reach a final state"
-            last = f" (last status: {entry.status.name})" if entry.status else ""
-        else:
-            what = f"{len(self.pending)} jobs did not reach a final state"
-            last = ""
-        return JobTimeoutError(f"{what} within the timeout of {self.timeout!r} s{last}")
+        last = ""
+        if len(self.pending) == 1 and self.pending[0].status is not None:
+            last = f" (last status: {self.pending[0].status.name})"
+        error = JobTimeoutError(
+            f"{self._what()} did not reach a final state within the timeout of "
+            f"{self.timeout!r} s{last}"
+        )
+        failures = [f for e in self.pending for f in e.failures[-1:]]
+        if failures:
+            error.__cause__ = failures[-1]
+        return error
+
+
+def start(
+    jobs: Iterable[J],
+    *,
+    clock: Clock,
+    timeout: object,
+    poll: tuple[str, object],
+    callback: object = None,
+    on_status: object = None,
+    retry: object = None,
+    interrupt: object = None,
+    batch: Callable[[Pollable], Batch | None] | None = None,
+) -> Poller[J]:
+    """Check a wait's arguments, naming any that is bad, and make its :class:`Poller`.
+
+    ``poll`` is the name the caller gave the policy argument, and its value.
+    """
+    limit = check_timeout(timeout)
+    policy = as_policy(*poll)
+    check_callable("callback", callback)
+    check_callable("on_status", on_status)
+    if retry is not None and not isinstance(retry, Retry):
+        raise TypeError(f"retry must be a Retry or None, not {retry!r}")
+    if interrupt is not None and not isinstance(interrupt, Interrupt):
+        raise TypeError(f"interrupt must be an Interrupt or None, not {interrupt!r}")
+    return Poller(
+        jobs,
+        clock=clock,
+        timeout=limit,
+        policy=policy,
+        callback=callback,  # type: ignore[arg-type]
+        on_status=on_status,  # type: ignore[arg-type]
+        retry=retry,
+        interrupt=interrupt,
+        batch=batch,
+    )

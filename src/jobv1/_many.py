@@ -1,0 +1,172 @@
+"""Waiting on many jobs at once: ``wait`` and ``as_completed``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from ._clock import current_clock
+from ._errors import JobTimeoutError
+from ._job import JobV1, batch_of
+from ._policy import Backoff
+from ._polling import start
+from ._status import JobStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
+    from ._interrupt import Interrupt
+    from ._policy import PollPolicy
+    from ._retry import Retry
+
+__all__ = ["ALL_COMPLETED", "FIRST_COMPLETED", "FIRST_EXCEPTION", "as_completed", "wait"]
+
+#: :func:`wait` returns when any job reaches a final state.
+FIRST_COMPLETED: Final = "FIRST_COMPLETED"
+#: :func:`wait` returns when any job ends in ``ERROR``, or when all jobs are final.
+FIRST_EXCEPTION: Final = "FIRST_EXCEPTION"
+#: :func:`wait` returns when every job is final.
+ALL_COMPLETED: Final = "ALL_COMPLETED"
+
+_DEFAULT_POLL: Final = Backoff()
+
+
+def _unique_jobs(jobs: object) -> list[JobV1[Any]]:
+    """The jobs in their first order, each once; a ``TypeError`` for anything else."""
+    if isinstance(jobs, (JobV1, str, bytes)) or not hasattr(jobs, "__iter__"):
+        raise TypeError(f"jobs must be an iterable of JobV1, not {jobs!r}")
+    unique: dict[int, JobV1[Any]] = {}
+    for job in jobs:
+        if not isinstance(job, JobV1):
+            raise TypeError(f"jobs must hold only JobV1 instances, not {job!r}")
+        unique.setdefault(id(job), job)
+    return list(unique.values())
+
+
+def wait(
+    jobs: Iterable[JobV1[Any]],
+    timeout: float | None = None,
+    return_when: str = ALL_COMPLETED,
+    *,
+    poll: float | PollPolicy = _DEFAULT_POLL,
+    on_status: Callable[[Any, JobStatus], object] | None = None,
+    retry: Retry | None = None,
+    interrupt: Interrupt | None = None,
+) -> tuple[set[JobV1[Any]], set[JobV1[Any]]]:
+    """Wait until the jobs are final, or some are, as ``return_when`` says.
+
+    Like :func:`concurrent.futures.wait`, for jobs. One thread, the caller's,
+    polls every job on its own schedule under one deadline for the whole
+    set; a job given twice counts once. Where several jobs share a backend
+    with a ``job_statuses`` method, the jobs due together are queried in
+    one request.
+
+    At the deadline every job still pending is queried once more; then the
+    function returns, whatever the jobs' states: it never raises on timeout.
+
+    Args:
+        jobs: The jobs to wait on.
+        timeout: Seconds to wait at most; ``None`` for no limit; ``<= 0``
+            for one query of each job.
+        return_when: :data:`FIRST_COMPLETED`, :data:`FIRST_EXCEPTION` (the
+            first job to end in ``ERROR``) or :data:`ALL_COMPLETED`. The jobs
+            found final in the same round of queries are all returned.
+        poll: How often to query each job: seconds or a policy; by default
+            ``Backoff()``.
+        on_status: Called as ``on_status(job, status)`` once for each
+            distinct status a job is seen in, the final one included.
+        retry: Which exceptions from ``status()`` to ride out.
+        interrupt: Stops the wait from another thread when it is set.
+
+    Returns:
+        ``(done, not_done)``: the sets of jobs that are final and that are
+        not.
+
+    Raises:
+        TypeError: ``jobs`` is not an iterable of :class:`~jobv1.JobV1`, or
+            another argument is of the wrong type.
+        ValueError: ``return_when`` is not one of the three constants, or
+            another argument is out of range.
+        WaitInterruptedError: ``interrupt`` was set.
+    """
+    unique = _unique_jobs(jobs)
+    if return_when not in (FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED):
+        raise ValueError(
+            "return_when must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, "
+            f"not {return_when!r}"
+        )
+    poller = start(
+        unique,
+        clock=current_clock(),
+        timeout=timeout,
+        poll=("poll", poll),
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        batch=batch_of,
+    )
+    done: set[JobV1[Any]] = set()
+    try:
+        for finished in poller:
+            done.update(job for job, _ in finished)
+            if return_when == FIRST_COMPLETED or (
+                return_when == FIRST_EXCEPTION
+                and any(status is JobStatus.ERROR for _, status in finished)
+            ):
+                break
+    except JobTimeoutError:
+        pass
+    return done, set(unique) - done
+
+
+def as_completed(
+    jobs: Iterable[JobV1[Any]],
+    timeout: float | None = None,
+    *,
+    poll: float | PollPolicy = _DEFAULT_POLL,
+    on_status: Callable[[Any, JobStatus], object] | None = None,
+    retry: Retry | None = None,
+    interrupt: Interrupt | None = None,
+) -> Iterator[JobV1[Any]]:
+    """Yield each job once, as soon as it is seen in a final state.
+
+    Like :func:`concurrent.futures.as_completed`, for jobs: the order is the
+    order in which the jobs reach a final state, one thread (the caller's)
+    polls them all under one deadline for the whole set, and a job given
+    twice is yielded once. The arguments are checked and the deadline is
+    set when the function is called, not when iteration starts.
+
+    At the deadline every job still pending is queried once more; those
+    found final are yielded, then :class:`~jobv1.JobTimeoutError` is raised.
+
+    Args:
+        jobs: The jobs to wait on.
+        timeout: Seconds to wait at most; ``None`` for no limit.
+        poll: How often to query each job: seconds or a policy; by default
+            ``Backoff()``.
+        on_status: Called as ``on_status(job, status)`` once for each
+            distinct status a job is seen in, the final one included.
+        retry: Which exceptions from ``status()`` to ride out.
+        interrupt: Stops the wait from another thread when it is set.
+
+    Returns:
+        An iterator over the jobs.
+
+    Raises:
+        JobTimeoutError: While iterating, at the deadline, if some jobs are
+            not final; its message says how many.
+        WaitInterruptedError: While iterating, when ``interrupt`` is set.
+        TypeError: ``jobs`` is not an iterable of :class:`~jobv1.JobV1`, or
+            another argument is of the wrong type.
+        ValueError: An argument is out of range.
+    """
+    poller = start(
+        _unique_jobs(jobs),
+        clock=current_clock(),
+        timeout=timeout,
+        poll=("poll", poll),
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        batch=batch_of,
+    )
+    return (job for finished in poller for job, _ in finished)
