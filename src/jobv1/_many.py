@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ._clock import current_clock
 from ._errors import JobTimeoutError
@@ -29,12 +29,14 @@ ALL_COMPLETED: Final = "ALL_COMPLETED"
 
 _DEFAULT_POLL: Final = Backoff()
 
+J = TypeVar("J", bound=JobV1[Any])
 
-def _unique_jobs(jobs: object) -> list[JobV1[Any]]:
+
+def _unique_jobs(jobs: Iterable[J]) -> list[J]:
     """The jobs in their first order, each once; a ``TypeError`` for anything else."""
     if isinstance(jobs, (JobV1, str, bytes)) or not hasattr(jobs, "__iter__"):
         raise TypeError(f"jobs must be an iterable of JobV1, not {jobs!r}")
-    unique: dict[int, JobV1[Any]] = {}
+    unique: dict[int, J] = {}
     for job in jobs:
         if not isinstance(job, JobV1):
             raise TypeError(f"jobs must hold only JobV1 instances, not {job!r}")
@@ -43,7 +45,7 @@ def _unique_jobs(jobs: object) -> list[JobV1[Any]]:
 
 
 def wait(
-    jobs: Iterable[JobV1[Any]],
+    jobs: Iterable[J],
     timeout: float | None = None,
     return_when: str = ALL_COMPLETED,
     *,
@@ -51,7 +53,7 @@ def wait(
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
-) -> tuple[set[JobV1[Any]], set[JobV1[Any]]]:
+) -> tuple[set[J], set[J]]:
     """Wait until the jobs are final, or some are, as ``return_when`` says.
 
     Like :func:`concurrent.futures.wait`, for jobs. One thread, the caller's,
@@ -104,7 +106,7 @@ def wait(
         interrupt=interrupt,
         batch=batch_of,
     )
-    done: set[JobV1[Any]] = set()
+    done: set[J] = set()
     try:
         for finished in poller:
             done.update(job for job, _ in finished)
@@ -119,14 +121,14 @@ def wait(
 
 
 def as_completed(
-    jobs: Iterable[JobV1[Any]],
+    jobs: Iterable[J],
     timeout: float | None = None,
     *,
     poll: float | PollPolicy = _DEFAULT_POLL,
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
-) -> Iterator[JobV1[Any]]:
+) -> Iterator[J]:
     """Yield each job once, as soon as it is seen in a final state.
 
     Like :func:`concurrent.futures.as_completed`, for jobs: the order is the

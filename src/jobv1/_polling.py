@@ -10,6 +10,7 @@ every pending job once more there, and then raises
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
@@ -60,11 +61,7 @@ def check_status(job: Pollable, status: object) -> JobStatus:
 
 
 def _seconds(value: object) -> bool:
-    return (
-        not isinstance(value, bool)
-        and isinstance(value, (int, float))
-        and 0 <= value < math.inf
-    )
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and 0 <= value < math.inf
 
 
 def _hint(job: Pollable, status: JobStatus) -> float | None:
@@ -109,7 +106,7 @@ class _Entry(Generic[J]):
 
 def _chained(failures: list[Exception]) -> Exception:
     """The last failure, with each earlier one as the ``__context__`` of the next."""
-    for earlier, later in zip(failures, failures[1:]):
+    for earlier, later in itertools.pairwise(failures):
         if later is not earlier and later.__context__ is None:
             later.__context__ = earlier
     return failures[-1]
@@ -180,33 +177,14 @@ class Poller(Generic[J]):
         finally:
             interrupt.forget(wakeup)
 
-    def _run(
-        self, wakeup: threading.Event | None
-    ) -> Iterator[list[tuple[J, JobStatus]]]:
+    def _run(self, wakeup: threading.Event | None) -> Iterator[list[tuple[J, JobStatus]]]:
         clock = self._clock
         deadline = self._deadline
         at_deadline = False
         while self.pending:
             if self._interrupt is not None and self._interrupt.is_set():
                 raise WaitInterruptedError(f"the wait for {self._what()} was interrupted")
-            now = clock.monotonic()
-            due = [e for e in self.pending if at_deadline or e.due <= now]
-            finished: list[tuple[J, JobStatus]] = []
-            waiting: list[tuple[_Entry[J], JobStatus]] = []
-            failed: list[_Entry[J]] = []
-            for entry, status in self._query(due):
-                if status is None:
-                    failed.append(entry)
-                    continue
-                if status is not entry.status:
-                    entry.status = status
-                    if self._on_status is not None:
-                        self._on_status(entry.job, status)
-                if status in JOB_FINAL_STATES:
-                    self.pending.remove(entry)
-                    finished.append((entry.job, status))
-                else:
-                    waiting.append((entry, status))
+            finished, waiting, failed = self._round(at_deadline)
             if finished:
                 yield finished
             if not self.pending:
@@ -217,22 +195,55 @@ class Poller(Generic[J]):
                 for entry, status in waiting:
                     self._callback(entry.job.job_id(), status, entry.job)
             now = clock.monotonic()
-            for entry, status in waiting:
-                hint = _hint(entry.job, status)
-                entry.due = now + (
-                    _next_delay(self._policy, entry.delays) if hint is None else hint
-                )
-            for entry in failed:
-                retry = self._retry
-                assert retry is not None  # only a Retry turns a failure into a missed query
-                if entry.retry_delays is None:
-                    entry.retry_delays = iter(retry.backoff.delays())
-                entry.due = now + _next_delay(retry.backoff, entry.retry_delays)
+            self._schedule(now, waiting, failed)
             wake = min(e.due for e in self.pending)
             if deadline is not None and wake >= deadline:
                 wake, at_deadline = deadline, True
             if clock.sleep(max(0.0, wake - now), wakeup):
                 at_deadline = False  # woken early: the deadline is not there yet
+
+    def _round(
+        self, at_deadline: bool
+    ) -> tuple[list[tuple[J, JobStatus]], list[tuple[_Entry[J], JobStatus]], list[_Entry[J]]]:
+        """Query the jobs that are due (all of them at the deadline) and sort the answers.
+
+        Returns:
+            The jobs found final, the entries found not final with their
+            status, and the entries whose query failed and was ridden out.
+        """
+        now = self._clock.monotonic()
+        due = [e for e in self.pending if at_deadline or e.due <= now]
+        finished: list[tuple[J, JobStatus]] = []
+        waiting: list[tuple[_Entry[J], JobStatus]] = []
+        failed: list[_Entry[J]] = []
+        for entry, status in self._query(due):
+            if status is None:
+                failed.append(entry)
+                continue
+            if status is not entry.status:
+                entry.status = status
+                if self._on_status is not None:
+                    self._on_status(entry.job, status)
+            if status in JOB_FINAL_STATES:
+                self.pending.remove(entry)
+                finished.append((entry.job, status))
+            else:
+                waiting.append((entry, status))
+        return finished, waiting, failed
+
+    def _schedule(
+        self, now: float, waiting: list[tuple[_Entry[J], JobStatus]], failed: list[_Entry[J]]
+    ) -> None:
+        """Set when each job queried in this round is next due."""
+        for entry, status in waiting:
+            hint = _hint(entry.job, status)
+            entry.due = now + (_next_delay(self._policy, entry.delays) if hint is None else hint)
+        for entry in failed:
+            retry = self._retry
+            assert retry is not None  # only a Retry turns a failure into a missed query
+            if entry.retry_delays is None:
+                entry.retry_delays = iter(retry.backoff.delays())
+            entry.due = now + _next_delay(retry.backoff, entry.retry_delays)
 
     def _query(self, due: list[_Entry[J]]) -> Iterator[tuple[_Entry[J], JobStatus | None]]:
         """Query the due jobs, in batches where a backend can; ``None`` for a ridden-out failure."""
@@ -251,7 +262,7 @@ class Poller(Generic[J]):
                 raise ValueError(
                     f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs"
                 )
-            for entry, answer in zip(entries, answers):
+            for entry, answer in zip(entries, answers, strict=True):
                 entry.failures.clear()
                 entry.retry_delays = None
                 yield entry, check_status(entry.job, answer)
@@ -269,8 +280,7 @@ class Poller(Generic[J]):
             yield (batch if len(entries) > 1 else None), entries
 
     def _missed(
-        self,
-        entries: list[_Entry[J]], failure: Exception, max_failures: int
+        self, entries: list[_Entry[J]], failure: Exception, max_failures: int
     ) -> Iterator[tuple[_Entry[J], None]]:
         for entry in entries:
             entry.failures.append(failure)

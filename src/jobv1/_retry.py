@@ -53,9 +53,7 @@ class Retry(_Frozen):
             raise ValueError("Retry needs at least one exception class to ride out, got none")
         for exception in exceptions:
             if not (isinstance(exception, type) and issubclass(exception, Exception)):
-                raise TypeError(
-                    f"exceptions must be subclasses of Exception, not {exception!r}"
-                )
+                raise TypeError(f"exceptions must be subclasses of Exception, not {exception!r}")
         if isinstance(max_failures, bool) or not isinstance(max_failures, int):
             raise TypeError(f"max_failures must be an int, not {max_failures!r}")
         if max_failures < 1:

@@ -1,0 +1,289 @@
+"""jobv1.wait and jobv1.as_completed: many jobs, one deadline, one thread, in virtual time."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+import jobv1
+from conftest import ScriptedJob
+from jobv1 import (
+    ALL_COMPLETED,
+    FIRST_COMPLETED,
+    FIRST_EXCEPTION,
+    Backoff,
+    JobStatus,
+    JobTimeoutError,
+    JobV1,
+    as_completed,
+    wait,
+)
+from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold
+
+Q, R, D, E, C = (
+    JobStatus.QUEUED,
+    JobStatus.RUNNING,
+    JobStatus.DONE,
+    JobStatus.ERROR,
+    JobStatus.CANCELLED,
+)
+
+
+def ending_at(backend: FakeBackend, *seconds: float, **kwargs: Any) -> list[FakeJob]:
+    return [backend.run(script=[Hold(R, seconds=s)], **kwargs) for s in seconds]
+
+
+def test_as_completed_yields_in_the_order_jobs_end(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    jobs = ending_at(fake_backend, 30, 10, 20)
+    assert list(as_completed(jobs, poll=1)) == [jobs[1], jobs[2], jobs[0]]
+    assert fake_clock.monotonic() == 30
+
+
+def test_as_completed_raises_at_the_deadline_after_yielding_what_ended(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    jobs = ending_at(fake_backend, 5, 100, 200)
+    seen: list[FakeJob] = []
+    with pytest.raises(JobTimeoutError, match="2 of 3 jobs did not reach a final state") as caught:
+        seen.extend(as_completed(jobs, timeout=50, poll=7))
+    assert seen == [jobs[0]]
+    assert fake_clock.monotonic() == 50
+    assert "50" in str(caught.value)
+    # at most one query per 7 s for each job, plus the last one at the deadline
+    assert [q.time for q in jobs[1].queries] == [0, 7, 14, 21, 28, 35, 42, 49, 50]
+
+
+def test_as_completed_checks_its_arguments_and_sets_the_deadline_when_called(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    with pytest.raises(TypeError, match="not 3"):
+        as_completed([fake_backend.run(), 3])  # type: ignore[type-var]
+    job = ending_at(fake_backend, 100)[0]
+    iterator = as_completed([job], timeout=10)
+    fake_clock.advance(20)
+    with pytest.raises(JobTimeoutError):
+        next(iterator)
+    assert len(job.queries) == 1
+
+
+def test_a_job_given_twice_counts_once(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    job, other = ending_at(fake_backend, 3, 4)
+    assert list(as_completed([job, job, other, job], poll=1)) == [job, other]
+    done, not_done = wait([job, job])
+    assert (done, not_done) == ({job}, set())
+
+
+def test_no_jobs_return_at_once(fake_clock: FakeClock) -> None:
+    assert wait([]) == (set(), set())
+    assert list(as_completed(iter([]), timeout=0)) == []
+
+
+def test_wait_all_completed(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    jobs = ending_at(fake_backend, 1, 2, 3)
+    done, not_done = wait(jobs, poll=0.5)
+    assert done == set(jobs)
+    assert not_done == set()
+    assert fake_clock.monotonic() == 3
+
+
+def test_wait_first_completed_returns_every_job_found_final_in_that_round(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    jobs = ending_at(fake_backend, 10, 2, 2, 50)
+    done, not_done = wait(jobs, return_when=FIRST_COMPLETED, poll=1)
+    assert done == {jobs[1], jobs[2]}
+    assert not_done == {jobs[0], jobs[3]}
+    assert fake_clock.monotonic() == 2
+
+
+def test_wait_first_exception_stops_at_the_first_error(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    ok = ending_at(fake_backend, 1)[0]
+    bad = fake_backend.run(script=[Hold(R, seconds=4)], error=RuntimeError("x"))
+    slow = ending_at(fake_backend, 100)[0]
+    done, not_done = wait([ok, bad, slow], return_when=FIRST_EXCEPTION, poll=1)
+    assert done == {ok, bad}
+    assert not_done == {slow}
+    assert fake_clock.monotonic() == 4
+
+
+def test_wait_first_exception_without_errors_waits_for_all(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    jobs = ending_at(fake_backend, 1, 6)
+    assert wait(jobs, return_when=FIRST_EXCEPTION, poll=1) == (set(jobs), set())
+
+
+def test_wait_never_raises_on_timeout(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    jobs = ending_at(fake_backend, 1, 100)
+    done, not_done = wait(jobs, timeout=10, poll=3)
+    assert (done, not_done) == ({jobs[0]}, {jobs[1]})
+    assert fake_clock.monotonic() == 10
+    done, not_done = wait(jobs, timeout=0)
+    assert (done, not_done) == ({jobs[0]}, {jobs[1]})
+    assert fake_clock.monotonic() == 10
+
+
+def test_the_default_poll_is_backoff(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    job = ending_at(fake_backend, 0.1)[0]
+    wait([job])
+    times = [q.time for q in job.queries]
+    assert times == pytest.approx([0, 0.05, 0.125])
+
+
+def test_each_job_keeps_its_own_schedule(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    early = ending_at(fake_backend, 1000)[0]
+    fake_clock.advance(0.3)
+    late = ending_at(fake_backend, 1000)[0]
+    wait([early, late], timeout=10, poll=Backoff(initial=1, multiplier=2, maximum=4))
+    assert [q.time for q in early.queries] == pytest.approx([0.3, 1.3, 3.3, 7.3, 10.3])
+    assert [q.time for q in late.queries] == pytest.approx([0.3, 1.3, 3.3, 7.3, 10.3])
+
+
+def test_on_status_sees_every_distinct_status_of_every_job(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    a = fake_backend.run(script=[Hold(Q, seconds=2), Hold(R, seconds=2)])
+    b = fake_backend.run(script=[Hold(R, seconds=3)], end=C)
+    seen: list[tuple[str, JobStatus]] = []
+    wait([a, b], poll=1, on_status=lambda job, status: seen.append((job.job_id(), status)))
+    assert seen == [
+        ("fake-1", Q),
+        ("fake-2", R),
+        ("fake-1", R),
+        ("fake-2", C),
+        ("fake-1", D),
+    ]
+
+
+# The table calls through untyped names: it passes what the signatures forbid, on purpose.
+untyped_wait: Any = wait
+untyped_as_completed: Any = as_completed
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (
+            lambda j: untyped_wait(j[0]),
+            TypeError,
+            "jobs must be an iterable of JobV1, not <FakeJob",
+        ),
+        (lambda j: untyped_wait("abc"), TypeError, "jobs must be an iterable of JobV1, not 'abc'"),
+        (lambda j: untyped_wait(42), TypeError, "jobs must be an iterable of JobV1, not 42"),
+        (
+            lambda j: untyped_wait([*j, None]),
+            TypeError,
+            "jobs must hold only JobV1 instances, not None",
+        ),
+        (
+            lambda j: untyped_wait(j, return_when="ANY"),
+            ValueError,
+            "return_when must be FIRST_COMPLETED",
+        ),
+        (lambda j: untyped_wait(j, timeout=math.nan), ValueError, "timeout must not be NaN"),
+        (lambda j: untyped_wait(j, poll=-1), ValueError, "poll must be a finite number of seconds"),
+        (
+            lambda j: untyped_wait(j, poll="x"),
+            TypeError,
+            "poll must be a number of seconds or a poll",
+        ),
+        (
+            lambda j: untyped_wait(j, on_status=1),
+            TypeError,
+            "on_status must be callable or None, not 1",
+        ),
+        (lambda j: untyped_wait(j, retry=3), TypeError, "retry must be a Retry or None, not 3"),
+        (
+            lambda j: untyped_wait(j, interrupt=True),
+            TypeError,
+            "interrupt must be an Interrupt or None",
+        ),
+        (
+            lambda j: untyped_as_completed(j, timeout="1"),
+            TypeError,
+            "timeout must be a real number",
+        ),
+        (
+            lambda j: untyped_as_completed({1: 2}),
+            TypeError,
+            "jobs must hold only JobV1 instances, not 1",
+        ),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_query(
+    fake_clock: FakeClock, fake_backend: FakeBackend, call: Any, error: type[Exception], words: str
+) -> None:
+    jobs = ending_at(fake_backend, 10)
+    with pytest.raises(error, match=words):
+        call(jobs)
+    assert jobs[0].queries == []
+
+
+class BatchBackend(FakeBackend):
+    """A backend that answers many statuses in one request."""
+
+    def __init__(self) -> None:
+        super().__init__("batch")
+        self.requests: list[int] = []
+
+    def job_statuses(self, jobs: Sequence[JobV1]) -> list[JobStatus]:
+        self.requests.append(len(jobs))
+        return [job.status() for job in jobs]
+
+
+def test_jobs_of_a_batch_backend_cost_one_request_per_round(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    batch = BatchBackend()
+    jobs = ending_at(batch, 3, 3, 5, 5)
+    loner = ending_at(fake_backend, 4)[0]
+    done, _ = wait([*jobs, loner], poll=1)
+    assert done == {*jobs, loner}
+    assert batch.requests == [4, 4, 4, 4, 2, 2]
+    assert len(loner.queries) == 5
+
+
+def test_a_batch_that_answers_the_wrong_number_is_an_error(fake_clock: FakeClock) -> None:
+    class Short(BatchBackend):
+        def job_statuses(self, jobs: Sequence[JobV1]) -> list[JobStatus]:
+            return [R]
+
+    jobs = ending_at(Short(), 3, 3)
+    with pytest.raises(ValueError, match="answered 1 statuses for 2 jobs"):
+        wait(jobs)
+
+
+def test_a_batch_answer_that_is_not_a_status_is_a_type_error(fake_clock: FakeClock) -> None:
+    class Odd(BatchBackend):
+        def job_statuses(self, jobs: Sequence[JobV1]) -> list[Any]:
+            return ["DONE"] * len(jobs)
+
+    with pytest.raises(TypeError, match="returned 'DONE', which is not a JobStatus"):
+        wait(ending_at(Odd(), 3, 3))
+
+
+def test_exceptions_from_status_propagate_from_many_job_waits(fake_clock: FakeClock) -> None:
+    class Broken(ScriptedJob):
+        def status(self) -> JobStatus:
+            raise KeyError("unknown state 'PAUSED'")
+
+    with pytest.raises(KeyError, match="PAUSED"):
+        wait([ScriptedJob([R, D]), Broken([R])])
+    with pytest.raises(KeyError, match="PAUSED"):
+        list(as_completed([Broken([R])]))
+
+
+def test_the_package_exports_the_many_job_names() -> None:
+    assert (jobv1.FIRST_COMPLETED, jobv1.FIRST_EXCEPTION, jobv1.ALL_COMPLETED) == (
+        "FIRST_COMPLETED",
+        "FIRST_EXCEPTION",
+        "ALL_COMPLETED",
+    )
+    assert ALL_COMPLETED == "ALL_COMPLETED"
