@@ -1,0 +1,171 @@
+"""A live progress display for waits: the successor to Qiskit's removed ``job_monitor``.
+
+:class:`Monitor` is a state-change hook: pass it as ``on_status`` to any wait.
+On a terminal it keeps one line up to date: the job's id, status, time since
+it was first seen, and its queue position when the job can tell it; for many
+jobs, a summary line. Written to a file or a pipe, it prints one line per
+change instead. It needs nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ._clock import current_clock
+from ._policy import Backoff, as_policy
+from ._status import JOB_FINAL_STATES, JobStatus
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from ._job import JobV1
+    from ._policy import PollPolicy
+
+__all__ = ["Monitor", "job_monitor"]
+
+
+def _queue_position(job: Any, status: JobStatus) -> int | None:
+    """The job's ``queue_position()``, if it is queued and has such a method, else ``None``."""
+    method = getattr(job, "queue_position", None)
+    if status is not JobStatus.QUEUED or not callable(method):
+        return None
+    position = method()
+    if position is None or (isinstance(position, int) and not isinstance(position, bool)):
+        return position
+    raise TypeError(
+        f"queue_position() of job {job.job_id()!r} returned {position!r}, not an int or None"
+    )
+
+
+class Monitor:
+    """Shows the progress of waits, as a state-change hook.
+
+    Use it as ``on_status=monitor`` with any wait, and, for a line that
+    refreshes its elapsed time at every query, as ``callback=monitor.callback``
+    with :meth:`~jobv1.JobV1.wait_for_final_state`. It is a context
+    manager: leaving the block ends a line still being updated.
+
+    Args:
+        output: Where to write; by default :data:`sys.stdout`. If it is a
+            terminal (``isatty()``), one line is kept up to date; otherwise
+            each change is a line of its own.
+        quiet: Write nothing at all.
+
+    Raises:
+        TypeError: ``output`` has no ``write()``, or ``quiet`` is not a bool.
+    """
+
+    def __init__(self, output: TextIO | None = None, *, quiet: bool = False) -> None:
+        stream = sys.stdout if output is None else output
+        if not callable(getattr(stream, "write", None)):
+            raise TypeError(f"output must be a text stream with write(), not {output!r}")
+        if not isinstance(quiet, bool):
+            raise TypeError(f"quiet must be a bool, not {quiet!r}")
+        isatty = getattr(stream, "isatty", None)
+        self._output = stream
+        self._quiet = quiet
+        self._live = bool(callable(isatty) and isatty())
+        self._lock = threading.Lock()
+        self._started: dict[str, float] = {}
+        self._statuses: dict[str, JobStatus] = {}
+        self._positions: dict[str, int | None] = {}
+        self._width = 0
+
+    def __call__(self, job: JobV1[Any], status: JobStatus) -> None:
+        """Record that ``job`` is now in ``status``, and show it."""
+        self._update(job, status, changed=True)
+
+    def callback(self, job_id: str, status: JobStatus, job: JobV1[Any]) -> None:
+        """Refresh the line after a query, with the signature of a wait's ``callback``."""
+        self._update(job, status, changed=status is not self._statuses.get(job_id))
+
+    def _update(self, job: JobV1[Any], status: JobStatus, *, changed: bool) -> None:
+        position = _queue_position(job, status)
+        now = current_clock().monotonic()
+        with self._lock:
+            job_id = job.job_id()
+            self._started.setdefault(job_id, now)
+            self._statuses[job_id] = status
+            self._positions[job_id] = position
+            if self._quiet:
+                return
+            if self._live:
+                self._redraw(now)
+            elif changed:
+                self._output.write(self._describe(job_id, now) + "\n")
+                self._output.flush()
+
+    def _describe(self, job_id: str, now: float) -> str:
+        text = f"{job_id}: {self._statuses[job_id].name} · {now - self._started[job_id]:.1f} s"
+        position = self._positions[job_id]
+        return text if position is None else f"{text} · queue position {position}"
+
+    def _redraw(self, now: float) -> None:
+        if len(self._statuses) == 1:
+            line = self._describe(next(iter(self._statuses)), now)
+        else:
+            counts: dict[JobStatus, int] = {}
+            for status in self._statuses.values():
+                counts[status] = counts.get(status, 0) + 1
+            parts = ", ".join(f"{counts[s]} {s.name}" for s in JobStatus if s in counts)
+            line = (
+                f"{len(self._statuses)} jobs: {parts} · {now - min(self._started.values()):.1f} s"
+            )
+        self._output.write("\r" + line.ljust(self._width))
+        self._width = len(line)
+        if all(status in JOB_FINAL_STATES for status in self._statuses.values()):
+            self._end_line()
+        self._output.flush()
+
+    def _end_line(self) -> None:
+        if self._width:
+            self._output.write("\n")
+            self._width = 0
+
+    def close(self) -> None:
+        """End the line being kept up to date, if any."""
+        with self._lock:
+            if self._live and not self._quiet:
+                self._end_line()
+                self._output.flush()
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def job_monitor(
+    job: JobV1[Any],
+    interval: float | PollPolicy | None = None,
+    quiet: bool = False,
+    output: TextIO | None = None,
+    *,
+    timeout: float | None = None,
+) -> None:
+    """Wait for ``job`` to be final, showing its progress with a :class:`Monitor`.
+
+    Args:
+        job: The job to follow.
+        interval: Seconds between status queries, or a policy; by default
+            :class:`~jobv1.Backoff`.
+        quiet: Show nothing; just wait.
+        output: Where to write; by default :data:`sys.stdout`.
+        timeout: Seconds to wait at most; ``None`` for no limit.
+
+    Raises:
+        JobTimeoutError: The job was not final by the deadline.
+        TypeError: An argument is of the wrong type.
+        ValueError: An argument is out of range.
+    """
+    policy = Backoff() if interval is None else as_policy("interval", interval)
+    with Monitor(output, quiet=quiet) as monitor:
+        job.wait_for_final_state(timeout, policy, monitor.callback, on_status=monitor)

@@ -1,0 +1,167 @@
+"""jobv1.monitor: the progress display, on a terminal and in a log, in virtual time."""
+
+from __future__ import annotations
+
+import io
+import sys
+from typing import Any
+
+import pytest
+
+from conftest import ScriptedJob
+from jobv1 import JobStatus, JobTimeoutError, wait
+from jobv1.monitor import Monitor, job_monitor
+from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold
+
+Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class QueuedJob(FakeJob):
+    """A fake job that knows its place in the queue: ten minus the queries so far."""
+
+    def queue_position(self) -> int | None:
+        return max(0, 10 - len(self.queries))
+
+
+def test_in_a_log_each_change_is_a_line(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    log = io.StringIO()
+    job = fake_backend.run(script=[Hold(Q, seconds=10), Hold(R, seconds=20)])
+    job.wait_for_final_state(wait=5, on_status=Monitor(log))
+    assert log.getvalue().splitlines() == [
+        "fake-1: QUEUED · 0.0 s",
+        "fake-1: RUNNING · 10.0 s",
+        "fake-1: DONE · 30.0 s",
+    ]
+
+
+def test_on_a_terminal_one_line_is_kept_up_to_date(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    screen = Terminal()
+    job = fake_backend.run(script=[Hold(R, seconds=10)])
+    with Monitor(screen) as monitor:
+        job.wait_for_final_state(wait=5, callback=monitor.callback, on_status=monitor)
+    assert screen.getvalue() == (
+        "\rfake-1: RUNNING · 0.0 s"
+        "\rfake-1: RUNNING · 0.0 s"
+        "\rfake-1: RUNNING · 5.0 s"
+        "\rfake-1: DONE · 10.0 s  \n"  # padded over the longer line before
+    )
+
+
+def test_the_queue_position_is_shown_when_the_job_knows_it(fake_clock: FakeClock) -> None:
+    log = io.StringIO()
+    job = QueuedJob(None, "q-1", script=[Hold(Q, seconds=10)])
+    job.submit()
+    monitor = Monitor(log)
+    job.wait_for_final_state(wait=5, callback=monitor.callback, on_status=monitor)
+    assert log.getvalue().splitlines() == [
+        "q-1: QUEUED · 0.0 s · queue position 9",
+        "q-1: DONE · 10.0 s",
+    ]
+
+
+def test_a_bad_queue_position_is_an_error(fake_clock: FakeClock) -> None:
+    class Odd(FakeJob):
+        def queue_position(self) -> Any:
+            return "third"
+
+    job = Odd(None, "odd", script=[Hold(Q)])
+    job.submit()
+    with pytest.raises(TypeError, match="queue_position\\(\\) of job 'odd' returned 'third'"):
+        job.wait_for_final_state(on_status=Monitor(io.StringIO()))
+
+
+def test_many_jobs_on_a_terminal_share_a_summary_line(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    screen = Terminal()
+    jobs = [fake_backend.run(script=[Hold(R, seconds=s)]) for s in (1, 2)]
+    with Monitor(screen) as monitor:
+        wait(jobs, poll=1, on_status=monitor)
+    assert screen.getvalue() == (
+        "\rfake-1: RUNNING · 0.0 s"
+        "\r2 jobs: 2 RUNNING · 0.0 s"
+        "\r2 jobs: 1 RUNNING, 1 DONE · 1.0 s"
+        "\r2 jobs: 2 DONE · 2.0 s" + " " * 11 + "\n"
+    )
+
+
+def test_many_jobs_in_a_log_get_a_line_each(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    log = io.StringIO()
+    jobs = [fake_backend.run(script=[Hold(R, seconds=1)], error=OSError()) for _ in range(2)]
+    wait(jobs, poll=1, on_status=Monitor(log))
+    assert log.getvalue().splitlines() == [
+        "fake-1: RUNNING · 0.0 s",
+        "fake-2: RUNNING · 0.0 s",
+        "fake-1: ERROR · 1.0 s",
+        "fake-2: ERROR · 1.0 s",
+    ]
+
+
+def test_closing_ends_a_line_left_open_by_a_timeout(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    screen = Terminal()
+    job = fake_backend.run(script=[Hold(R)])
+    with pytest.raises(JobTimeoutError), Monitor(screen) as monitor:
+        job.wait_for_final_state(timeout=1, on_status=monitor)
+    assert screen.getvalue() == "\rfake-1: RUNNING · 0.0 s\n"
+    monitor.close()  # a second close writes nothing more
+    assert screen.getvalue().count("\n") == 1
+
+
+def test_quiet_writes_nothing(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    for output in (io.StringIO(), Terminal()):
+        job = fake_backend.run(script=[Hold(R, seconds=3)])
+        job_monitor(job, quiet=True, output=output)
+        assert output.getvalue() == ""
+
+
+def test_job_monitor_waits_with_a_display(
+    fake_clock: FakeClock, fake_backend: FakeBackend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job = fake_backend.run(script=[Hold(R, seconds=3)])
+    job_monitor(job, interval=1)
+    assert capsys.readouterr().out.splitlines() == [
+        "fake-1: RUNNING · 0.0 s",
+        "fake-1: DONE · 3.0 s",
+    ]
+    job = fake_backend.run(script=[Hold(R, seconds=3)])
+    job_monitor(job)
+    assert job.done()
+    with pytest.raises(JobTimeoutError):
+        job_monitor(fake_backend.run(script=[Hold(R)]), timeout=5, output=io.StringIO())
+
+
+def test_the_default_output_is_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    monitor = Monitor()
+    monitor(ScriptedJob([D], job_id="s"), D)
+    assert capsys.readouterr().out.startswith("s: DONE")
+    assert sys.stdout is not None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"output": 42}, TypeError, "output must be a text stream with write\\(\\), not 42"),
+        ({"quiet": 1}, TypeError, "quiet must be a bool, not 1"),
+    ],
+)
+def test_monitor_refuses_bad_arguments(
+    kwargs: dict[str, Any], error: type[Exception], words: str
+) -> None:
+    with pytest.raises(error, match=words):
+        Monitor(**kwargs)
+
+
+def test_job_monitor_refuses_a_bad_interval(fake_backend: FakeBackend) -> None:
+    with pytest.raises(ValueError, match="interval must be a finite number of seconds"):
+        job_monitor(fake_backend.run(), interval=-1)
