@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import time
 
 import pytest
 
+import jobv1
 from jobv1 import JobStatus, JobTimeoutError
 from jobv1.testing import FakeBackend, Hold
 
@@ -28,3 +32,46 @@ def test_a_job_that_ends_in_real_time_is_noticed_at_the_next_poll() -> None:
     job.wait_for_final_state(wait=0.1)
     assert 0.15 <= time.monotonic() - start < 1.0
     assert [q.status for q in job.queries] == [JobStatus.RUNNING] * 2 + [JobStatus.DONE]
+
+
+def test_wait_and_as_completed_keep_their_deadline() -> None:
+    backend = FakeBackend()
+    jobs = [backend.run(script=[Hold(JobStatus.RUNNING)]) for _ in range(3)]
+    start = time.monotonic()
+    done, not_done = jobv1.wait(jobs, timeout=0.2, poll=1.0)
+    assert 0.2 <= time.monotonic() - start < 0.6
+    assert (done, not_done) == (set(), set(jobs))
+    start = time.monotonic()
+    with pytest.raises(JobTimeoutError):
+        list(jobv1.as_completed(jobs, timeout=0.2, poll=1.0))
+    assert 0.2 <= time.monotonic() - start < 0.6
+
+
+def test_ctrl_c_interrupts_a_wait_at_once() -> None:
+    """A real SIGINT, sent while the wait sleeps for an hour, ends it with KeyboardInterrupt."""
+    job = FakeBackend().run(script=[Hold(JobStatus.RUNNING)])
+    sender = threading.Timer(0.1, os.kill, args=(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    sender.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            job.wait_for_final_state(wait=3600)
+    finally:
+        sender.cancel()
+        sender.join()
+    assert time.monotonic() - start < 5
+    assert len(job.queries) == 1
+
+
+def test_ctrl_c_interrupts_an_interruptible_wait_at_once() -> None:
+    job = FakeBackend().run(script=[Hold(JobStatus.RUNNING)])
+    sender = threading.Timer(0.1, os.kill, args=(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    sender.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            jobv1.wait([job], poll=3600, interrupt=jobv1.Interrupt())
+    finally:
+        sender.cancel()
+        sender.join()
+    assert time.monotonic() - start < 5
