@@ -13,6 +13,7 @@ import pytest
 
 import jobv1
 import jobv1.testing
+from jobv1._clock import SystemClock, current_clock, uninstall
 from jobv1.testing import FakeBackend, FakeClock
 
 ROOT = Path(__file__).parent.parent
@@ -76,28 +77,28 @@ def python_blocks(path: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.DOTALL)
 
 
-EXAMPLES = [
-    (path, n, block)
-    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-    for n, block in enumerate(python_blocks(path), 1)
-]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-@pytest.mark.parametrize(
-    ("path", "n", "block"), EXAMPLES, ids=[f"{p.name}-{n}" for p, n, _ in EXAMPLES]
-)
-def test_every_example_in_the_readme_and_docs_runs(path: Path, n: int, block: str) -> None:
-    namespace: dict[str, Any] = {"__name__": f"example_{path.stem}_{n}"}
-    for earlier in EXAMPLES:  # an example may build on the ones before it on its page
-        if earlier[0] == path and earlier[1] < n:
-            exec(compile(earlier[2], f"{path.name}, example {earlier[1]}", "exec"), namespace)
-    exec(compile(block, f"{path.name}, example {n}", "exec"), namespace)
-    # an example that shows a pytest test is run as pytest would, with jobv1's fixtures
-    for name, test in list(namespace.items()):
-        if name.startswith("test_") and callable(test):
-            with FakeClock() as clock:
-                test(fake_clock=clock, fake_backend=FakeBackend())
+@pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
+def test_every_example_in_the_readme_and_docs_runs(path: Path) -> None:
+    """The examples of a page run in order, in one namespace, as a reader would run them."""
+    namespace: dict[str, Any] = {"__name__": f"example_{path.stem}"}
+    try:
+        for n, block in enumerate(python_blocks(path), 1):
+            exec(compile(block, f"{path.name}, example {n}", "exec"), namespace)
+        # an example that shows a pytest test is run as pytest would, with jobv1's fixtures
+        for name, test in list(namespace.items()):
+            if name.startswith("test_") and callable(test):
+                with FakeClock() as clock:
+                    test(fake_clock=clock, fake_backend=FakeBackend())
+        # a page that installs a clock removes it again
+        assert isinstance(current_clock(), SystemClock)
+    finally:
+        while not isinstance(current_clock(), SystemClock):
+            uninstall(current_clock())
 
 
 def test_there_are_examples() -> None:
-    assert any(path.name == "README.md" for path, _, _ in EXAMPLES)
+    assert python_blocks(ROOT / "README.md")
+    assert sum(len(python_blocks(page)) for page in PAGES) >= 10
