@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import threading
+from typing import Protocol
 
 __all__ = ["Interrupt"]
+
+
+class _Settable(Protocol):
+    def set(self) -> None: ...
 
 
 class Interrupt:
@@ -29,7 +30,7 @@ class Interrupt:
         import threading  # only programs that interrupt waits pay for it
 
         self._lock = threading.Lock()
-        self._listeners: set[threading.Event] = set()
+        self._listeners: set[_Settable] = set()
         self._set = False
 
     def set(self) -> None:
@@ -44,14 +45,14 @@ class Interrupt:
         """Whether :meth:`set` was called."""
         return self._set
 
-    def listen(self, event: threading.Event) -> None:
-        """Have :meth:`set` set ``event`` too (at once if it is set already)."""
+    def listen(self, event: _Settable) -> None:
+        """Have :meth:`set` call ``event.set()`` too (at once if it is set already)."""
         with self._lock:
             self._listeners.add(event)
             if self._set:
                 event.set()
 
-    def forget(self, event: threading.Event) -> None:
+    def forget(self, event: _Settable) -> None:
         """Undo :meth:`listen`."""
         with self._lock:
             self._listeners.discard(event)

@@ -138,6 +138,26 @@ class JobV1(Job, ABC, Generic[ResultT]):
         """
         return None
 
+    def watch(self, wakeup: Callable[[], object]) -> Callable[[], object] | None:
+        """Arrange to call ``wakeup()`` when the job ends, if the job can tell.
+
+        Override it in a job class that learns of its end without asking (a
+        future's callback, a webhook, a message on a socket): waits then
+        stop polling the job after a non-final query, and query it again as
+        soon as ``wakeup()`` is called, from any thread. Such a job's
+        :meth:`status` must be cheap and must not block: the asyncio waits
+        call it on the event loop. This base returns ``None``: the job is
+        polled.
+
+        Args:
+            wakeup: Call it, once or more, from any thread, when the job may
+                have reached a final state; at once if it already has.
+
+        Returns:
+            A function that undoes the arrangement, or ``None``.
+        """
+        return None
+
     def wait_for_final_state(
         self,
         timeout: float | None = None,

@@ -6,14 +6,25 @@ query, and sleeps until the earliest of those times or the deadline, whichever
 comes first. It never sleeps past the deadline: it sleeps up to it, queries
 every pending job once more there, and then raises
 :class:`~jobv1.JobTimeoutError` at once.
+
+The loop does no I/O itself: :meth:`Poller.steps` is a generator that asks its
+driver to run each status query (:class:`Ask`) and each sleep
+(:class:`Sleep`), and reports the jobs that ended (:class:`Done`). The
+blocking driver is :meth:`Poller.__iter__`; :mod:`jobv1.aio` drives the same
+loop on an asyncio event loop.
+
+A job whose ``watch(wakeup)`` arranges a call of ``wakeup()`` when it ends
+is event-driven: after a non-final query it is not polled again, but
+queried as soon as it calls back (and at the deadline).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar, cast
 
 from ._checks import check_callable, check_timeout
 from ._errors import JobTimeoutError, WaitInterruptedError
@@ -23,12 +34,20 @@ from ._retry import Retry
 from ._status import JOB_FINAL_STATES, JobStatus
 
 if TYPE_CHECKING:
-    import threading
-
-    from ._clock import Clock
+    from ._clock import Clock, Wakeup
     from ._policy import PollPolicy
 
-__all__ = ["Batch", "Pollable", "Poller", "check_status", "start"]
+__all__ = [
+    "Ask",
+    "Batch",
+    "Pollable",
+    "Poller",
+    "Sleep",
+    "Step",
+    "Waker",
+    "check_status",
+    "start",
+]
 
 
 class Pollable(Protocol):
@@ -43,8 +62,60 @@ class Pollable(Protocol):
     def poll_hint(self, status: JobStatus) -> float | None:
         """Seconds the service asks to let pass before the next query, or ``None``."""
 
+    def watch(self, wakeup: Callable[[], object]) -> Callable[[], object] | None:
+        """Call ``wakeup()`` when the job ends and return an undo, or ``None`` to be polled."""
+
 
 J = TypeVar("J", bound=Pollable)
+
+
+class Waker(Protocol):
+    """Wakes a driver's sleep, from any thread; :class:`threading.Event` is one."""
+
+    def set(self) -> None:
+        """Wake the sleep (or the next one, if none is under way)."""
+
+    def clear(self) -> None:
+        """Forget a wake-up that was not slept through yet."""
+
+    def is_set(self) -> bool:
+        """Whether a wake-up is pending."""
+
+
+class Ask(NamedTuple):
+    """A request to the driver: call ``query()`` and send back its answer, or throw its error."""
+
+    #: One status query, or one batch query; returns the statuses in order.
+    query: Callable[[], Sequence[object]]
+    #: Whether every job asked is event-driven, whose ``status()`` is cheap and
+    #: does not block: an asyncio driver may call it on the event loop.
+    local: bool
+
+
+class Sleep(NamedTuple):
+    """A request to the driver: sleep ``seconds``, or until the waker is set; send back woken."""
+
+    seconds: float
+
+
+if TYPE_CHECKING:
+    from typing import Union
+
+    #: What the loop yields to its driver: a request, or the list of the jobs
+    #: that ended in a round, with their final statuses.
+    Step = Union[Ask, Sleep, list[tuple[J, JobStatus]]]  # noqa: UP007
+
+
+def _one_status(job: Pollable) -> list[JobStatus]:
+    return [job.status()]
+
+
+def _thread_waker() -> Waker:
+    import threading  # only waits that can be woken early pay for it
+
+    return threading.Event()
+
+
 Callback = Callable[[str, JobStatus, Pollable], object]
 StatusHook = Callable[[Pollable, JobStatus], object]
 #: Answers the statuses of several jobs in one request, in their order.
@@ -92,7 +163,16 @@ def _next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
 class _Entry(Generic[J]):
     """The loop's record of one pending job."""
 
-    __slots__ = ("delays", "due", "failures", "job", "retry_delays", "status")
+    __slots__ = (
+        "delays",
+        "due",
+        "event_driven",
+        "failures",
+        "job",
+        "retry_delays",
+        "status",
+        "woken",
+    )
 
     def __init__(self, job: J, delays: Iterator[float], due: float) -> None:
         self.job = job
@@ -102,6 +182,10 @@ class _Entry(Generic[J]):
         #: The failures of the queries since the last one that succeeded.
         self.failures: list[Exception] = []
         self.retry_delays: Iterator[float] | None = None
+        #: Whether the job calls back when it ends, instead of being polled.
+        self.event_driven = False
+        #: Set, from any thread, when the job called back since its last query.
+        self.woken = False
 
 
 def _chained(failures: list[Exception]) -> Exception:
@@ -161,30 +245,79 @@ class Poller(Generic[J]):
         self._deadline = None if timeout is None else now + timeout
         self.pending = [_Entry(job, iter(policy.delays()), now) for job in jobs]
         self._total = len(self.pending)
+        #: What wakes the driver's sleeps early, once :meth:`steps` needs one.
+        self.waker: Waker | None = None
 
     def __iter__(self) -> Iterator[list[tuple[J, JobStatus]]]:
-        if self._interrupt is None:
-            return self._run(None)
-        return self._listening(self._interrupt)
-
-    def _listening(self, interrupt: Interrupt) -> Iterator[list[tuple[J, JobStatus]]]:
-        import threading
-
-        wakeup = threading.Event()
-        interrupt.listen(wakeup)
+        """Drive the loop in this thread: block while it sleeps, yield what ends."""
+        steps = self.steps(_thread_waker)
         try:
-            yield from self._run(wakeup)
+            request: Step[J] = next(steps)
+            while True:
+                if isinstance(request, Ask):
+                    try:
+                        answers = request.query()
+                    except Exception as failure:
+                        request = steps.throw(failure)
+                    else:
+                        request = steps.send(answers)
+                elif isinstance(request, Sleep):
+                    woken = self._clock.sleep(request.seconds, cast("Wakeup | None", self.waker))
+                    request = steps.send(woken)
+                else:
+                    yield request
+                    request = next(steps)
+        except StopIteration:
+            return
         finally:
-            interrupt.forget(wakeup)
+            steps.close()
 
-    def _run(self, wakeup: threading.Event | None) -> Iterator[list[tuple[J, JobStatus]]]:
+    def steps(self, make_waker: Callable[[], Waker]) -> Generator[Step[J], object, None]:
+        """The loop, as requests to a driver; see the module's docstring.
+
+        Args:
+            make_waker: Makes the :class:`Waker` the driver sleeps on; it is
+                called only if the wait can be woken early, by an event-driven
+                job or an interrupt, and is then :attr:`waker`.
+        """
+        undo: list[Callable[[], object]] = []
+        try:
+            for entry in self.pending:
+                stop = entry.job.watch(functools.partial(self._wake, entry))
+                if stop is not None:
+                    undo.append(stop)
+                    entry.event_driven = True
+                    self._ensure_waker(make_waker)
+            if self._interrupt is not None:
+                waker = self._ensure_waker(make_waker)
+                self._interrupt.listen(waker)
+                undo.append(functools.partial(self._interrupt.forget, waker))
+            yield from self._loop()
+        finally:
+            for stop in undo:
+                stop()
+
+    def _ensure_waker(self, make_waker: Callable[[], Waker]) -> Waker:
+        if self.waker is None:
+            self.waker = make_waker()
+        return self.waker
+
+    def _wake(self, entry: _Entry[J]) -> None:
+        """An event-driven job called back: query it at once (this runs in any thread)."""
+        entry.woken = True
+        if self.waker is not None:
+            self.waker.set()
+
+    def _loop(self) -> Generator[Step[J], object, None]:
         clock = self._clock
         deadline = self._deadline
         at_deadline = False
         while self.pending:
+            if self.waker is not None:
+                self.waker.clear()
             if self._interrupt is not None and self._interrupt.is_set():
                 raise WaitInterruptedError(f"the wait for {self._what()} was interrupted")
-            finished, waiting, failed = self._round(at_deadline)
+            finished, waiting, failed = yield from self._round(at_deadline)
             if finished:
                 yield finished
             if not self.pending:
@@ -199,12 +332,16 @@ class Poller(Generic[J]):
             wake = min(e.due for e in self.pending)
             if deadline is not None and wake >= deadline:
                 wake, at_deadline = deadline, True
-            if clock.sleep(max(0.0, wake - now), wakeup):
+            if (yield Sleep(max(0.0, wake - now))):
                 at_deadline = False  # woken early: the deadline is not there yet
 
     def _round(
         self, at_deadline: bool
-    ) -> tuple[list[tuple[J, JobStatus]], list[tuple[_Entry[J], JobStatus]], list[_Entry[J]]]:
+    ) -> Generator[
+        Step[J],
+        object,
+        tuple[list[tuple[J, JobStatus]], list[tuple[_Entry[J], JobStatus]], list[_Entry[J]]],
+    ]:
         """Query the jobs that are due (all of them at the deadline) and sort the answers.
 
         Returns:
@@ -212,23 +349,27 @@ class Poller(Generic[J]):
             status, and the entries whose query failed and was ridden out.
         """
         now = self._clock.monotonic()
-        due = [e for e in self.pending if at_deadline or e.due <= now]
+        due = [e for e in self.pending if at_deadline or e.woken or e.due <= now]
         finished: list[tuple[J, JobStatus]] = []
         waiting: list[tuple[_Entry[J], JobStatus]] = []
         failed: list[_Entry[J]] = []
-        for entry, status in self._query(due):
-            if status is None:
-                failed.append(entry)
-                continue
-            if status is not entry.status:
-                entry.status = status
-                if self._on_status is not None:
-                    self._on_status(entry.job, status)
-            if status in JOB_FINAL_STATES:
-                self.pending.remove(entry)
-                finished.append((entry.job, status))
-            else:
-                waiting.append((entry, status))
+        for batch, entries in self._groups(due):
+            for entry in entries:
+                entry.woken = False
+            outcome = yield from self._ask(batch, entries)
+            for entry, status in outcome:
+                if status is None:
+                    failed.append(entry)
+                    continue
+                if status is not entry.status:
+                    entry.status = status
+                    if self._on_status is not None:
+                        self._on_status(entry.job, status)
+                if status in JOB_FINAL_STATES:
+                    self.pending.remove(entry)
+                    finished.append((entry.job, status))
+                else:
+                    waiting.append((entry, status))
         return finished, waiting, failed
 
     def _schedule(
@@ -236,6 +377,9 @@ class Poller(Generic[J]):
     ) -> None:
         """Set when each job queried in this round is next due."""
         for entry, status in waiting:
+            if entry.event_driven:
+                entry.due = math.inf  # it calls back when it ends
+                continue
             hint = _hint(entry.job, status)
             entry.due = now + (_next_delay(self._policy, entry.delays) if hint is None else hint)
         for entry in failed:
@@ -245,27 +389,31 @@ class Poller(Generic[J]):
                 entry.retry_delays = iter(retry.backoff.delays())
             entry.due = now + _next_delay(retry.backoff, entry.retry_delays)
 
-    def _query(self, due: list[_Entry[J]]) -> Iterator[tuple[_Entry[J], JobStatus | None]]:
-        """Query the due jobs, in batches where a backend can; ``None`` for a ridden-out failure."""
-        for batch, entries in self._groups(due):
-            try:
-                if batch is None:
-                    answers: Sequence[object] = [entries[0].job.status()]
-                else:
-                    answers = list(batch([entry.job for entry in entries]))
-            except Exception as failure:
-                if self._retry is None or not isinstance(failure, self._retry.exceptions):
-                    raise
-                yield from self._missed(entries, failure, self._retry.max_failures)
-                continue
-            if len(answers) != len(entries):
-                raise ValueError(
-                    f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs"
-                )
-            for entry, answer in zip(entries, answers, strict=True):
-                entry.failures.clear()
-                entry.retry_delays = None
-                yield entry, check_status(entry.job, answer)
+    def _ask(
+        self, batch: Batch | None, entries: list[_Entry[J]]
+    ) -> Generator[Step[J], object, list[tuple[_Entry[J], JobStatus | None]]]:
+        """Have the driver query one job, or one batch; ``None`` marks a ridden-out failure."""
+        jobs = [entry.job for entry in entries]
+        query: Callable[[], Sequence[object]] = (
+            functools.partial(_one_status, jobs[0])
+            if batch is None
+            else functools.partial(batch, jobs)
+        )
+        try:
+            answers = yield Ask(query, all(entry.event_driven for entry in entries))
+        except Exception as failure:
+            if self._retry is None or not isinstance(failure, self._retry.exceptions):
+                raise
+            return self._missed(entries, failure, self._retry.max_failures)
+        assert isinstance(answers, Sequence)
+        if len(answers) != len(entries):
+            raise ValueError(f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs")
+        outcome: list[tuple[_Entry[J], JobStatus | None]] = []
+        for entry, answer in zip(entries, answers, strict=True):
+            entry.failures.clear()
+            entry.retry_delays = None
+            outcome.append((entry, check_status(entry.job, answer)))
+        return outcome
 
     def _groups(self, due: list[_Entry[J]]) -> Iterator[tuple[Batch | None, list[_Entry[J]]]]:
         """The due jobs, one by one, or grouped by the batch that can query them together."""
@@ -281,12 +429,12 @@ class Poller(Generic[J]):
 
     def _missed(
         self, entries: list[_Entry[J]], failure: Exception, max_failures: int
-    ) -> Iterator[tuple[_Entry[J], None]]:
+    ) -> list[tuple[_Entry[J], JobStatus | None]]:
         for entry in entries:
             entry.failures.append(failure)
             if len(entry.failures) > max_failures:
                 raise _chained(entry.failures)
-            yield entry, None
+        return [(entry, None) for entry in entries]
 
     def _what(self) -> str:
         if self._total == 1:
