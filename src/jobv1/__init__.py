@@ -1,12 +1,15 @@
 """jobv1: job handles for remote services, with waits that keep their deadlines.
 
 Subclass :class:`JobV1`; wait on many jobs with :func:`wait` and
-:func:`as_completed`; test with :mod:`jobv1.testing`; show progress with
-:mod:`jobv1.monitor`. The documentation is in the ``docs`` folder.
+:func:`as_completed`, or await them with :mod:`jobv1.aio`; run functions as
+jobs on any executor with :class:`ExecutorBackend`; test with
+:mod:`jobv1.testing`; show progress with :mod:`jobv1.monitor`. The
+documentation is in the ``docs`` folder.
 """
 
 from ._backend import Backend
 from ._errors import JobError, JobTimeoutError, WaitInterruptedError
+from ._futures import ExecutorBackend, FutureJob
 from ._interrupt import Interrupt
 from ._job import Job, JobV1
 from ._many import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
@@ -20,8 +23,10 @@ __all__ = [
     "ALL_COMPLETED",
     "Backend",
     "Backoff",
+    "ExecutorBackend",
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
+    "FutureJob",
     "Interrupt",
     "JOB_FINAL_STATES",
     "Job",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from ._clock import current_clock
 from ._errors import JobTimeoutError
 from ._job import JobV1, batch_of
 from ._policy import Backoff
-from ._polling import start
+from ._polling import Poller, start
 from ._status import JobStatus
 
 if TYPE_CHECKING:
@@ -18,7 +19,17 @@ if TYPE_CHECKING:
     from ._policy import PollPolicy
     from ._retry import Retry
 
-__all__ = ["ALL_COMPLETED", "FIRST_COMPLETED", "FIRST_EXCEPTION", "as_completed", "wait"]
+__all__ = [
+    "ALL_COMPLETED",
+    "DEFAULT_POLL",
+    "FIRST_COMPLETED",
+    "FIRST_EXCEPTION",
+    "as_completed",
+    "check_return_when",
+    "enough",
+    "start_many",
+    "wait",
+]
 
 #: :func:`wait` returns when any job reaches a final state.
 FIRST_COMPLETED: Final = "FIRST_COMPLETED"
@@ -27,7 +38,7 @@ FIRST_EXCEPTION: Final = "FIRST_EXCEPTION"
 #: :func:`wait` returns when every job is final.
 ALL_COMPLETED: Final = "ALL_COMPLETED"
 
-_DEFAULT_POLL: Final = Backoff()
+DEFAULT_POLL: Final = Backoff()
 
 J = TypeVar("J", bound=JobV1[Any])
 
@@ -44,12 +55,50 @@ def _unique_jobs(jobs: Iterable[J]) -> list[J]:
     return list(unique.values())
 
 
+def start_many(
+    jobs: Iterable[J],
+    *,
+    timeout: float | None,
+    poll: float | PollPolicy,
+    on_status: Callable[[Any, JobStatus], object] | None,
+    retry: Retry | None,
+    interrupt: Interrupt | None,
+) -> Poller[J]:
+    """Check the arguments of a wait on many jobs and make its :class:`Poller`."""
+    return start(
+        _unique_jobs(jobs),
+        clock=current_clock(),
+        timeout=timeout,
+        poll=("poll", poll),
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        batch=batch_of,
+    )
+
+
+def check_return_when(return_when: object) -> None:
+    """A ``ValueError`` unless ``return_when`` is one of the three constants."""
+    if return_when not in (FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED):
+        raise ValueError(
+            "return_when must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, "
+            f"not {return_when!r}"
+        )
+
+
+def enough(return_when: str, finished: list[tuple[J, JobStatus]]) -> bool:
+    """Whether the jobs that just ended let a wait with ``return_when`` return."""
+    return return_when == FIRST_COMPLETED or (
+        return_when == FIRST_EXCEPTION and any(s is JobStatus.ERROR for _, s in finished)
+    )
+
+
 def wait(
     jobs: Iterable[J],
     timeout: float | None = None,
     return_when: str = ALL_COMPLETED,
     *,
-    poll: float | PollPolicy = _DEFAULT_POLL,
+    poll: float | PollPolicy = DEFAULT_POLL,
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
@@ -90,41 +139,24 @@ def wait(
             another argument is out of range.
         WaitInterruptedError: ``interrupt`` was set.
     """
-    unique = _unique_jobs(jobs)
-    if return_when not in (FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED):
-        raise ValueError(
-            "return_when must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, "
-            f"not {return_when!r}"
-        )
-    poller = start(
-        unique,
-        clock=current_clock(),
-        timeout=timeout,
-        poll=("poll", poll),
-        on_status=on_status,
-        retry=retry,
-        interrupt=interrupt,
-        batch=batch_of,
+    poller = start_many(
+        jobs, timeout=timeout, poll=poll, on_status=on_status, retry=retry, interrupt=interrupt
     )
+    check_return_when(return_when)
     done: set[J] = set()
-    try:
+    with contextlib.suppress(JobTimeoutError):
         for finished in poller:
             done.update(job for job, _ in finished)
-            if return_when == FIRST_COMPLETED or (
-                return_when == FIRST_EXCEPTION
-                and any(status is JobStatus.ERROR for _, status in finished)
-            ):
+            if enough(return_when, finished):
                 break
-    except JobTimeoutError:
-        pass
-    return done, set(unique) - done
+    return done, set(poller.jobs) - done
 
 
 def as_completed(
     jobs: Iterable[J],
     timeout: float | None = None,
     *,
-    poll: float | PollPolicy = _DEFAULT_POLL,
+    poll: float | PollPolicy = DEFAULT_POLL,
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
@@ -161,14 +193,7 @@ def as_completed(
             another argument is of the wrong type.
         ValueError: An argument is out of range.
     """
-    poller = start(
-        _unique_jobs(jobs),
-        clock=current_clock(),
-        timeout=timeout,
-        poll=("poll", poll),
-        on_status=on_status,
-        retry=retry,
-        interrupt=interrupt,
-        batch=batch_of,
+    poller = start_many(
+        jobs, timeout=timeout, poll=poll, on_status=on_status, retry=retry, interrupt=interrupt
     )
     return (job for finished in poller for job, _ in finished)

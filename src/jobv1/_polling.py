@@ -243,10 +243,21 @@ class Poller(Generic[J]):
         self.timeout = timeout
         now = clock.monotonic()
         self._deadline = None if timeout is None else now + timeout
-        self.pending = [_Entry(job, iter(policy.delays()), now) for job in jobs]
+        self._jobs = list(jobs)
+        self.pending = [_Entry(job, iter(policy.delays()), now) for job in self._jobs]
         self._total = len(self.pending)
         #: What wakes the driver's sleeps early, once :meth:`steps` needs one.
         self.waker: Waker | None = None
+
+    @property
+    def jobs(self) -> list[J]:
+        """All the jobs of the wait, in their order, ended or not."""
+        return list(self._jobs)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the wait reads and sleeps on."""
+        return self._clock
 
     def __iter__(self) -> Iterator[list[tuple[J, JobStatus]]]:
         """Drive the loop in this thread: block while it sleeps, yield what ends."""

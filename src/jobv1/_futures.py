@@ -1,0 +1,212 @@
+"""``FutureJob`` and ``ExecutorBackend``: jobs run by any ``concurrent.futures`` executor."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._checks import check_timeout
+from ._errors import JobError
+from ._job import JobV1
+from ._status import JobStatus
+
+if TYPE_CHECKING:
+    import concurrent.futures
+    from collections.abc import Callable
+    from types import TracebackType
+
+    from typing_extensions import ParamSpec, Self
+
+    P = ParamSpec("P")
+
+__all__ = ["ExecutorBackend", "FutureJob"]
+
+T = TypeVar("T")
+
+
+class FutureJob(JobV1[T], Generic[T]):
+    """A job over a :class:`concurrent.futures.Future`: event-driven, never polled.
+
+    Its status is the future's: pending is ``QUEUED``, running is
+    ``RUNNING``, finished with a value is ``DONE``, finished with an
+    exception is ``ERROR``, cancelled is ``CANCELLED``. Waits on it wake as
+    soon as the future is done, whatever their poll interval, and the asyncio
+    waits await the future without a thread.
+
+    Args:
+        backend: The backend that made the job, or ``None``.
+        job_id: The job's id.
+        future: The future the job follows.
+        **kwargs: Metadata to keep with the job.
+
+    Raises:
+        TypeError: ``future`` is not a :class:`concurrent.futures.Future`.
+    """
+
+    def __init__(
+        self, backend: Any, job_id: str, future: concurrent.futures.Future[T], **kwargs: Any
+    ) -> None:
+        import concurrent.futures
+
+        if not isinstance(future, concurrent.futures.Future):
+            raise TypeError(f"future must be a concurrent.futures.Future, not {future!r}")
+        super().__init__(backend, job_id, **kwargs)
+        self._future = future
+
+    @property
+    def future(self) -> concurrent.futures.Future[T]:
+        """The future the job follows."""
+        return self._future
+
+    def submit(self) -> None:
+        """Refuse: a job over a future was submitted when its future was made.
+
+        Raises:
+            JobError: Always.
+        """
+        raise JobError(f"job {self.job_id()!r} was submitted when its future was made")
+
+    def status(self) -> JobStatus:
+        """The future's state as a :class:`~jobv1.JobStatus`; never blocks."""
+        future = self._future
+        if future.cancelled():
+            return JobStatus.CANCELLED
+        if future.done():
+            return JobStatus.DONE if future.exception() is None else JobStatus.ERROR
+        return JobStatus.RUNNING if future.running() else JobStatus.QUEUED
+
+    def result(self, timeout: float | None = None) -> T:
+        """Wait for the job to end, then return its value.
+
+        Args:
+            timeout: Seconds to wait at most; ``None`` for no limit.
+
+        Raises:
+            JobError: The job failed (its exception is the ``__cause__``), or
+                was cancelled.
+            JobTimeoutError: The job did not end within ``timeout``.
+            TypeError: ``timeout`` is not a real number.
+            ValueError: ``timeout`` is NaN.
+        """
+        check_timeout(timeout)
+        self.wait_for_final_state(timeout)
+        future = self._future
+        if future.cancelled():
+            raise JobError(f"job {self.job_id()!r} was cancelled")
+        error = future.exception()
+        if error is not None:
+            raise JobError(f"job {self.job_id()!r} failed: {error!r}") from error
+        return future.result()
+
+    def cancel(self) -> bool:
+        """Cancel the job if it has not started: ``True`` if it is now ``CANCELLED``.
+
+        A running or finished job is not cancelled (``False``), as with
+        :meth:`concurrent.futures.Future.cancel`.
+        """
+        return self._future.cancel()
+
+    def watch(self, wakeup: Callable[[], object]) -> Callable[[], object]:
+        """Call ``wakeup()`` when the future is done; see :meth:`jobv1.JobV1.watch`."""
+        watcher = _Watcher(wakeup)
+        self._future.add_done_callback(watcher)
+        return watcher.stop
+
+
+class _Watcher:
+    """A done-callback that can be switched off (a future cannot drop its callbacks)."""
+
+    __slots__ = ("wakeup",)
+
+    def __init__(self, wakeup: Callable[[], object]) -> None:
+        self.wakeup: Callable[[], object] | None = wakeup
+
+    def __call__(self, future: object) -> None:
+        wakeup = self.wakeup
+        if wakeup is not None:
+            wakeup()
+
+    def stop(self) -> None:
+        self.wakeup = None
+
+
+class ExecutorBackend:
+    """A backend that runs functions as jobs on a :class:`concurrent.futures.Executor`.
+
+    With no executor it owns a local thread pool, which closing the backend
+    shuts down; it is a context manager that closes itself. Any executor
+    works: a :class:`~concurrent.futures.ProcessPoolExecutor`, or a Dask
+    cluster's ``distributed.Client(...).get_executor()``, so the same job
+    code runs on one machine or many. An executor given to it is not shut
+    down by it.
+
+    Args:
+        executor: The executor to run jobs on; ``None`` for a thread pool of
+            the backend's own.
+        name: The backend's name; job ids are ``"<name>-<n>"``.
+
+    Raises:
+        TypeError: ``executor`` has no ``submit()``, or ``name`` is not a str.
+    """
+
+    def __init__(
+        self, executor: concurrent.futures.Executor | None = None, *, name: str = "executor"
+    ) -> None:
+        if executor is not None and not callable(getattr(executor, "submit", None)):
+            raise TypeError(f"executor must be a concurrent.futures.Executor, not {executor!r}")
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a str, not {name!r}")
+        self._owned = executor is None
+        if executor is None:
+            import concurrent.futures
+
+            executor = concurrent.futures.ThreadPoolExecutor(thread_name_prefix=f"jobv1-{name}")
+        self._executor = executor
+        self._name = name
+        self._ids = itertools.count(1)
+
+    @property
+    def name(self) -> str:
+        """The backend's name."""
+        return self._name
+
+    @property
+    def executor(self) -> concurrent.futures.Executor:
+        """The executor the jobs run on."""
+        return self._executor
+
+    def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> FutureJob[T]:
+        """Start ``fn(*args, **kwargs)`` on the executor and return its job at once.
+
+        Raises:
+            TypeError: ``fn`` is not callable.
+            RuntimeError: The backend, or its executor, was shut down.
+        """
+        if not callable(fn):
+            raise TypeError(f"fn must be callable, not {fn!r}")
+        future = self._executor.submit(fn, *args, **kwargs)
+        return FutureJob(self, f"{self._name}-{next(self._ids)}", future, fn=fn)
+
+    def close(self, wait: bool = True, *, cancel_pending: bool = False) -> None:
+        """Shut down the executor if the backend owns it; idempotent.
+
+        Args:
+            wait: Block until the running jobs have finished.
+            cancel_pending: Cancel the jobs that have not started.
+        """
+        if self._owned:
+            self._executor.shutdown(wait=wait, cancel_futures=cancel_pending)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ExecutorBackend({self._executor!r}, name={self._name!r})"
