@@ -93,7 +93,11 @@ class Ask(NamedTuple):
 
 
 class Sleep(NamedTuple):
-    """A request to the driver: sleep ``seconds``, or until the waker is set; send back woken."""
+    """A request to the driver: sleep ``seconds``, or until the waker is set; send back woken.
+
+    ``seconds`` is infinite when every pending job is event-driven and there
+    is no deadline: the sleep then lasts until the waker is set.
+    """
 
     seconds: float
 
@@ -273,8 +277,7 @@ class Poller(Generic[J]):
                     else:
                         request = steps.send(answers)
                 elif isinstance(request, Sleep):
-                    woken = self._clock.sleep(request.seconds, cast("Wakeup | None", self.waker))
-                    request = steps.send(woken)
+                    request = steps.send(self._sleep(request.seconds))
                 else:
                     yield request
                     request = next(steps)
@@ -282,6 +285,14 @@ class Poller(Generic[J]):
             return
         finally:
             steps.close()
+
+    def _sleep(self, seconds: float) -> bool:
+        """Sleep in this thread; an endless sleep ends when the waker is set."""
+        waker = cast("Wakeup | None", self.waker)
+        if seconds == math.inf:
+            assert waker is not None  # only event-driven jobs are never due, and they have one
+            return waker.wait()
+        return self._clock.sleep(seconds, waker)
 
     def steps(self, make_waker: Callable[[], Waker]) -> Generator[Step[J], object, None]:
         """The loop, as requests to a driver; see the module's docstring.
@@ -458,7 +469,7 @@ class Poller(Generic[J]):
             last = f" (last status: {self.pending[0].status.name})"
         error = JobTimeoutError(
             f"{self._what()} did not reach a final state within the timeout of "
-            f"{self.timeout!r} s{last}"
+            f"{self.timeout:g} s{last}"
         )
         failures = [f for e in self.pending for f in e.failures[-1:]]
         if failures:

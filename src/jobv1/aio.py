@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._clock import SystemClock, current_clock
@@ -60,6 +61,10 @@ class _LoopWaker:
 
 async def _sleep(clock: Clock, seconds: float, waker: _LoopWaker | None) -> bool:
     """Sleep without blocking the loop; return whether the waker cut the sleep short."""
+    if seconds == math.inf:
+        assert waker is not None  # only event-driven jobs are never due, and they have one
+        await waker.event.wait()
+        return True
     if isinstance(clock, SystemClock):
         if waker is None:
             await asyncio.sleep(seconds)
