@@ -1,0 +1,269 @@
+"""jobv1.aio: awaitable waits that never block the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import math
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from conftest import ScriptedJob
+from jobv1 import (
+    ExecutorBackend,
+    FutureJob,
+    Interrupt,
+    JobStatus,
+    JobTimeoutError,
+    Retry,
+    WaitInterruptedError,
+    aio,
+)
+from jobv1.testing import FakeBackend, FakeClock, Hold
+
+Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
+
+
+def future_job(name: str = "f") -> FutureJob[Any]:
+    return FutureJob(None, name, concurrent.futures.Future())
+
+
+def test_wait_for_final_state_keeps_the_contract_in_virtual_time(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    job = fake_backend.run(script=[Hold(Q, seconds=10), Hold(R, seconds=7)])
+    calls: list[JobStatus] = []
+    seen: list[JobStatus] = []
+    asyncio.run(
+        aio.wait_for_final_state(
+            job,
+            wait=5,
+            callback=lambda _id, status, _job: calls.append(status),
+            on_status=lambda _job, status: seen.append(status),
+        )
+    )
+    assert [q.time for q in job.queries] == [0, 5, 10, 15, 20]
+    assert calls == [Q, Q, R, R]
+    assert seen == [Q, R, D]
+
+
+def test_the_deadline_is_exact(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    job = fake_backend.run(script=[Hold(R)])
+    with pytest.raises(JobTimeoutError, match=r"within the timeout of 0\.2 s"):
+        asyncio.run(aio.wait_for_final_state(job, timeout=0.2, wait=1))
+    assert [q.time for q in job.queries] == [0, 0.2]
+
+
+def test_a_synchronous_job_class_returns_at_once(fake_clock: FakeClock) -> None:
+    class Synchronous(ScriptedJob):
+        _async = False
+
+    job = Synchronous([R])
+    asyncio.run(aio.wait_for_final_state(job))
+    assert job.queries == 0
+
+
+def test_bad_arguments_are_refused(fake_clock: FakeClock) -> None:
+    untyped: Any = aio
+    with pytest.raises(TypeError, match="job must be a JobV1, not 3"):
+        asyncio.run(untyped.wait_for_final_state(3))
+    with pytest.raises(ValueError, match="timeout must not be NaN"):
+        asyncio.run(untyped.wait_for_final_state(ScriptedJob([R]), timeout=math.nan))
+    with pytest.raises(ValueError, match="return_when must be"):
+        asyncio.run(untyped.wait([ScriptedJob([R])], return_when="SOME"))
+    with pytest.raises(TypeError, match="jobs must be an iterable of JobV1"):
+        untyped.as_completed(5)
+
+
+def test_exceptions_from_status_propagate(fake_clock: FakeClock) -> None:
+    class Broken(ScriptedJob):
+        def status(self) -> JobStatus:
+            raise ConnectionAbortedError("gone")
+
+    with pytest.raises(ConnectionAbortedError, match="gone"):
+        asyncio.run(aio.wait_for_final_state(Broken([R])))
+
+
+def test_retry_works_on_the_loop(fake_clock: FakeClock) -> None:
+    class Flaky(ScriptedJob):
+        failures = 2
+
+        def status(self) -> JobStatus:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError
+            return super().status()
+
+    job = Flaky([R, D])
+    asyncio.run(aio.wait_for_final_state(job, wait=1, retry=Retry(ConnectionError, backoff=1)))
+    assert fake_clock.monotonic() == 3
+
+
+def test_wait_and_as_completed(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    jobs = [fake_backend.run(script=[Hold(R, seconds=s)]) for s in (30, 10, 20)]
+
+    async def main() -> tuple[list[Any], Any, Any]:
+        order = [job async for job in aio.as_completed(jobs, poll=1)]
+        first = await aio.wait(jobs, return_when="FIRST_COMPLETED")
+        everything = await aio.wait(jobs)
+        return order, first, everything
+
+    order, first, everything = asyncio.run(main())
+    assert order == [jobs[1], jobs[2], jobs[0]]
+    assert first == ({*jobs}, set())  # all are final by now: one round returns them all
+    assert everything == ({*jobs}, set())
+
+
+def test_wait_returns_at_the_deadline_and_as_completed_raises(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    slow, fast = (fake_backend.run(script=[Hold(R, seconds=s)]) for s in (100, 1))
+    failing = fake_backend.run(script=[Hold(R, seconds=2)], error=OSError())
+
+    async def main() -> tuple[Any, Any, list[Any]]:
+        timed = await aio.wait([slow, fast], timeout=5, poll=1)
+        first_error = await aio.wait([slow, failing], return_when="FIRST_EXCEPTION", poll=1)
+        seen: list[Any] = []
+
+        async def collect() -> None:
+            async for job in aio.as_completed([slow, fast], timeout=3, poll=1):
+                seen.append(job)  # noqa: PERF401 - keeps what came before the error
+
+        with pytest.raises(JobTimeoutError, match="1 of 2 jobs"):
+            await collect()
+        return timed, first_error, seen
+
+    timed, first_error, seen = asyncio.run(main())
+    assert timed == ({fast}, {slow})
+    assert first_error == ({failing}, {slow})
+    assert seen == [fast]
+
+
+def test_future_jobs_are_awaited_without_a_thread_or_polling(fake_clock: FakeClock) -> None:
+    jobs = [future_job(f"f{n}") for n in range(3)]
+
+    async def main() -> list[Any]:
+        loop = asyncio.get_running_loop()
+        # the futures end in a worker thread, as an executor would end them
+        loop.call_later(0.01, jobs[2].future.set_result, 2)
+        loop.call_later(0.02, jobs[0].future.set_exception, OSError())
+        loop.call_later(0.03, jobs[1].future.set_result, 1)
+        threads = threading.active_count()
+        order = [job async for job in aio.as_completed(jobs)]
+        assert threading.active_count() == threads
+        return order
+
+    assert asyncio.run(main()) == [jobs[2], jobs[0], jobs[1]]
+    assert fake_clock.monotonic() == 0  # never slept in virtual time: woken each time
+
+
+def test_cancelling_the_awaiting_task_stops_the_polling_at_once(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    job = fake_backend.run(script=[Hold(R)])
+
+    async def main() -> None:
+        task = asyncio.create_task(aio.wait_for_final_state(job, wait=1))
+        for _ in range(10):
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    queries = len(job.queries)
+    assert queries > 0
+    fake_clock.advance(100)
+    assert len(job.queries) == queries
+
+
+def test_an_interrupt_stops_an_async_wait(fake_clock: FakeClock) -> None:
+    stop = Interrupt()
+
+    async def main() -> None:
+        asyncio.get_running_loop().call_later(0.01, stop.set)
+        await aio.wait([future_job()], interrupt=stop)
+
+    with pytest.raises(WaitInterruptedError):
+        asyncio.run(main())
+
+
+@pytest.mark.realtime
+def test_real_time_waits_on_futures_and_polled_jobs() -> None:
+    async def main() -> tuple[float, float]:
+        with ExecutorBackend() as backend:
+            job = backend.run(time.sleep, 0.05)
+            start = time.monotonic()
+            await aio.wait_for_final_state(job, wait=3600)
+            event_driven = time.monotonic() - start
+        polled = FakeBackend().run(script=[Hold(R)])
+        start = time.monotonic()
+        with pytest.raises(JobTimeoutError):
+            await aio.wait_for_final_state(polled, timeout=0.2, wait=1)
+        return event_driven, time.monotonic() - start
+
+    event_driven, deadline = asyncio.run(main())
+    assert 0.05 <= event_driven < 2
+    assert 0.2 <= deadline < 0.6
+
+
+@pytest.mark.realtime
+def test_the_event_loop_is_never_blocked_by_100_waits() -> None:
+    """A loop-lag probe stays low while 100 polled jobs with slow status() are awaited."""
+
+    class Slow(ScriptedJob):
+        def status(self) -> JobStatus:
+            time.sleep(0.005)  # a blocking request to a service
+            return super().status()
+
+    async def main() -> float:
+        jobs = [Slow([R] * 5 + [D], job_id=f"s{n}") for n in range(100)]
+        lags: list[float] = []
+
+        async def probe() -> None:
+            while True:
+                start = time.monotonic()
+                await asyncio.sleep(0.005)
+                lags.append(time.monotonic() - start - 0.005)
+
+        prober = asyncio.create_task(probe())
+        _, not_done = await aio.wait(jobs, timeout=60, poll=0.01)
+        prober.cancel()
+        assert not not_done
+        return max(lags)
+
+    assert asyncio.run(main()) < 0.2  # generous; benchmarks/ measures it
+
+
+def test_a_future_that_ends_before_the_sleep_is_queried_at_once(fake_clock: FakeClock) -> None:
+    job = future_job()
+
+    def callback(job_id: str, status: JobStatus, _job: Any) -> None:
+        job.future.set_result("soon")
+
+    asyncio.run(aio.wait_for_final_state(job, timeout=10, callback=callback))
+    assert fake_clock.monotonic() == 0
+    assert job.result() == "soon"
+
+
+@pytest.mark.realtime
+def test_real_time_sleeps_are_cut_short_by_an_interrupt_or_end_at_the_deadline() -> None:
+    async def main() -> tuple[float, float]:
+        stop = Interrupt()
+        polled = FakeBackend().run(script=[Hold(R)])
+        asyncio.get_running_loop().call_later(0.05, stop.set)
+        start = time.monotonic()
+        with pytest.raises(WaitInterruptedError):
+            await aio.wait_for_final_state(polled, wait=3600, interrupt=stop)
+        interrupted = time.monotonic() - start
+        start = time.monotonic()
+        with pytest.raises(JobTimeoutError):
+            await aio.wait_for_final_state(future_job(), timeout=0.1)
+        return interrupted, time.monotonic() - start
+
+    interrupted, timed_out = asyncio.run(main())
+    assert 0.05 <= interrupted < 2
+    assert 0.1 <= timed_out < 0.5
