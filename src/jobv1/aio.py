@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._clock import SystemClock, current_clock
@@ -45,9 +46,13 @@ class _LoopWaker:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        self._thread = threading.get_ident()  # made on the loop's own thread
         self.event = asyncio.Event()
 
     def set(self) -> None:
+        if threading.get_ident() == self._thread:
+            self.event.set()
+            return
         # A loop that is closed has nobody waiting on it any more.
         with contextlib.suppress(RuntimeError):
             self._loop.call_soon_threadsafe(self.event.set)
@@ -74,10 +79,10 @@ async def _sleep(clock: Clock, seconds: float, waker: _LoopWaker | None) -> bool
         except asyncio.TimeoutError:
             return False
         return True
-    # Another clock (a virtual one) sleeps at once: sleep unless already woken,
-    # then let the other tasks run.
+    # Another clock (a virtual one) sleeps at once: first deliver the wake-ups
+    # already on their way from other threads, then sleep unless woken.
+    await asyncio.sleep(0)
     if waker is not None and waker.is_set():
-        await asyncio.sleep(0)
         return True
     clock.sleep(seconds)
     await asyncio.sleep(0)
