@@ -68,9 +68,11 @@ def test_the_demo_runs_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main() == 0
     out = capsys.readouterr().out
-    assert "toy-1: DONE" in out
+    assert "sim-6 (queued): cancel() -> True, CANCELLED" in out
+    assert "sim-1 (running): cancel() -> False" in out
+    assert out.count("finished: {'00'") == 4
     assert "did not reach a final state within the timeout of 0.5 s" in out
-    assert "DONE at virtual 360" in out
+    assert "DONE at virtual 3600 s after 61 queries" in out
 
 
 def python_blocks(path: Path) -> list[str]:

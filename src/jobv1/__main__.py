@@ -1,102 +1,66 @@
-"""``python -m jobv1``: a short tour of jobv1, in a few seconds of real time."""
+"""``python -m jobv1``: a short tour of jobv1 on local threads, in a few seconds."""
 
 from __future__ import annotations
 
+import random
+import sys
 import time
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
 
-from . import Backoff, JobStatus, JobTimeoutError, JobV1
+from . import ExecutorBackend, JobStatus, JobTimeoutError, as_completed
+from .monitor import Monitor
 from .testing import FakeBackend, FakeClock, Hold
 
-#: How a provider's service names its states, and what they mean as JobStatus.
-SERVICE_STATES = {
-    "PENDING": JobStatus.QUEUED,
-    "RUNNING": JobStatus.RUNNING,
-    "COMPLETED": JobStatus.DONE,
-    "FAILED": JobStatus.ERROR,
-    "ABORTED": JobStatus.CANCELLED,
-}
 
-
-class ToyService:
-    """A stand-in for a remote service: jobs pend, run, then complete."""
-
-    def __init__(self) -> None:
-        self._ends: dict[str, float] = {}
-
-    def start(self, job_id: str, seconds: float) -> None:
-        """Start a job that completes after ``seconds``."""
-        self._ends[job_id] = time.monotonic() + seconds
-
-    def state(self, job_id: str) -> str:
-        """The service's own name for the job's state."""
-        left = self._ends[job_id] - time.monotonic()
-        return "COMPLETED" if left <= 0 else "RUNNING" if left < 0.4 else "PENDING"
-
-
-class ToyJob(JobV1[dict[str, int]]):
-    """A provider-style job: it asks its service and maps the answer onto JobStatus."""
-
-    def __init__(self, service: ToyService, job_id: str, seconds: float) -> None:
-        super().__init__(None, job_id, seconds=seconds)
-        self._service = service
-
-    def submit(self) -> None:
-        """Start the job on the service."""
-        self._service.start(self.job_id(), self.metadata["seconds"])
-
-    def status(self) -> JobStatus:
-        """Ask the service, and map its answer onto JobStatus."""
-        # A state missing from the map raises KeyError: never poll forever on a state you
-        # do not know.
-        return SERVICE_STATES[self._service.state(self.job_id())]
-
-    def result(self) -> dict[str, int]:
-        """Wait for the job, then return its counts."""
-        self.wait_for_final_state()
-        return {"00": 509, "11": 515}
-
-
-def progress(job_id: str, status: JobStatus, job: Any) -> None:
-    """The callback: called after each query that finds the job not yet final."""
-    print(f"   {job_id}: {status.name}")
+def sample(shots: int, seconds: float) -> dict[str, int]:
+    """Stand in for a simulator: take ``seconds``, return counts of a Bell pair."""
+    time.sleep(seconds)
+    rng = random.Random(shots)
+    zeros = sum(rng.random() < 0.5 for _ in range(shots))
+    return {"00": zeros, "11": shots - zeros}
 
 
 def main() -> int:
     """Run the tour; return the exit status."""
-    print("1. A provider's JobV1 subclass, polled every 0.2 s until it is final")
-    toy = ToyJob(ToyService(), "toy-1", seconds=0.8)
-    toy.submit()
-    toy.wait_for_final_state(wait=0.2, callback=progress)
-    print(f"   {toy.job_id()}: {toy.status().name}, result {toy.result()}")
-
-    print("2. Scripted jobs on jobv1.testing.FakeBackend, polled with Backoff()")
-    backend = FakeBackend("demo")
-    job = backend.run(
-        "bell circuit",
-        script=[Hold(JobStatus.QUEUED, seconds=0.3), Hold(JobStatus.RUNNING, seconds=0.4)],
-        result={"00": 498, "11": 526},
-    )
-    job.wait_for_final_state(wait=Backoff(), callback=progress)
-    print(f"   {job.job_id()}: DONE after {len(job.queries)} queries, result {job.result()}")
-
-    print("3. A timeout, caught: timeout=0.5 with wait=1.0 still ends at 0.5 s")
-    stuck = backend.run("long circuit", script=[Hold(JobStatus.RUNNING)])
     start = time.monotonic()
-    try:
-        stuck.wait_for_final_state(timeout=0.5, wait=1.0)
-    except JobTimeoutError as error:
-        print(f"   after {time.monotonic() - start:.3f} s: {error}")
+    # Two worker threads, so that some jobs wait in the queue. Point the same code at
+    # a Dask cluster with ExecutorBackend(distributed.Client(...).get_executor()).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        backend = ExecutorBackend(pool, name="sim")
+        jobs = [
+            backend.run(sample, 1000 * n, seconds)
+            for n, seconds in enumerate((0.6, 0.3, 0.9, 0.2), 1)
+        ]
+        slow = backend.run(sample, 100, 3.0)
+        extra = backend.run(sample, 100, 0.1)
 
-    print("4. An hour of waiting in virtual time, as tests do it")
+        print("1. Cancel: a queued job can be cancelled, a running one cannot")
+        print(f"   {extra.job_id()} (queued): cancel() -> {extra.cancel()}, {extra.status().name}")
+        print(f"   {jobs[0].job_id()} (running): cancel() -> {jobs[0].cancel()}")
+
+        print("2. as_completed with a Monitor: each job as it ends, no polling")
+        with Monitor(sys.stdout) as monitor:
+            for job in as_completed(jobs, timeout=10, on_status=monitor):
+                print(f"   -> {job.job_id()} finished: {job.result()}")
+
+        print("3. A timeout, caught: the deadline is exact")
+        before = time.monotonic()
+        try:
+            slow.wait_for_final_state(timeout=0.5, wait=5)
+        except JobTimeoutError as error:
+            print(f"   after {time.monotonic() - before:.3f} s: {error}")
+        print(f"   {slow.job_id()} goes on: {slow.result(timeout=10)}")
+
+    print("4. The same waits in virtual time, as tests run them")
     with FakeClock() as clock:
         hour = FakeBackend("virtual").run(script=[Hold(JobStatus.RUNNING, seconds=3600)])
-        start = time.monotonic()
-        hour.wait_for_final_state(wait=Backoff())
+        before = time.monotonic()
+        hour.wait_for_final_state(wait=60)
         print(
             f"   {hour.job_id()}: DONE at virtual {clock.monotonic():.0f} s after "
-            f"{len(hour.queries)} queries, in {time.monotonic() - start:.3f} real seconds"
+            f"{len(hour.queries)} queries, in {time.monotonic() - before:.3f} real seconds"
         )
+    print(f"Tour over in {time.monotonic() - start:.1f} s.")
     return 0
 
 
