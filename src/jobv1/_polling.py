@@ -20,7 +20,9 @@ queried as soon as it calls back (and at the deadline).
 
 from __future__ import annotations
 
+import collections
 import functools
+import heapq
 import itertools
 import math
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -172,13 +174,15 @@ class _Entry(Generic[J]):
         "due",
         "event_driven",
         "failures",
+        "index",
         "job",
         "retry_delays",
         "status",
-        "woken",
     )
 
-    def __init__(self, job: J, delays: Iterator[float], due: float) -> None:
+    def __init__(self, index: int, job: J, delays: Iterator[float], due: float) -> None:
+        #: The job's place in the wait's list: rounds query in that order.
+        self.index = index
         self.job = job
         self.delays = delays
         self.due = due
@@ -188,8 +192,6 @@ class _Entry(Generic[J]):
         self.retry_delays: Iterator[float] | None = None
         #: Whether the job calls back when it ends, instead of being polled.
         self.event_driven = False
-        #: Set, from any thread, when the job called back since its last query.
-        self.woken = False
 
 
 def _chained(failures: list[Exception]) -> Exception:
@@ -248,8 +250,20 @@ class Poller(Generic[J]):
         now = clock.monotonic()
         self._deadline = None if timeout is None else now + timeout
         self._jobs = list(jobs)
-        self.pending = [_Entry(job, iter(policy.delays()), now) for job in self._jobs]
+        #: The entries of the jobs not final yet, by index, in the jobs' order.
+        self.pending = {
+            index: _Entry(index, job, iter(policy.delays()), now)
+            for index, job in enumerate(self._jobs)
+        }
         self._total = len(self.pending)
+        # When each job is next due to be polled: a heap of (due, n, entry), n
+        # breaking ties. Every job starts in it, due now; a job is queried only
+        # when it is taken out (or woken, or at the deadline), so a pending
+        # polled job is in it once and an ended or event-driven one not at all.
+        self._heap = [(now, index, entry) for index, entry in self.pending.items()]
+        self._pushes = itertools.count(len(self._heap))
+        # The event-driven jobs that called back, appended to from any thread.
+        self._woken: collections.deque[_Entry[J]] = collections.deque()
         #: What wakes the driver's sleeps early, once :meth:`steps` needs one.
         self.waker: Waker | None = None
 
@@ -304,7 +318,7 @@ class Poller(Generic[J]):
         """
         undo: list[Callable[[], object]] = []
         try:
-            for entry in self.pending:
+            for entry in self.pending.values():
                 stop = entry.job.watch(functools.partial(self._wake, entry))
                 if stop is not None:
                     undo.append(stop)
@@ -326,7 +340,7 @@ class Poller(Generic[J]):
 
     def _wake(self, entry: _Entry[J]) -> None:
         """An event-driven job called back: query it at once (this runs in any thread)."""
-        entry.woken = True
+        self._woken.append(entry)
         if self.waker is not None:
             self.waker.set()
 
@@ -351,7 +365,7 @@ class Poller(Generic[J]):
                     self._callback(entry.job.job_id(), status, entry.job)
             now = clock.monotonic()
             self._schedule(now, waiting, failed)
-            wake = min(e.due for e in self.pending)
+            wake = self._next_due()
             if deadline is not None and wake >= deadline:
                 wake, at_deadline = deadline, True
             if (yield Sleep(max(0.0, wake - now))):
@@ -370,14 +384,11 @@ class Poller(Generic[J]):
             The jobs found final, the entries found not final with their
             status, and the entries whose query failed and was ridden out.
         """
-        now = self._clock.monotonic()
-        due = [e for e in self.pending if at_deadline or e.woken or e.due <= now]
+        due = list(self.pending.values()) if at_deadline else self._due(self._clock.monotonic())
         finished: list[tuple[J, JobStatus]] = []
         waiting: list[tuple[_Entry[J], JobStatus]] = []
         failed: list[_Entry[J]] = []
         for batch, entries in self._groups(due):
-            for entry in entries:
-                entry.woken = False
             outcome = yield from self._ask(batch, entries)
             for entry, status in outcome:
                 if status is None:
@@ -388,7 +399,7 @@ class Poller(Generic[J]):
                     if self._on_status is not None:
                         self._on_status(entry.job, status)
                 if status in JOB_FINAL_STATES:
-                    self.pending.remove(entry)
+                    del self.pending[entry.index]
                     finished.append((entry.job, status))
                 else:
                     waiting.append((entry, status))
@@ -403,13 +414,36 @@ class Poller(Generic[J]):
                 entry.due = math.inf  # it calls back when it ends
                 continue
             hint = _hint(entry.job, status)
-            entry.due = now + (_next_delay(self._policy, entry.delays) if hint is None else hint)
+            self._plan(
+                entry, now + (_next_delay(self._policy, entry.delays) if hint is None else hint)
+            )
         for entry in failed:
             retry = self._retry
             assert retry is not None  # only a Retry turns a failure into a missed query
             if entry.retry_delays is None:
                 entry.retry_delays = iter(retry.backoff.delays())
-            entry.due = now + _next_delay(retry.backoff, entry.retry_delays)
+            self._plan(entry, now + _next_delay(retry.backoff, entry.retry_delays))
+
+    def _plan(self, entry: _Entry[J], due: float) -> None:
+        entry.due = due
+        heapq.heappush(self._heap, (due, next(self._pushes), entry))
+
+    def _due(self, now: float) -> list[_Entry[J]]:
+        """The pending entries due by ``now`` or woken since their last query, in job order."""
+        due: dict[int, _Entry[J]] = {}
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            entry = heapq.heappop(heap)[2]
+            due[entry.index] = entry
+        while self._woken:
+            entry = self._woken.popleft()
+            if entry.index in self.pending:
+                due[entry.index] = entry
+        return [due[index] for index in sorted(due)]
+
+    def _next_due(self) -> float:
+        """When the next polled job is due; infinite if none is."""
+        return self._heap[0][0] if self._heap else math.inf
 
     def _ask(
         self, batch: Batch | None, entries: list[_Entry[J]]
@@ -460,18 +494,18 @@ class Poller(Generic[J]):
 
     def _what(self) -> str:
         if self._total == 1:
-            return f"job {self.pending[0].job.job_id()!r}"
+            return f"job {self._jobs[0].job_id()!r}"
         return f"{len(self.pending)} of {self._total} jobs"
 
     def _timeout_error(self) -> JobTimeoutError:
         last = ""
-        if len(self.pending) == 1 and self.pending[0].status is not None:
+        if self._total == 1 and self.pending[0].status is not None:
             last = f" (last status: {self.pending[0].status.name})"
         error = JobTimeoutError(
             f"{self._what()} did not reach a final state within the timeout of "
             f"{self.timeout:g} s{last}"
         )
-        failures = [f for e in self.pending for f in e.failures[-1:]]
+        failures = [f for e in self.pending.values() for f in e.failures[-1:]]
         if failures:
             error.__cause__ = failures[-1]
         return error
