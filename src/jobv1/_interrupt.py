@@ -45,15 +45,15 @@ class Interrupt:
         """Whether :meth:`set` was called."""
         return self._set
 
-    def listen(self, event: _Settable) -> None:
+    def _listen(self, event: _Settable) -> None:
         """Have :meth:`set` call ``event.set()`` too (at once if it is set already)."""
         with self._lock:
             self._listeners.add(event)
             if self._set:
                 event.set()
 
-    def forget(self, event: _Settable) -> None:
-        """Undo :meth:`listen`."""
+    def _forget(self, event: _Settable) -> None:
+        """Undo :meth:`_listen`."""
         with self._lock:
             self._listeners.discard(event)
 

@@ -326,8 +326,8 @@ class Poller(Generic[J]):
                     self._ensure_waker(make_waker)
             if self._interrupt is not None:
                 waker = self._ensure_waker(make_waker)
-                self._interrupt.listen(waker)
-                undo.append(functools.partial(self._interrupt.forget, waker))
+                self._interrupt._listen(waker)
+                undo.append(functools.partial(self._interrupt._forget, waker))
             yield from self._loop()
         finally:
             for stop in undo:
