@@ -7,6 +7,7 @@ gives pytest the fixtures ``fake_clock`` and ``fake_backend``.
 from .._clock import Clock, Wakeup, use_clock
 from ._backend import FakeBackend, FakeJob, Hold, Query
 from ._clock import FakeClock
+from ._conformance import check_jobv1
 
 __all__ = [
     "Clock",
@@ -16,5 +17,6 @@ __all__ = [
     "Hold",
     "Query",
     "Wakeup",
+    "check_jobv1",
     "use_clock",
 ]

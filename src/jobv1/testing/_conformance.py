@@ -1,0 +1,199 @@
+"""``check_jobv1``: one call that proves a ``JobV1`` subclass honours the contract."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal
+
+from .._clock import SystemClock, current_clock
+from .._errors import JobTimeoutError
+from .._job import JobV1
+from .._status import JOB_FINAL_STATES, JobStatus
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["check_jobv1"]
+
+#: How far past its deadline a wait on the real clock may return, in seconds.
+_REAL_TIME_SLACK = 0.1
+
+
+def _fail(rule: str, job: JobV1[Any], detail: str) -> AssertionError:
+    return AssertionError(f"{type(job).__name__} {job.job_id()!r}: {rule}: {detail}")
+
+
+def _make(name: str, factory: Callable[[], JobV1[Any]]) -> JobV1[Any]:
+    job = factory()
+    if not isinstance(job, JobV1):
+        raise AssertionError(f"the {name} factory must return a JobV1, not {job!r}")
+    if not isinstance(job.job_id(), str):
+        raise _fail("job_id() returns a str", job, repr(job.job_id()))
+    return job
+
+
+def _status(job: JobV1[Any]) -> JobStatus:
+    status = job.status()
+    if not isinstance(status, JobStatus):
+        raise _fail("status() returns a JobStatus", job, f"it returned {status!r}")
+    return status
+
+
+def _check_predicates(job: JobV1[Any], status: JobStatus) -> None:
+    """done(), running(), cancelled() and in_final_state() agree with a stable status."""
+    answers = {
+        "done()": (job.done(), status is JobStatus.DONE),
+        "running()": (job.running(), status is JobStatus.RUNNING),
+        "cancelled()": (job.cancelled(), status is JobStatus.CANCELLED),
+        "in_final_state()": (job.in_final_state(), status in JOB_FINAL_STATES),
+    }
+    for name, (answer, expected) in answers.items():
+        if answer is not expected:
+            raise _fail(
+                "the predicates agree with status()",
+                job,
+                f"{name} is {answer!r} while status() is {status.name}",
+            )
+
+
+def _check_final(job: JobV1[Any], expected: JobStatus, timeout: float) -> None:
+    """The wait returns only in a final state, the expected one, and it stays there."""
+    _status(job)
+    try:
+        job.wait_for_final_state(timeout=timeout, wait=0.01)
+    except JobTimeoutError:
+        raise _fail(
+            f"the job ends {expected.name} within the timeout",
+            job,
+            f"it is still {_status(job).name} after {timeout} s",
+        ) from None
+    status = _status(job)
+    if status not in JOB_FINAL_STATES:
+        raise _fail(
+            "the wait returns only in a final state, which is never left",
+            job,
+            f"after the wait, status() answered {status.name}",
+        )
+    if status is not expected:
+        raise _fail(f"the job ends {expected.name}", job, f"it ended {status.name}")
+    for _ in range(3):
+        again = _status(job)
+        if again is not status:
+            raise _fail("a final status is never left", job, f"{status.name} became {again.name}")
+    _check_predicates(job, status)
+
+
+def _check_deadline(job: JobV1[Any], timeout: float) -> None:
+    """A wait on a job that does not end raises JobTimeoutError at its deadline."""
+    clock = current_clock()
+    start = clock.monotonic()
+    try:
+        job.wait_for_final_state(timeout=timeout, wait=timeout * 10)
+    except JobTimeoutError:
+        elapsed = clock.monotonic() - start
+    else:
+        raise _fail("a job that does not end times the wait out", job, "the wait returned")
+    # Virtual clocks are exact, up to the rounding of the subtraction.
+    slack = _REAL_TIME_SLACK if isinstance(clock, SystemClock) else 1e-9 * max(1.0, abs(start))
+    if not timeout - 1e-9 * max(1.0, abs(start)) <= elapsed <= timeout + slack:
+        raise _fail(
+            "the wait keeps its deadline",
+            job,
+            f"timeout={timeout} s but it raised after {elapsed:.3f} s",
+        )
+    status = _status(job)
+    if status in JOB_FINAL_STATES:
+        raise _fail("a job that does not end stays not final", job, f"it is {status.name}")
+
+
+def _check_cancel(job: JobV1[Any], cancel: str, timeout: float) -> None:
+    if cancel == "unsupported":
+        try:
+            job.cancel()
+        except NotImplementedError:
+            return
+        raise _fail("cancel() is unsupported, as declared", job, "it did not raise")
+    answer = job.cancel()
+    if cancel == "refuses":
+        if answer is not False or _status(job) is JobStatus.CANCELLED:
+            raise _fail(
+                "cancel() refuses, as declared",
+                job,
+                f"it returned {answer!r}, status {job.status()}",
+            )
+        return
+    if answer is not True:
+        raise _fail("cancel() of a job that has not ended returns True", job, repr(answer))
+    _check_final(job, JobStatus.CANCELLED, timeout)
+
+
+def check_jobv1(
+    *,
+    done: Callable[[], JobV1[Any]],
+    error: Callable[[], JobV1[Any]],
+    pending: Callable[[], JobV1[Any]],
+    cancel: Literal["cancels", "refuses", "unsupported"] = "unsupported",
+    result_error: type[BaseException] | None = None,
+    timeout: float = 1.0,
+) -> None:
+    """Check that a ``JobV1`` subclass honours the contract of jobv1 and Qiskit.
+
+    Call it from your own tests with factories of your jobs, driven by
+    :class:`FakeBackend` or by a fake of your own service. Inside the
+    ``fake_clock`` fixture it runs in virtual time; on the real clock it
+    takes about ``timeout`` seconds, or twice that when ``cancel`` is
+    ``"cancels"``.
+
+    It checks that: ``job_id()`` is a ``str`` and ``status()`` a
+    :class:`~jobv1.JobStatus`; ``done()``, ``running()``, ``cancelled()`` and
+    ``in_final_state()`` agree with ``status()``; a wait returns only in a
+    final state, and that state is never left; a wait on a job that does not
+    end raises :class:`~jobv1.JobTimeoutError` at its deadline, not later;
+    ``result()`` after ``DONE`` returns, and after ``ERROR`` raises
+    ``result_error`` (or returns, if ``None``); ``cancel()`` does what
+    ``cancel`` declares.
+
+    Args:
+        done: Makes a new job that ends ``DONE`` within ``timeout``.
+        error: Makes a new job that ends in ``ERROR`` within ``timeout``.
+        pending: Makes a new job that does not end within ``timeout``.
+        cancel: What ``cancel()`` does to a pending job: ``"cancels"`` (it
+            returns ``True`` and the job ends ``CANCELLED`` within
+            ``timeout``), ``"refuses"`` (it returns ``False``), or
+            ``"unsupported"`` (it raises ``NotImplementedError``).
+        result_error: The exception ``result()`` raises after ``ERROR``.
+        timeout: The seconds the checks wait on a job.
+
+    Raises:
+        AssertionError: A rule is broken; the message names the job and the rule.
+        ValueError: ``cancel`` is not one of the three values, or ``timeout``
+            is not a positive number.
+    """
+    if cancel not in ("cancels", "refuses", "unsupported"):
+        raise ValueError(f"cancel must be 'cancels', 'refuses' or 'unsupported', not {cancel!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a number of seconds > 0, not {timeout!r}")
+
+    finished = _make("done", done)
+    _check_final(finished, JobStatus.DONE, timeout)
+    finished.result()
+
+    failed = _make("error", error)
+    _check_final(failed, JobStatus.ERROR, timeout)
+    if result_error is None:
+        failed.result()
+    else:
+        try:
+            failed.result()
+        except result_error:
+            pass
+        else:
+            raise _fail(
+                f"result() after ERROR raises {result_error.__name__}", failed, "it returned"
+            )
+
+    waiting = _make("pending", pending)
+    status = _status(waiting)
+    if status in JOB_FINAL_STATES:
+        raise _fail("a pending job is not final", waiting, f"it is {status.name}")
+    _check_deadline(waiting, timeout)
+    _check_cancel(_make("pending", pending), cancel, timeout)

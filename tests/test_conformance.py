@@ -1,0 +1,221 @@
+"""The conformance kit: it passes on our job classes and fails on broken ones."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+from typing import Any
+
+import pytest
+
+from jobv1 import FutureJob, JobError, JobStatus, JobTimeoutError, JobV1
+from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold, check_jobv1
+
+R = JobStatus.RUNNING
+
+
+def future(outcome: str) -> FutureJob[Any]:
+    f: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    if outcome == "done":
+        f.set_running_or_notify_cancel()
+        f.set_result(1)
+    elif outcome == "error":
+        f.set_running_or_notify_cancel()
+        f.set_exception(OSError("failed"))
+    return FutureJob(None, f"future-{outcome}", f)
+
+
+def test_fake_jobs_conform(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    for cancel, cancellable in (("cancels", True), ("refuses", False)):
+        check_jobv1(
+            done=lambda: fake_backend.run(script=[Hold(R, seconds=0.5)], result=1),
+            error=lambda: fake_backend.run(script=[Hold(R, seconds=0.5)], error=OSError()),
+            pending=lambda cancellable=cancellable: fake_backend.run(  # type: ignore[misc]
+                script=[Hold(R)], cancellable=cancellable
+            ),
+            cancel=cancel,  # type: ignore[arg-type]
+            result_error=JobError,
+        )
+    assert fake_clock.monotonic() < 10
+
+
+def test_future_jobs_conform(fake_clock: FakeClock) -> None:
+    check_jobv1(
+        done=lambda: future("done"),
+        error=lambda: future("error"),
+        pending=lambda: future("pending"),
+        cancel="cancels",
+        result_error=JobError,
+    )
+
+
+@pytest.mark.realtime
+def test_the_check_runs_on_the_real_clock_too() -> None:
+    backend = FakeBackend()
+    check_jobv1(
+        done=lambda: backend.run(script=[Hold(R, seconds=0.05)]),
+        error=lambda: backend.run(error=OSError()),
+        pending=lambda: backend.run(script=[Hold(R)]),
+        result_error=JobError,
+        cancel="cancels",
+        timeout=0.2,
+    )
+
+
+class Unsupported(FakeJob):
+    def cancel(self) -> bool:
+        raise NotImplementedError
+
+
+def make(cls: type[FakeJob], **kwargs: Any) -> FakeJob:
+    job = cls(None, cls.__name__, **kwargs)
+    job.submit()
+    return job
+
+
+def kit(cls: type[FakeJob], **overrides: Any) -> None:
+    arguments: dict[str, Any] = {
+        "done": lambda: make(cls, script=[Hold(R, seconds=0.5)]),
+        "error": lambda: make(cls, error=OSError()),
+        "pending": lambda: make(cls, script=[Hold(R)]),
+        "cancel": "cancels",
+        "result_error": JobError,
+    }
+    arguments.update(overrides)
+    check_jobv1(**arguments)
+
+
+def test_an_unsupported_cancel_is_checked(fake_clock: FakeClock) -> None:
+    kit(Unsupported, cancel="unsupported")
+    with pytest.raises(AssertionError, match="cancel\\(\\) is unsupported, as declared"):
+        kit(FakeJob, cancel="unsupported")
+
+
+class StringStatus(FakeJob):
+    def status(self) -> Any:
+        return super().status().name
+
+
+class Unsticky(FakeJob):
+    ended = False
+
+    def status(self) -> JobStatus:
+        status = super().status()
+        if status is JobStatus.DONE and self.ended:
+            return R
+        self.ended = status is JobStatus.DONE
+        return status
+
+
+class FlipsLater(FakeJob):
+    answers = 0
+
+    def status(self) -> JobStatus:
+        status = super().status()
+        if status is JobStatus.DONE:
+            self.answers += 1
+            return JobStatus.CANCELLED if self.answers > 3 else status
+        return status
+
+
+class WrongPredicate(FakeJob):
+    def running(self) -> bool:
+        return True
+
+
+class Overshooting(FakeJob):
+    def wait_for_final_state(
+        self, timeout: Any = None, wait: Any = 5, callback: Any = None, **options: Any
+    ) -> None:
+        from jobv1._clock import current_clock
+
+        current_clock().sleep(1.5 * (timeout or 0))
+        super().wait_for_final_state(0, wait, callback)
+
+
+class SwallowsTimeouts(FakeJob):
+    def wait_for_final_state(
+        self, timeout: Any = None, wait: Any = 5, callback: Any = None, **options: Any
+    ) -> None:
+        with contextlib.suppress(JobTimeoutError):
+            super().wait_for_final_state(timeout, wait, callback)
+
+
+class QuietError(FakeJob):
+    def result(self, timeout: float | None = None) -> Any:
+        return None
+
+
+class LyingCancel(FakeJob):
+    def cancel(self) -> bool:
+        return True
+
+
+class CancelThatDoesNothing(FakeJob):
+    def cancel(self) -> bool:
+        super().cancel()
+        return False
+
+
+@pytest.mark.parametrize(
+    ("cls", "overrides", "words"),
+    [
+        (StringStatus, {}, "status\\(\\) returns a JobStatus: it returned 'RUNNING'"),
+        (Unsticky, {}, "which is never left: after the wait, status\\(\\) answered RUNNING"),
+        (FlipsLater, {}, "a final status is never left: DONE became CANCELLED"),
+        (
+            FakeJob,
+            {"pending": lambda: make(FakeJob, script=[Hold(R, queries=3)])},
+            "a job that does not end stays not final: it is DONE",
+        ),
+        (WrongPredicate, {}, "running\\(\\) is True while status\\(\\) is DONE"),
+        (
+            Overshooting,
+            {},
+            "the wait keeps its deadline: timeout=1.0 s but it raised after 1.500 s",
+        ),
+        (SwallowsTimeouts, {}, "a job that does not end times the wait out"),
+        (QuietError, {}, "result\\(\\) after ERROR raises JobError"),
+        (LyingCancel, {}, "the job ends CANCELLED within the timeout: it is still RUNNING"),
+        (CancelThatDoesNothing, {}, "cancel\\(\\) of a job that has not ended returns True"),
+        (FakeJob, {"cancel": "refuses"}, "cancel\\(\\) refuses, as declared"),
+        (FakeJob, {"pending": lambda: make(FakeJob)}, "a pending job is not final: it is DONE"),
+        (FakeJob, {"done": lambda: make(FakeJob, error=OSError())}, "ends DONE: it ended ERROR"),
+        (FakeJob, {"done": lambda: 42}, "the done factory must return a JobV1, not 42"),
+    ],
+)
+def test_the_kit_fails_on_broken_job_classes(
+    fake_clock: FakeClock, cls: type[FakeJob], overrides: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(AssertionError, match=words):
+        kit(cls, **overrides)
+
+
+def test_a_job_id_that_is_not_a_str_fails(fake_clock: FakeClock) -> None:
+    class NumberedJob(FakeJob):
+        def job_id(self) -> Any:
+            return 7
+
+    with pytest.raises(AssertionError, match="job_id\\(\\) returns a str"):
+        kit(NumberedJob)
+
+
+def test_the_kit_accepts_a_result_that_reports_errors_itself(fake_clock: FakeClock) -> None:
+    kit(QuietError, result_error=None)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "words"),
+    [
+        ({"cancel": "maybe"}, "cancel must be 'cancels', 'refuses' or 'unsupported', not 'maybe'"),
+        ({"timeout": 0}, "timeout must be a number of seconds > 0, not 0"),
+        ({"timeout": True}, "timeout must be a number of seconds > 0, not True"),
+    ],
+)
+def test_the_kit_checks_its_arguments(overrides: dict[str, Any], words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        kit(FakeJob, **overrides)
+
+
+def test_jobv1_is_what_the_kit_checks() -> None:
+    assert issubclass(FakeJob, JobV1)
