@@ -22,10 +22,10 @@ ROOT = Path(__file__).parent.parent
 def public_names(module: types.ModuleType) -> list[str]:
     return sorted(
         name
-        for name, value in vars(module).items()
+        for name in dir(module)
         if not name.startswith("_")
-        and not isinstance(value, types.ModuleType)
-        and name not in {"annotations"}
+        and not isinstance(getattr(module, name), types.ModuleType)
+        and name not in {"annotations", "TYPE_CHECKING"}
     )
 
 
@@ -43,6 +43,18 @@ def test_every_public_name_has_a_docstring() -> None:
                 assert value.__doc__, f"{module.__name__}.{name}"
 
 
+def test_the_protocols_load_on_first_use() -> None:
+    code = (
+        "import sys, jobv1; assert 'typing' not in sys.modules; "
+        "from jobv1 import Backend, PollPolicy; assert 'typing' in sys.modules; "
+        "assert jobv1.Backend is Backend and 'Backend' in vars(jobv1); "
+        "assert 'PollPolicy' in dir(jobv1)"
+    )
+    subprocess.run([sys.executable, "-I", "-c", code], check=True)
+    with pytest.raises(AttributeError, match="module 'jobv1' has no attribute 'Nothing'"):
+        jobv1.Nothing  # noqa: B018
+
+
 def test_importing_jobv1_imports_no_heavy_module() -> None:
     heavy = [
         "threading",
@@ -50,7 +62,11 @@ def test_importing_jobv1_imports_no_heavy_module() -> None:
         "asyncio",
         "logging",
         "jobv1.testing",
+        "typing",
         "typing_extensions",
+        "contextlib",
+        "jobv1._protocols",
+        "jobv1._backend",
         "dataclasses",
         "inspect",
         "random",

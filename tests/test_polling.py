@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from jobv1 import JobStatus, JobTimeoutError
 from jobv1._clock import current_clock
 from jobv1._policy import Fixed
-from jobv1._polling import Pollable, Poller
+from jobv1._polling import Poller
 from jobv1.testing import FakeBackend, FakeClock, Hold
+
+if TYPE_CHECKING:
+    from jobv1._polling import Pollable
 
 Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
 

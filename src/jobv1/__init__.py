@@ -7,17 +7,40 @@ jobs on any executor with :class:`ExecutorBackend`; test with
 documentation is in the ``docs`` folder.
 """
 
-from ._backend import Backend
 from ._errors import JobError, JobTimeoutError, WaitInterruptedError
 from ._futures import ExecutorBackend, FutureJob
 from ._interrupt import Interrupt
 from ._job import Job, JobV1
 from ._many import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
-from ._policy import Backoff, PollPolicy
+from ._policy import Backoff
 from ._retry import Retry
 from ._status import JOB_FINAL_STATES, JobStatus
+from ._typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from ._backend import Backend
+    from ._protocols import PollPolicy
+
+# Loaded on first use: these protocols need the typing module, which costs as
+# much as starting the interpreter.
+_LAZY = {"Backend": "jobv1._backend", "PollPolicy": "jobv1._protocols"}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'jobv1' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "ALL_COMPLETED",

@@ -8,10 +8,12 @@ show the value.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+
+from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
 __all__ = ["check_callable", "check_seconds", "check_timeout", "real"]
 

@@ -4,60 +4,22 @@ Every wait in jobv1 reads the time and sleeps through :func:`current_clock`,
 never through the :mod:`time` module directly. By default that is the system's
 monotonic clock; :mod:`jobv1.testing` installs a virtual one with
 :func:`use_clock`, so the waits of any job class run in virtual time without
-patching anything.
+patching anything. A clock is any object with ``monotonic()`` and
+``sleep(seconds, wakeup=None)``: see :class:`jobv1.testing.Clock`.
 """
 
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from types import TracebackType
 
-__all__ = [
-    "Clock",
-    "SystemClock",
-    "Wakeup",
-    "current_clock",
-    "install",
-    "uninstall",
-    "use_clock",
-]
+    from ._protocols import Clock, Wakeup
 
-
-class Wakeup(Protocol):
-    """Something a sleep can be cut short by; :class:`threading.Event` is one."""
-
-    def is_set(self) -> bool:
-        """Whether the wake-up has already happened."""
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the wake-up happens or ``timeout`` seconds pass; return :meth:`is_set`."""
-
-
-@runtime_checkable
-class Clock(Protocol):
-    """The time source of every wait.
-
-    Implement it to run waits on another notion of time; install it with
-    :func:`jobv1.testing.use_clock`.
-    """
-
-    def monotonic(self) -> float:
-        """The current time in seconds, never decreasing."""
-
-    def sleep(self, seconds: float, wakeup: Wakeup | None = None) -> bool:
-        """Let ``seconds`` pass, or less if ``wakeup`` happens first.
-
-        Args:
-            seconds: A finite duration ``>= 0``.
-            wakeup: Cuts the sleep short when it is set; ``None`` for a plain sleep.
-
-        Returns:
-            Whether ``wakeup`` is set when the sleep ends.
-        """
+__all__ = ["SystemClock", "current_clock", "install", "uninstall", "use_clock"]
 
 
 class SystemClock:
@@ -89,7 +51,9 @@ def current_clock() -> Clock:
 
 def install(clock: Clock) -> None:
     """Make ``clock`` the one every wait uses, until :func:`uninstall`."""
-    if not isinstance(clock, Clock):
+    if not (
+        callable(getattr(clock, "monotonic", None)) and callable(getattr(clock, "sleep", None))
+    ):
         raise TypeError(f"clock must have monotonic() and sleep(), not {clock!r}")
     _installed.append(clock)
 
@@ -103,18 +67,35 @@ def uninstall(clock: Clock) -> None:
     raise RuntimeError(f"{clock!r} is not installed")
 
 
-@contextmanager
-def use_clock(clock: Clock) -> Iterator[Clock]:
-    """Make every wait, in every thread, use ``clock`` inside the ``with`` block.
+class _Installed:
+    """The context manager :func:`use_clock` returns."""
+
+    __slots__ = ("clock",)
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+
+    def __enter__(self) -> Clock:
+        install(self.clock)
+        return self.clock
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        uninstall(self.clock)
+
+
+def use_clock(clock: Clock) -> _Installed:
+    """Make every wait, in every thread, use ``clock`` inside a ``with`` block.
 
     Installations nest; leaving a block restores the clock that was in use
     before it.
 
     Raises:
-        TypeError: ``clock`` has no ``monotonic()`` and ``sleep()``.
+        TypeError: ``clock`` has no ``monotonic()`` and ``sleep()`` (when the
+            block is entered).
     """
-    install(clock)
-    try:
-        yield clock
-    finally:
-        uninstall(clock)
+    return _Installed(clock)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._checks import check_timeout
 from ._errors import JobError
 from ._job import JobV1
 from ._status import JobStatus
+from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     import concurrent.futures
     from collections.abc import Callable
     from types import TracebackType
+    from typing import Any
 
     from typing_extensions import ParamSpec, Self
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from ._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class _Settable(Protocol):
+        def set(self) -> None: ...
+
 
 __all__ = ["Interrupt"]
-
-
-class _Settable(Protocol):
-    def set(self) -> None: ...
 
 
 class Interrupt:

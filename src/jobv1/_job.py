@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, Generic
 
 from ._clock import current_clock
 from ._errors import JobError
 from ._polling import start
 from ._status import JOB_FINAL_STATES, JobStatus
+from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from typing_extensions import TypeVar
+    from typing import Any
 
     from ._backend import Backend
     from ._interrupt import Interrupt
-    from ._policy import PollPolicy
+    from ._protocols import PollPolicy
     from ._retry import Retry
 
+if TYPE_CHECKING:
+    #: The type :meth:`JobV1.result` returns; a bare ``JobV1`` means ``JobV1[Any]``.
     ResultT = TypeVar("ResultT", default=Any)
 else:
-    from typing import TypeVar
-
-    # The default (a bare ``JobV1`` means ``JobV1[Any]``) matters to type
-    # checkers only; at run time a plain TypeVar keeps typing_extensions out.
     ResultT = TypeVar("ResultT")
 
 __all__ = ["Job", "JobV1", "batch_of"]

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-from typing import TYPE_CHECKING, Any, Final, TypeVar
-
 from ._clock import current_clock
 from ._errors import JobTimeoutError
 from ._job import JobV1, batch_of
 from ._policy import Backoff
 from ._polling import Poller, start
 from ._status import JobStatus
+from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
+    from typing import Any, Final
 
     from ._interrupt import Interrupt
-    from ._policy import PollPolicy
+    from ._protocols import PollPolicy
     from ._retry import Retry
 
 __all__ = [
@@ -40,7 +39,7 @@ ALL_COMPLETED: Final = "ALL_COMPLETED"
 
 DEFAULT_POLL: Final = Backoff()
 
-J = TypeVar("J", bound=JobV1[Any])
+J = TypeVar("J", bound="JobV1[Any]")
 
 
 def _unique_jobs(jobs: Iterable[J]) -> list[J]:
@@ -144,11 +143,13 @@ def wait(
     )
     check_return_when(return_when)
     done: set[J] = set()
-    with contextlib.suppress(JobTimeoutError):
+    try:
         for finished in poller:
             done.update(job for job, _ in finished)
             if enough(return_when, finished):
                 break
+    except JobTimeoutError:
+        pass  # the deadline came: return what is done
     return done, set(poller.jobs) - done
 
 

@@ -8,26 +8,16 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ._checks import check_seconds, real
+from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["Backoff", "Fixed", "PollPolicy", "as_policy"]
+    from ._protocols import PollPolicy
 
-
-@runtime_checkable
-class PollPolicy(Protocol):
-    """Anything that paces a wait: a source of delays between status queries.
-
-    :class:`Backoff` is one. Write your own to pace waits another way; every
-    delay it yields must be a finite number of seconds ``>= 0``.
-    """
-
-    def delays(self) -> Iterator[float]:
-        """A new iterator of the delays, in seconds, before the second, third... query."""
+__all__ = ["Backoff", "Fixed", "as_policy"]
 
 
 class _Frozen:
@@ -158,8 +148,8 @@ class Backoff(_Frozen):
 
 def as_policy(name: str, value: object) -> PollPolicy:
     """A policy from what a caller passed as ``name``: a number of seconds or a policy."""
-    if isinstance(value, PollPolicy):
-        return value
+    if callable(getattr(value, "delays", None)):
+        return value  # type: ignore[return-value]
     try:
         return Fixed(check_seconds(name, value))
     except TypeError:

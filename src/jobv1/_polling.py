@@ -20,13 +20,9 @@ queried as soon as it calls back (and at the deadline).
 
 from __future__ import annotations
 
-import collections
-import functools
 import heapq
 import itertools
 import math
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Generic, NamedTuple, Protocol, TypeVar, cast
 
 from ._checks import check_callable, check_timeout
 from ._errors import JobTimeoutError, WaitInterruptedError
@@ -34,98 +30,81 @@ from ._interrupt import Interrupt
 from ._policy import as_policy
 from ._retry import Retry
 from ._status import JOB_FINAL_STATES, JobStatus
+from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from ._clock import Clock, Wakeup
-    from ._policy import PollPolicy
+    from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+    from typing import Protocol, Union
 
-__all__ = [
-    "Ask",
-    "Batch",
-    "Pollable",
-    "Poller",
-    "Sleep",
-    "Step",
-    "Waker",
-    "check_status",
-    "start",
-]
+    from ._protocols import Clock, PollPolicy, Wakeup
 
+    class Pollable(Protocol):
+        """What the loop needs of a job."""
 
-class Pollable(Protocol):
-    """What the loop needs of a job."""
+        def job_id(self) -> str:
+            """The job's id, for messages and callbacks."""
 
-    def job_id(self) -> str:
-        """The job's id, for messages and callbacks."""
+        def status(self) -> JobStatus:
+            """One status query."""
 
-    def status(self) -> JobStatus:
-        """One status query."""
+        def poll_hint(self, status: JobStatus) -> float | None:
+            """Seconds the service asks to let pass before the next query, or ``None``."""
 
-    def poll_hint(self, status: JobStatus) -> float | None:
-        """Seconds the service asks to let pass before the next query, or ``None``."""
+        def watch(self, wakeup: Callable[[], object]) -> Callable[[], object] | None:
+            """Call ``wakeup()`` when the job ends and return an undo, or ``None``."""
 
-    def watch(self, wakeup: Callable[[], object]) -> Callable[[], object] | None:
-        """Call ``wakeup()`` when the job ends and return an undo, or ``None`` to be polled."""
+    class Waker(Protocol):
+        """Wakes a driver's sleep, from any thread; :class:`threading.Event` is one."""
 
+        def set(self) -> None:
+            """Wake the sleep (or the next one, if none is under way)."""
 
-J = TypeVar("J", bound=Pollable)
+        def clear(self) -> None:
+            """Forget a wake-up that was not slept through yet."""
 
+        def is_set(self) -> bool:
+            """Whether a wake-up is pending."""
 
-class Waker(Protocol):
-    """Wakes a driver's sleep, from any thread; :class:`threading.Event` is one."""
+    Callback = Callable[[str, JobStatus, Pollable], object]
+    StatusHook = Callable[[Pollable, JobStatus], object]
+    #: Answers the statuses of several jobs in one request, in their order.
+    Batch = Callable[[Sequence[Pollable]], Sequence[JobStatus]]
 
-    def set(self) -> None:
-        """Wake the sleep (or the next one, if none is under way)."""
+J = TypeVar("J", bound="Pollable")
 
-    def clear(self) -> None:
-        """Forget a wake-up that was not slept through yet."""
-
-    def is_set(self) -> bool:
-        """Whether a wake-up is pending."""
+__all__ = ["Ask", "Poller", "Sleep", "check_status", "start"]
 
 
-class Ask(NamedTuple):
+class Ask:
     """A request to the driver: call ``query()`` and send back its answer, or throw its error."""
 
-    #: One status query, or one batch query; returns the statuses in order.
-    query: Callable[[], Sequence[object]]
-    #: Whether every job asked is event-driven, whose ``status()`` is cheap and
-    #: does not block: an asyncio driver may call it on the event loop.
-    local: bool
+    __slots__ = ("local", "query")
+
+    def __init__(self, query: Callable[[], Sequence[object]], local: bool) -> None:
+        #: One status query, or one batch query; returns the statuses in order.
+        self.query = query
+        #: Whether every job asked is event-driven, whose ``status()`` is cheap and
+        #: does not block: an asyncio driver may call it on the event loop.
+        self.local = local
 
 
-class Sleep(NamedTuple):
+class Sleep:
     """A request to the driver: sleep ``seconds``, or until the waker is set; send back woken.
 
     ``seconds`` is infinite when every pending job is event-driven and there
     is no deadline: the sleep then lasts until the waker is set.
     """
 
-    seconds: float
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
 
 
 if TYPE_CHECKING:
-    from typing import Union
-
     #: What the loop yields to its driver: a request, or the list of the jobs
     #: that ended in a round, with their final statuses.
     Step = Union[Ask, Sleep, list[tuple[J, JobStatus]]]  # noqa: UP007
-
-
-def _one_status(job: Pollable) -> list[JobStatus]:
-    return [job.status()]
-
-
-def _thread_waker() -> Waker:
-    import threading  # only waits that can be woken early pay for it
-
-    return threading.Event()
-
-
-Callback = Callable[[str, JobStatus, Pollable], object]
-StatusHook = Callable[[Pollable, JobStatus], object]
-#: Answers the statuses of several jobs in one request, in their order.
-Batch = Callable[[Sequence[Pollable]], Sequence[JobStatus]]
 
 
 def check_status(job: Pollable, status: object) -> JobStatus:
@@ -263,7 +242,8 @@ class Poller(Generic[J]):
         self._heap = [(now, index, entry) for index, entry in self.pending.items()]
         self._pushes = itertools.count(len(self._heap))
         # The event-driven jobs that called back, appended to from any thread.
-        self._woken: collections.deque[_Entry[J]] = collections.deque()
+        # (list.append and list.pop are atomic: no lock is needed.)
+        self._woken: list[_Entry[J]] = []
         #: What wakes the driver's sleeps early, once :meth:`steps` needs one.
         self.waker: Waker | None = None
 
@@ -279,7 +259,16 @@ class Poller(Generic[J]):
 
     def __iter__(self) -> Iterator[list[tuple[J, JobStatus]]]:
         """Drive the loop in this thread: block while it sleeps, yield what ends."""
-        steps = self.steps(_thread_waker)
+        events: list[Wakeup] = []
+
+        def make_waker() -> Waker:
+            import threading  # only waits that can be woken early pay for it
+
+            event = threading.Event()
+            events.append(event)
+            return event
+
+        steps = self.steps(make_waker)
         try:
             request: Step[J] = next(steps)
             while True:
@@ -291,7 +280,9 @@ class Poller(Generic[J]):
                     else:
                         request = steps.send(answers)
                 elif isinstance(request, Sleep):
-                    request = steps.send(self._sleep(request.seconds))
+                    request = steps.send(
+                        self._sleep(request.seconds, events[0] if events else None)
+                    )
                 else:
                     yield request
                     request = next(steps)
@@ -300,13 +291,12 @@ class Poller(Generic[J]):
         finally:
             steps.close()
 
-    def _sleep(self, seconds: float) -> bool:
-        """Sleep in this thread; an endless sleep ends when the waker is set."""
-        waker = cast("Wakeup | None", self.waker)
+    def _sleep(self, seconds: float, wakeup: Wakeup | None) -> bool:
+        """Sleep in this thread; an endless sleep ends when ``wakeup`` is set."""
         if seconds == math.inf:
-            assert waker is not None  # only event-driven jobs are never due, and they have one
-            return waker.wait()
-        return self._clock.sleep(seconds, waker)
+            assert wakeup is not None  # only event-driven jobs are never due, and they have one
+            return wakeup.wait()
+        return self._clock.sleep(seconds, wakeup)
 
     def steps(self, make_waker: Callable[[], Waker]) -> Generator[Step[J], object, None]:
         """The loop, as requests to a driver; see the module's docstring.
@@ -319,7 +309,7 @@ class Poller(Generic[J]):
         undo: list[Callable[[], object]] = []
         try:
             for entry in self.pending.values():
-                stop = entry.job.watch(functools.partial(self._wake, entry))
+                stop = entry.job.watch(self._waker_of(entry))
                 if stop is not None:
                     undo.append(stop)
                     entry.event_driven = True
@@ -327,7 +317,7 @@ class Poller(Generic[J]):
             if self._interrupt is not None:
                 waker = self._ensure_waker(make_waker)
                 self._interrupt._listen(waker)
-                undo.append(functools.partial(self._interrupt._forget, waker))
+                undo.append(self._forgetting(self._interrupt, waker))
             yield from self._loop()
         finally:
             for stop in undo:
@@ -337,6 +327,13 @@ class Poller(Generic[J]):
         if self.waker is None:
             self.waker = make_waker()
         return self.waker
+
+    @staticmethod
+    def _forgetting(interrupt: Interrupt, waker: Waker) -> Callable[[], None]:
+        return lambda: interrupt._forget(waker)
+
+    def _waker_of(self, entry: _Entry[J]) -> Callable[[], None]:
+        return lambda: self._wake(entry)
 
     def _wake(self, entry: _Entry[J]) -> None:
         """An event-driven job called back: query it at once (this runs in any thread)."""
@@ -436,7 +433,7 @@ class Poller(Generic[J]):
             entry = heapq.heappop(heap)[2]
             due[entry.index] = entry
         while self._woken:
-            entry = self._woken.popleft()
+            entry = self._woken.pop()
             if entry.index in self.pending:
                 due[entry.index] = entry
         return [due[index] for index in sorted(due)]
@@ -451,9 +448,7 @@ class Poller(Generic[J]):
         """Have the driver query one job, or one batch; ``None`` marks a ridden-out failure."""
         jobs = [entry.job for entry in entries]
         query: Callable[[], Sequence[object]] = (
-            functools.partial(_one_status, jobs[0])
-            if batch is None
-            else functools.partial(batch, jobs)
+            (lambda: [jobs[0].status()]) if batch is None else (lambda: list(batch(jobs)))
         )
         try:
             answers = yield Ask(query, all(entry.event_driven for entry in entries))
@@ -461,7 +456,7 @@ class Poller(Generic[J]):
             if self._retry is None or not isinstance(failure, self._retry.exceptions):
                 raise
             return self._missed(entries, failure, self._retry.max_failures)
-        assert isinstance(answers, Sequence)
+        assert isinstance(answers, list)  # the driver sends back what the query returned
         if len(answers) != len(entries):
             raise ValueError(f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs")
         outcome: list[tuple[_Entry[J], JobStatus | None]] = []

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ._policy import Backoff, _Frozen, as_policy
+from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._policy import PollPolicy
+    from ._protocols import PollPolicy
 
 __all__ = ["Retry"]
 

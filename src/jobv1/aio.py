@@ -29,10 +29,9 @@ from ._polling import Ask, Poller, Sleep, start
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 
-    from ._clock import Clock
     from ._interrupt import Interrupt
-    from ._policy import PollPolicy
     from ._polling import Step
+    from ._protocols import Clock, PollPolicy
     from ._retry import Retry
     from ._status import JobStatus
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from ._job import JobV1
-    from ._policy import PollPolicy
+    from ._protocols import PollPolicy
 
 __all__ = ["Monitor", "job_monitor"]
 

@@ -4,7 +4,8 @@ The library never imports this package; tests do. Installing jobv1 also
 gives pytest the fixtures ``fake_clock`` and ``fake_backend``.
 """
 
-from .._clock import Clock, Wakeup, use_clock
+from .._clock import use_clock
+from .._protocols import Clock, Wakeup
 from ._backend import FakeBackend, FakeJob, Hold, Query
 from ._clock import FakeClock
 from ._conformance import check_jobv1

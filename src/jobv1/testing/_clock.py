@@ -6,10 +6,12 @@ import threading
 from typing import TYPE_CHECKING
 
 from .._checks import check_seconds, real
-from .._clock import Wakeup, install, uninstall
+from .._clock import install, uninstall
 
 if TYPE_CHECKING:
     from types import TracebackType
+
+    from .._protocols import Wakeup
 
 __all__ = ["FakeClock"]
 
