@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import settings
+
 from jobv1 import JobStatus, JobV1
 
 pytest_plugins = ["pytester"]
+
+# Virtual time makes every example fast, but a loaded machine (CI, coverage) can still
+# stretch one past hypothesis' default 200 ms deadline: time is not what these tests check.
+settings.register_profile("jobv1", deadline=None, print_blob=True)
+settings.load_profile("jobv1")
 
 
 class ScriptedJob(JobV1):
