@@ -32,7 +32,10 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(jobv1\._\w+\.)?(ResultT|Callback|StatusHook|T|J|P|P\.args|P\.kwargs)"),
     (r"py:.*", r"(typing_extensions|typing)\..*"),
     # the standard library: the docs build offline, so there is no inventory to link to
-    (r"py:.*", r"(abc|enum|random|sys|threading|concurrent|asyncio|collections|types)\..*"),
+    (
+        r"py:.*",
+        r"(abc|enum|random|sys|threading|concurrent|asyncio|collections|contextlib|types)\..*",
+    ),
 ]
 
 html_theme = "alabaster"

@@ -15,6 +15,7 @@ import time
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
     from types import TracebackType
 
     from ._protocols import Clock, Wakeup
@@ -88,7 +89,7 @@ class _Installed:
         uninstall(self.clock)
 
 
-def use_clock(clock: Clock) -> _Installed:
+def use_clock(clock: Clock) -> AbstractContextManager[Clock]:
     """Make every wait, in every thread, use ``clock`` inside a ``with`` block.
 
     Installations nest; leaving a block restores the clock that was in use
