@@ -29,7 +29,10 @@ napoleon_numpy_docstring = False
 nitpicky = True
 nitpick_ignore_regex = [
     # type variables and private aliases that autodoc shows in signatures
-    (r"py:.*", r"(jobv1\._\w+\.)?(ResultT|Callback|StatusHook|T|J|P|P\.args|P\.kwargs)"),
+    (
+        r"py:.*",
+        r"(jobv1\._\w+\.)?(ResultT|Callback|StatusHook|T|J|P|P\.args|P\.kwargs|AbstractContextManager)",
+    ),
     (r"py:.*", r"(typing_extensions|typing)\..*"),
     # the standard library: the docs build offline, so there is no inventory to link to
     (
