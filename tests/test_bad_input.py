@@ -1,0 +1,468 @@
+"""One table of bad input for every public entry point: a clear error, naming the argument."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import io
+import math
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import jobv1
+from conftest import ScriptedJob
+from jobv1 import (
+    Backoff,
+    ExecutorBackend,
+    FutureJob,
+    JobError,
+    JobStatus,
+    Retry,
+    aio,
+)
+from jobv1.monitor import Monitor, job_monitor
+from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold, check_jobv1, use_clock
+
+R, D = JobStatus.RUNNING, JobStatus.DONE
+
+# Every call below passes what the signatures forbid, on purpose: through Any.
+lib: Any = jobv1
+aio_: Any = aio
+
+
+def job() -> Any:
+    return FakeBackend().run(script=[Hold(R)])
+
+
+def done_job() -> Any:
+    return FakeBackend().run(result=1)
+
+
+def ended(status: JobStatus) -> Any:
+    fake = job()
+    fake.set_status(status)
+    return fake
+
+
+def run_async(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def check(**arguments: Any) -> None:
+    defaults: dict[str, Any] = {"done": done_job, "error": done_job, "pending": job}
+    check_jobv1(**{**defaults, **arguments})
+
+
+# (entry point, call, exception, words the message must hold: the argument and the value)
+CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(timeout=math.nan),
+        ValueError,
+        "timeout must not be NaN, got nan",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(timeout="soon"),
+        TypeError,
+        "timeout must be a real number, not 'soon'",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(timeout=[1]),
+        TypeError,
+        "timeout must be a real number, not [1]",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(wait=-0.5),
+        ValueError,
+        "wait must be a finite number of seconds >= 0, got -0.5",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(wait=math.inf),
+        ValueError,
+        "wait must be a finite number of seconds >= 0, got inf",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(wait=-math.inf),
+        ValueError,
+        "wait must be a finite number of seconds >= 0, got -inf",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(wait=math.nan),
+        ValueError,
+        "wait must not be NaN, got nan",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(wait=False),
+        TypeError,
+        "wait must be a number of seconds or a poll policy such as Backoff(), not False",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(callback="print"),
+        TypeError,
+        "callback must be callable or None, not 'print'",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(on_status=1),
+        TypeError,
+        "on_status must be callable or None, not 1",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(retry=ConnectionError),
+        TypeError,
+        "retry must be a Retry or None, not <class 'ConnectionError'>",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(interrupt=threading.Event()),
+        TypeError,
+        "interrupt must be an Interrupt or None, not <threading.Event",
+    ),
+    (
+        "status() garbage",
+        lambda: ScriptedJob(["DONE"], job_id="g").wait_for_final_state(),
+        TypeError,
+        "status() of job 'g' returned 'DONE', which is not a JobStatus",
+    ),
+    (
+        "status() garbage",
+        lambda: ScriptedJob([None], job_id="g").wait_for_final_state(),
+        TypeError,
+        "status() of job 'g' returned None",
+    ),
+    (
+        "poll_hint() garbage",
+        lambda: type("H", (ScriptedJob,), {"poll_hint": lambda self, s: -1})(
+            [R], "h"
+        ).wait_for_final_state(),
+        ValueError,
+        "poll_hint() of job 'h' returned -1",
+    ),
+    ("wait", lambda: lib.wait(job()), TypeError, "jobs must be an iterable of JobV1, not <FakeJob"),
+    ("wait", lambda: lib.wait(None), TypeError, "jobs must be an iterable of JobV1, not None"),
+    (
+        "wait",
+        lambda: lib.wait([job(), "job-2"]),
+        TypeError,
+        "jobs must hold only JobV1 instances, not 'job-2'",
+    ),
+    (
+        "wait",
+        lambda: lib.wait([job()], return_when="first"),
+        ValueError,
+        "return_when must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, not 'first'",
+    ),
+    ("wait", lambda: lib.wait([job()], timeout=-math.nan), ValueError, "timeout must not be NaN"),
+    (
+        "wait",
+        lambda: lib.wait([job()], poll=-1),
+        ValueError,
+        "poll must be a finite number of seconds >= 0, got -1",
+    ),
+    (
+        "as_completed",
+        lambda: lib.as_completed(b"jobs"),
+        TypeError,
+        "jobs must be an iterable of JobV1, not b'jobs'",
+    ),
+    (
+        "as_completed",
+        lambda: lib.as_completed([job()], timeout=None, poll=None),
+        TypeError,
+        "poll must be a number of seconds or a poll policy such as Backoff(), not None",
+    ),
+    (
+        "as_completed",
+        lambda: lib.as_completed([job()], on_status="log"),
+        TypeError,
+        "on_status must be callable or None, not 'log'",
+    ),
+    (
+        "aio.wait_for_final_state",
+        lambda: run_async(aio_.wait_for_final_state("job-1")),
+        TypeError,
+        "job must be a JobV1, not 'job-1'",
+    ),
+    (
+        "aio.wait_for_final_state",
+        lambda: run_async(aio_.wait_for_final_state(job(), wait=-2)),
+        ValueError,
+        "wait must be a finite number of seconds >= 0, got -2",
+    ),
+    (
+        "aio.wait",
+        lambda: run_async(aio_.wait([job()], return_when=None)),
+        ValueError,
+        "return_when must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, not None",
+    ),
+    (
+        "aio.as_completed",
+        lambda: aio_.as_completed([1]),
+        TypeError,
+        "jobs must hold only JobV1 instances, not 1",
+    ),
+    (
+        "Backoff",
+        lambda: Backoff(initial=-1),
+        ValueError,
+        "initial must be a finite number of seconds >= 0, got -1",
+    ),
+    (
+        "Backoff",
+        lambda: Backoff(multiplier=0.9),
+        ValueError,
+        "multiplier must be finite and >= 1, got 0.9",
+    ),
+    ("Backoff", lambda: Backoff(maximum=math.nan), ValueError, "maximum must not be NaN, got nan"),
+    (
+        "Backoff",
+        lambda: Backoff(initial=10, maximum=5),
+        ValueError,
+        "maximum must be >= initial (10), got 5",
+    ),
+    ("Backoff", lambda: Backoff(jitter=2), ValueError, "jitter must be between 0 and 1, got 2"),
+    ("Backoff", lambda: Backoff(seed="42"), TypeError, "seed must be an int or None, not '42'"),
+    (
+        "Retry",
+        Retry,
+        ValueError,
+        "Retry needs at least one exception class to ride out, got none",
+    ),
+    (
+        "Retry",
+        lambda: Retry(BaseException),
+        TypeError,
+        "exceptions must be subclasses of Exception, not <class 'BaseException'>",
+    ),
+    (
+        "Retry",
+        lambda: Retry(OSError, max_failures=-3),
+        ValueError,
+        "max_failures must be >= 1, got -3",
+    ),
+    (
+        "Retry",
+        lambda: Retry(OSError, backoff="fast"),
+        TypeError,
+        "backoff must be a number of seconds or a poll policy such as Backoff(), not 'fast'",
+    ),
+    (
+        "FutureJob",
+        lambda: FutureJob(None, "f", object()),
+        TypeError,
+        "future must be a concurrent.futures.Future, not <object",
+    ),
+    (
+        "FutureJob.result",
+        lambda: FutureJob(None, "f", concurrent.futures.Future()).result(timeout="1"),
+        TypeError,
+        "timeout must be a real number, not '1'",
+    ),
+    (
+        "ExecutorBackend",
+        lambda: ExecutorBackend("threads"),
+        TypeError,
+        "executor must be a concurrent.futures.Executor, not 'threads'",
+    ),
+    (
+        "ExecutorBackend",
+        lambda: ExecutorBackend(name=None),
+        TypeError,
+        "name must be a str, not None",
+    ),
+    (
+        "ExecutorBackend.run",
+        lambda: ExecutorBackend(concurrent.futures.ThreadPoolExecutor(1)).run("fn"),
+        TypeError,
+        "fn must be callable, not 'fn'",
+    ),
+    ("FakeClock", lambda: FakeClock(start=math.inf), ValueError, "start must be finite, got inf"),
+    (
+        "FakeClock.advance",
+        lambda: FakeClock().advance(-1),
+        ValueError,
+        "seconds must be a finite number of seconds >= 0, got -1",
+    ),
+    (
+        "FakeClock.sleep",
+        lambda: FakeClock().sleep(math.nan),
+        ValueError,
+        "seconds must not be NaN, got nan",
+    ),
+    (
+        "use_clock",
+        lambda: use_clock("now").__enter__(),
+        TypeError,
+        "clock must have monotonic() and sleep(), not 'now'",
+    ),
+    ("Hold", lambda: Hold(D), ValueError, "status must not be final, got JobStatus.DONE"),
+    ("Hold", lambda: Hold(R, queries=0), ValueError, "queries must be >= 1, got 0"),
+    (
+        "Hold",
+        lambda: Hold(R, seconds=-5),
+        ValueError,
+        "seconds must be a finite number of seconds >= 0, got -5",
+    ),
+    ("FakeBackend", lambda: FakeBackend(name=7), TypeError, "name must be a str, not 7"),
+    (
+        "FakeBackend.run",
+        lambda: FakeBackend().run(script=["RUNNING"]),
+        TypeError,
+        "script must hold Hold steps, not 'RUNNING'",
+    ),
+    (
+        "FakeBackend.run",
+        lambda: FakeBackend().run(end=R),
+        ValueError,
+        "end must be a final JobStatus, not <JobStatus.RUNNING",
+    ),
+    (
+        "FakeJob transition",
+        lambda: ended(D).set_status(R),
+        JobError,
+        "job 'fake-1' is DONE, a final status; it cannot move to RUNNING",
+    ),
+    (
+        "FakeJob transition",
+        lambda: ended(JobStatus.CANCELLED).set_result(1),
+        JobError,
+        "is CANCELLED, a final status; it cannot move to DONE",
+    ),
+    (
+        "FakeJob transition",
+        lambda: ended(JobStatus.ERROR).fail(OSError()),
+        JobError,
+        "is ERROR, a final status; it cannot move to ERROR",
+    ),
+    (
+        "FakeJob.set_status",
+        lambda: job().set_status(3),
+        TypeError,
+        "returned 3, which is not a JobStatus",
+    ),
+    (
+        "FakeJob.fail",
+        lambda: job().fail("boom"),
+        TypeError,
+        "error must be an exception, not 'boom'",
+    ),
+    ("FakeJob.submit", lambda: job().submit(), JobError, "job 'fake-1' was submitted already"),
+    (
+        "Monitor",
+        lambda: Monitor(output="stdout"),
+        TypeError,
+        "output must be a text stream with write(), not 'stdout'",
+    ),
+    (
+        "Monitor",
+        lambda: Monitor(io.StringIO(), quiet="yes"),
+        TypeError,
+        "quiet must be a bool, not 'yes'",
+    ),
+    (
+        "job_monitor",
+        lambda: job_monitor(job(), interval=math.nan),
+        ValueError,
+        "interval must not be NaN, got nan",
+    ),
+    (
+        "check_jobv1",
+        lambda: check(cancel="always"),
+        ValueError,
+        "cancel must be 'cancels', 'refuses' or 'unsupported', not 'always'",
+    ),
+    (
+        "check_jobv1",
+        lambda: check(timeout=-1),
+        ValueError,
+        "timeout must be a number of seconds > 0, not -1",
+    ),
+    (
+        "JobV1.backend",
+        lambda: ScriptedJob([R], job_id="lonely").backend(),
+        JobError,
+        "job 'lonely' has no backend",
+    ),
+    (
+        "JobV1.cancel",
+        lambda: ScriptedJob([R]).cancel(),
+        NotImplementedError,
+        "ScriptedJob cannot cancel jobs",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("entry", "call", "error", "words"),
+    CASES,
+    ids=[f"{n:02d}-{entry}" for n, (entry, *_) in enumerate(CASES)],
+)
+def test_bad_input_gets_a_clear_error_and_nothing_hangs(
+    fake_clock: FakeClock, entry: str, call: Callable[[], Any], error: type[Exception], words: str
+) -> None:
+    outcome: list[BaseException | None] = []
+
+    def attempt() -> None:
+        try:
+            call()
+        except BaseException as caught:
+            outcome.append(caught)
+        else:
+            outcome.append(None)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), f"{entry} hung"
+    caught = outcome[0]
+    assert type(caught) is error, f"{entry}: expected {error.__name__}, got {caught!r}"
+    assert words in str(caught)
+
+
+def test_the_table_covers_every_public_entry_point_with_many_inputs() -> None:
+    entries = {entry.split(" ")[0].split(".")[0] for entry, *_ in CASES}
+    public = {
+        "wait_for_final_state",
+        "wait",
+        "as_completed",
+        "aio",
+        "Backoff",
+        "Retry",
+        "FutureJob",
+        "ExecutorBackend",
+        "FakeClock",
+        "use_clock",
+        "Hold",
+        "FakeBackend",
+        "FakeJob",
+        "Monitor",
+        "job_monitor",
+        "check_jobv1",
+        "JobV1",
+        "status()",
+        "poll_hint()",
+    }
+    assert public <= entries
+    assert len(CASES) >= 30
+
+
+def test_documented_edge_cases_that_are_not_errors(fake_clock: FakeClock) -> None:
+    """An empty job list and a job given twice are accepted, as concurrent.futures does."""
+    assert lib.wait([]) == (set(), set())
+    assert list(lib.as_completed([])) == []
+    twice = done_job()
+    assert lib.wait([twice, twice]) == ({twice}, set())
+    assert list(lib.as_completed([twice, twice])) == [twice]
+    assert isinstance(FakeJob, type)
