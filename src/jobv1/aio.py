@@ -27,7 +27,7 @@ from ._many import ALL_COMPLETED, DEFAULT_POLL, check_return_when, enough, start
 from ._polling import Ask, Poller, Sleep, start
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+    from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
 
     from ._interrupt import Interrupt
     from ._polling import Step
@@ -88,6 +88,14 @@ async def _sleep(clock: Clock, seconds: float, waker: _LoopWaker | None) -> bool
     return waker is not None and waker.is_set()
 
 
+def _ask(query: Callable[[], Sequence[object]]) -> tuple[bool, Any]:
+    """Run one query: ``(True, answers)``, or ``(False, the exception)``."""
+    try:
+        return True, query()
+    except Exception as failure:  # handed to the loop, which raises it or rides it out
+        return False, failure
+
+
 async def _drive(poller: Poller[J]) -> AsyncGenerator[list[tuple[J, JobStatus]], None]:
     """Drive the loop on the running event loop; yield the jobs of each round that end."""
     loop = asyncio.get_running_loop()
@@ -102,15 +110,13 @@ async def _drive(poller: Poller[J]) -> AsyncGenerator[list[tuple[J, JobStatus]],
         request: Step[J] = next(steps)
         while True:
             if isinstance(request, Ask):
-                try:
-                    if request.local:
-                        answers = request.query()
-                    else:
-                        answers = await asyncio.to_thread(request.query)
-                except Exception as failure:
-                    request = steps.throw(failure)
+                if request.local:
+                    answered, outcome = _ask(request.query)
                 else:
-                    request = steps.send(answers)
+                    # The worker thread hands back the exception object itself: asyncio
+                    # would replace a TimeoutError raised in it with a copy.
+                    answered, outcome = await asyncio.to_thread(_ask, request.query)
+                request = steps.send(outcome) if answered else steps.throw(outcome)
             elif isinstance(request, Sleep):
                 woken = await _sleep(poller.clock, request.seconds, wakers[0] if wakers else None)
                 request = steps.send(woken)
