@@ -195,8 +195,8 @@ def test_an_interrupt_stops_an_async_wait(fake_clock: FakeClock) -> None:
 def test_real_time_waits_on_futures_and_polled_jobs() -> None:
     async def main() -> tuple[float, float]:
         with ExecutorBackend() as backend:
-            job = backend.run(time.sleep, 0.05)
             start = time.monotonic()
+            job = backend.run(time.sleep, 0.05)
             await aio.wait_for_final_state(job, wait=3600)
             event_driven = time.monotonic() - start
         polled = FakeBackend().run(script=[Hold(R)])

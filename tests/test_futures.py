@@ -279,7 +279,22 @@ def test_a_process_pool_runs_jobs_too() -> None:
 @pytest.mark.realtime
 def test_the_wait_returns_soon_after_completion_whatever_wait_is() -> None:
     with ExecutorBackend() as backend:
-        job = backend.run(time.sleep, 0.1)
         start = time.monotonic()
+        job = backend.run(time.sleep, 0.1)
         job.wait_for_final_state(wait=3600)
         assert 0.1 <= time.monotonic() - start < 2.0  # benchmarks/ measures the latency exactly
+
+
+@pytest.mark.realtime
+def test_closing_the_backend_waits_for_running_jobs_by_default() -> None:
+    backend = ExecutorBackend()
+    job = backend.run(time.sleep, 0.05)
+    backend.close()
+    assert job.status() is D
+    quick = ExecutorBackend()
+    slow = quick.run(time.sleep, 0.2)
+    while slow.status() is not R:
+        time.sleep(0.001)
+    quick.close(wait=False)
+    assert slow.status() is R  # not waited for
+    slow.wait_for_final_state(timeout=30)

@@ -97,3 +97,15 @@ def test_jobv1_is_generic_in_its_result() -> None:
 def test_backend_protocol_is_runtime_checkable() -> None:
     assert isinstance(FakeBackend(), Backend)
     assert not isinstance(object(), Backend)
+
+
+def test_the_protocols_are_attributes_loaded_on_first_use() -> None:
+    import jobv1
+    from jobv1._protocols import PollPolicy
+
+    assert jobv1.__getattr__("PollPolicy") is PollPolicy
+    assert "Backend" in dir(jobv1)
+    assert "PollPolicy" in jobv1.__dir__()
+    assert jobv1.__dir__() == sorted(jobv1.__dir__())
+    with pytest.raises(AttributeError, match="module 'jobv1' has no attribute 'Nothing'"):
+        jobv1.__getattr__("Nothing")

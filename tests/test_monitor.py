@@ -165,3 +165,57 @@ def test_monitor_refuses_bad_arguments(
 def test_job_monitor_refuses_a_bad_interval(fake_backend: FakeBackend) -> None:
     with pytest.raises(ValueError, match="interval must be a finite number of seconds"):
         job_monitor(fake_backend.run(), interval=-1)
+
+
+def test_elapsed_time_counts_from_when_the_job_was_first_seen(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    fake_clock.advance(100)
+    log, screen = io.StringIO(), Terminal()
+    jobs = [fake_backend.run(script=[Hold(R, seconds=s)]) for s in (2, 4)]
+    wait(jobs[:1], poll=1, on_status=Monitor(log))
+    assert log.getvalue().splitlines() == ["fake-1: RUNNING · 0.0 s", "fake-1: DONE · 2.0 s"]
+    wait(jobs, poll=1, on_status=Monitor(screen))
+    assert screen.getvalue().endswith("2 jobs: 2 DONE · 2.0 s" + " " * 11 + "\n")
+
+
+def test_a_terminal_monitor_starts_a_new_line_for_the_next_wait(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    screen = Terminal()
+    monitor = Monitor(screen)
+    monitor.close()
+    assert screen.getvalue() == ""  # nothing drawn, nothing to end
+    for seconds in (1, 2):
+        job = fake_backend.run(script=[Hold(R, seconds=seconds)])
+        job.wait_for_final_state(wait=1, on_status=monitor)
+    assert screen.getvalue() == (
+        "\rfake-1: RUNNING · 0.0 s"
+        "\rfake-1: DONE · 1.0 s   \n"  # the first line ends when its job does
+        "\r2 jobs: 1 RUNNING, 1 DONE · 1.0 s"  # and the next one starts afresh
+        "\r2 jobs: 2 DONE · 3.0 s" + " " * 11 + "\n"
+    )
+
+
+def test_the_callback_alone_reports_each_change_once_in_a_log(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    log = io.StringIO()
+    job = fake_backend.run(script=[Hold(Q, seconds=2), Hold(R, seconds=2)])
+    job.wait_for_final_state(wait=1, callback=Monitor(log).callback)
+    assert log.getvalue().splitlines() == ["fake-1: QUEUED · 0.0 s", "fake-1: RUNNING · 2.0 s"]
+
+
+def test_job_monitor_writes_to_its_output_and_refreshes_at_each_query(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    log, screen = io.StringIO(), Terminal()
+    job_monitor(fake_backend.run(script=[Hold(R, seconds=2)]), interval=1, output=log)
+    assert log.getvalue().splitlines() == ["fake-1: RUNNING · 0.0 s", "fake-1: DONE · 2.0 s"]
+    job_monitor(fake_backend.run(script=[Hold(R, seconds=2)]), interval=1, output=screen)
+    assert screen.getvalue() == (
+        "\rfake-2: RUNNING · 0.0 s"
+        "\rfake-2: RUNNING · 0.0 s"
+        "\rfake-2: RUNNING · 1.0 s"
+        "\rfake-2: DONE · 2.0 s   \n"
+    )

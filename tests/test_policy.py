@@ -133,3 +133,9 @@ def test_as_policy() -> None:
         as_policy("wait", -3)
     with pytest.raises(TypeError, match="interval must be a real number"):
         Fixed("3")  # type: ignore[arg-type]
+
+
+def test_distinct_policies_hash_apart() -> None:
+    hashes = {hash(Backoff(initial=n / 100, maximum=10)) for n in range(100)}
+    assert len(hashes) > 90  # a constant hash would make sets and dicts of policies crawl
+    assert hash(Fixed(1)) != hash(Fixed(2))

@@ -120,14 +120,13 @@ class Monitor:
         self._output.flush()
 
     def _end_line(self) -> None:
-        if self._width:
-            self._output.write("\n")
-            self._width = 0
+        self._output.write("\n")
+        self._width = 0
 
     def close(self) -> None:
         """End the line being kept up to date, if any."""
         with self._lock:
-            if self._live and not self._quiet:
+            if self._width:  # only a live, not quiet, monitor draws lines
                 self._end_line()
                 self._output.flush()
 
