@@ -340,19 +340,19 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "FakeJob transition",
         lambda: ended(JobStatus.CANCELLED).set_result(1),
         JobError,
-        "is CANCELLED, a final status; it cannot move to DONE",
+        "job 'fake-1' is CANCELLED, a final status; it cannot move to DONE",
     ),
     (
         "FakeJob transition",
         lambda: ended(JobStatus.ERROR).fail(OSError()),
         JobError,
-        "is ERROR, a final status; it cannot move to ERROR",
+        "job 'fake-1' is ERROR, a final status; it cannot move to ERROR",
     ),
     (
         "FakeJob.set_status",
         lambda: job().set_status(3),
         TypeError,
-        "returned 3, which is not a JobStatus",
+        "status() of job 'fake-1' returned 3, which is not a JobStatus",
     ),
     (
         "FakeJob.fail",
@@ -430,7 +430,7 @@ def test_bad_input_gets_a_clear_error_and_nothing_hangs(
     assert not worker.is_alive(), f"{entry} hung"
     caught = outcome[0]
     assert type(caught) is error, f"{entry}: expected {error.__name__}, got {caught!r}"
-    assert words in str(caught)
+    assert str(caught).startswith(words)
 
 
 def test_the_table_covers_every_public_entry_point_with_many_inputs() -> None:

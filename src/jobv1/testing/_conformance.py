@@ -118,7 +118,7 @@ def _check_cancel(job: JobV1[Any], cancel: str, timeout: float) -> None:
             raise _fail(
                 "cancel() refuses, as declared",
                 job,
-                f"it returned {answer!r}, status {job.status()}",
+                f"it returned {answer!r}, status {_status(job).name}",
             )
         return
     if answer is not True:
