@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from ._backend import Backend
     from ._interrupt import Interrupt
+    from ._polling import Poller
     from ._protocols import PollPolicy
     from ._retry import Retry
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 else:
     ResultT = TypeVar("ResultT")
 
-__all__ = ["Job", "JobV1", "batch_of"]
+__all__ = ["Job", "JobV1", "batch_of", "start_one"]
 
 
 class Job:
@@ -198,11 +199,10 @@ class JobV1(Job, ABC, Generic[ResultT]):
             ValueError: ``timeout`` is NaN, or ``wait`` is negative, infinite
                 or NaN.
         """
-        poller = start(
-            [self],
-            clock=current_clock(),
+        poller = start_one(
+            self,
             timeout=timeout,
-            poll=("wait", wait),
+            wait=wait,
             callback=callback,
             on_status=on_status,
             retry=retry,
@@ -213,6 +213,29 @@ class JobV1(Job, ABC, Generic[ResultT]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} job_id={self._job_id!r}>"
+
+
+def start_one(
+    job: JobV1[Any],
+    *,
+    timeout: object,
+    wait: object,
+    callback: object,
+    on_status: object,
+    retry: object,
+    interrupt: object,
+) -> Poller[JobV1[Any]]:
+    """Check the arguments of a wait on one job, naming any that is bad, and make its poller."""
+    return start(
+        [job],
+        clock=current_clock(),
+        timeout=timeout,
+        poll=("wait", wait),
+        callback=callback,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+    )
 
 
 def batch_of(job: Any) -> Callable[[Any], Any] | None:

@@ -20,11 +20,11 @@ import math
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._clock import SystemClock, current_clock
+from ._clock import SystemClock
 from ._errors import JobTimeoutError
-from ._job import JobV1
+from ._job import JobV1, start_one
 from ._many import ALL_COMPLETED, DEFAULT_POLL, check_return_when, enough, start_many
-from ._polling import Ask, Poller, Sleep, start
+from ._polling import Ask, Poller, Sleep
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
@@ -153,11 +153,10 @@ async def wait_for_final_state(
     """
     if not isinstance(job, JobV1):
         raise TypeError(f"job must be a JobV1, not {job!r}")
-    poller = start(
-        [job],
-        clock=current_clock(),
+    poller = start_one(
+        job,
         timeout=timeout,
-        poll=("wait", wait),
+        wait=wait,
         callback=callback,
         on_status=on_status,
         retry=retry,
