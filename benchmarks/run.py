@@ -29,25 +29,25 @@ PAIRS = ((0.2, 1.0), (0.05, 0.5), (1.0, 0.3))
 
 
 def _startup(code: str, runs: int = 15) -> tuple[float, float]:
-    """Median wall time (ms) and peak memory (MiB) of ``python -c code``, bytecode cached."""
-    # VmHWM: the peak resident memory of this process image (ru_maxrss would count the
-    # parent's memory at fork time).
-    probe = (
-        f"{code}\nimport pathlib; print(next(line.split()[1] for line in "
-        "pathlib.Path('/proc/self/status').read_text().splitlines() if line.startswith('VmHWM')))"
-    )
+    """Median wall time (ms) of ``python -c code`` and its peak memory (MiB), bytecode cached."""
     # As installed packages run: with their bytecode written once and then reused.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
-    times, peaks = [], []
+    times = []
     for _ in range(runs):
         start = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
-        ).stdout
+        subprocess.run([sys.executable, "-c", code], env=env, check=True)
         times.append(1000 * (time.perf_counter() - start))
-        peaks.append(int(out.split()[-1]) / 1024)
-    return statistics.median(times), statistics.median(peaks)
+    # VmHWM, read with the builtin open(): the peak resident memory of this process image
+    # (ru_maxrss would count the parent's memory at fork time).
+    probe = (
+        f"{code}\nprint(next(line.split()[1] for line in open('/proc/self/status') "
+        "if line.startswith('VmHWM')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    return statistics.median(times), int(out.split()[-1]) / 1024
 
 
 def import_costs() -> list[tuple[str, float, float]]:
