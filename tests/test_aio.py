@@ -267,3 +267,35 @@ def test_real_time_sleeps_are_cut_short_by_an_interrupt_or_end_at_the_deadline()
     interrupted, timed_out = asyncio.run(main())
     assert 0.05 <= interrupted < 2
     assert 0.1 <= timed_out < 0.5
+
+
+def test_as_completed_passes_on_its_options(fake_clock: FakeClock) -> None:
+    class Flaky(ScriptedJob):
+        failures = 1
+
+        def status(self) -> JobStatus:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError
+            return super().status()
+
+    seen: list[JobStatus] = []
+    stop = Interrupt()
+
+    async def main() -> list[Any]:
+        return [
+            job
+            async for job in aio.as_completed(
+                [Flaky([R, D])],
+                poll=1,
+                on_status=lambda job, status: seen.append(status),
+                retry=Retry(ConnectionError),
+                interrupt=stop,
+            )
+        ]
+
+    assert len(asyncio.run(main())) == 1
+    assert seen == [R, D]
+    stop.set()
+    with pytest.raises(WaitInterruptedError):
+        asyncio.run(main())

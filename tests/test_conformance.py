@@ -298,3 +298,62 @@ def test_the_kit_checks_its_arguments(overrides: dict[str, Any], words: str) -> 
 
 def test_jobv1_is_what_the_kit_checks() -> None:
     assert issubclass(FakeJob, JobV1)
+
+
+class SlightlyLate(FakeJob):
+    def wait_for_final_state(
+        self, timeout: Any = None, wait: Any = 5, callback: Any = None, **options: Any
+    ) -> None:
+        from jobv1._clock import current_clock
+
+        if timeout is not None and not self.in_final_state():
+            current_clock().sleep(0.05)  # late by less than the real-time slack
+        super().wait_for_final_state(timeout, wait, callback)
+
+
+class Early(FakeJob):
+    def wait_for_final_state(
+        self, timeout: Any = None, wait: Any = 5, callback: Any = None, **options: Any
+    ) -> None:
+        super().wait_for_final_state(None if timeout is None else timeout / 2, wait, callback)
+
+
+class CancelsButSaysNo(FakeJob):
+    def cancel(self) -> bool:
+        super().cancel()
+        return False
+
+
+@pytest.mark.parametrize(
+    ("cls", "cancel", "words"),
+    [
+        (
+            SlightlyLate,
+            "cancels",
+            "SlightlyLate 'SlightlyLate': the wait keeps its deadline: timeout=1.0 s but it raised after 1.050 s",
+        ),
+        (
+            Early,
+            "cancels",
+            "Early 'Early': the wait keeps its deadline: timeout=1.0 s but it raised after 0.500 s",
+        ),
+        (
+            CancelsButSaysNo,
+            "refuses",
+            "CancelsButSaysNo 'CancelsButSaysNo': cancel() refuses, as declared: it returned False, status CANCELLED",
+        ),
+    ],
+)
+def test_virtual_deadlines_are_exact_and_refusals_are_checked(
+    fake_clock: FakeClock, cls: type[FakeJob], cancel: str, words: str
+) -> None:
+    with pytest.raises(AssertionError) as caught:
+        kit(cls, cancel=cancel)
+    assert str(caught.value) == words
+
+
+def test_the_kit_is_exact_far_from_time_zero() -> None:
+    with FakeClock(start=1e9) as clock:
+        kit(FakeJob, timeout=0.7)
+        clock.advance(1e6 + 0.1)
+        kit(FakeJob, timeout=0.9)

@@ -200,3 +200,17 @@ def test_an_interrupt_wakes_a_sleeping_wait_in_another_thread() -> None:
     assert not thread.is_alive()
     assert len(errors) == 1
     assert len(job.queries) == 1
+
+
+def test_a_finished_wait_stops_listening_to_its_interrupt(fake_clock: FakeClock) -> None:
+    stop = Interrupt()
+    assert stop.is_set() is False
+    ScriptedJob([R, D]).wait_for_final_state(interrupt=stop)
+    wait([ScriptedJob([D])], interrupt=stop)
+    assert stop._listeners == set()  # no event of a finished wait is kept alive
+
+
+def test_one_failure_may_be_ridden_out(fake_clock: FakeClock) -> None:
+    job = Flaky([OSError()], [R, D])
+    job.wait_for_final_state(wait=1, retry=Retry(OSError, max_failures=1))
+    assert job.done()

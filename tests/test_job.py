@@ -109,3 +109,11 @@ def test_the_protocols_are_attributes_loaded_on_first_use() -> None:
     assert jobv1.__dir__() == sorted(jobv1.__dir__())
     with pytest.raises(AttributeError, match="module 'jobv1' has no attribute 'Nothing'"):
         jobv1.__getattr__("Nothing")
+
+
+def test_a_lazy_attribute_is_kept_once_loaded() -> None:
+    import jobv1
+    from jobv1._backend import Backend as Loaded
+
+    assert jobv1.__getattr__("Backend") is Loaded
+    assert vars(jobv1)["Backend"] is Loaded

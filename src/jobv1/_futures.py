@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 
-from ._checks import check_timeout
 from ._errors import JobError
 from ._job import JobV1
 from ._status import JobStatus
@@ -89,8 +88,7 @@ class FutureJob(JobV1[T], Generic[T]):
             TypeError: ``timeout`` is not a real number.
             ValueError: ``timeout`` is NaN.
         """
-        check_timeout(timeout)
-        self.wait_for_final_state(timeout)
+        self.wait_for_final_state(timeout)  # checks timeout
         future = self._future
         if future.cancelled():
             raise JobError(f"job {self.job_id()!r} was cancelled")

@@ -46,7 +46,7 @@ class _Frozen:
         return self._fields() == other._fields()
 
     def __hash__(self) -> int:
-        return hash((type(self), self._fields()))
+        return hash(self._fields())
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)

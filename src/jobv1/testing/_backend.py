@@ -6,7 +6,7 @@ import itertools
 import threading
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .._checks import check_seconds, check_timeout
+from .._checks import check_seconds
 from .._clock import current_clock
 from .._errors import JobError
 from .._job import JobV1
@@ -191,8 +191,7 @@ class FakeJob(JobV1[Any]):
                 ``__cause__``) or ``CANCELLED``.
             JobTimeoutError: The job did not end in time.
         """
-        check_timeout(timeout)
-        self.wait_for_final_state(timeout, wait=Backoff())
+        self.wait_for_final_state(timeout, wait=Backoff())  # checks timeout
         with self._lock:
             if self._status is JobStatus.DONE:
                 return self._result
@@ -222,7 +221,6 @@ class FakeJob(JobV1[Any]):
             )
         self._status = status
         self._steps = []
-        self._step = 0
 
     def set_status(self, status: JobStatus) -> None:
         """Put the job in ``status`` now, and stop its script.

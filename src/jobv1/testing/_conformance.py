@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._clock import SystemClock, current_clock
@@ -92,9 +93,10 @@ def _check_deadline(job: JobV1[Any], timeout: float) -> None:
         elapsed = clock.monotonic() - start
     else:
         raise _fail("a job that does not end times the wait out", job, "the wait returned")
-    # Virtual clocks are exact, up to the rounding of the subtraction.
-    slack = _REAL_TIME_SLACK if isinstance(clock, SystemClock) else 1e-9 * max(1.0, abs(start))
-    if not timeout - 1e-9 * max(1.0, abs(start)) <= elapsed <= timeout + slack:
+    # Virtual clocks are exact, up to the rounding of start + timeout - start.
+    rounding = 2 * math.ulp(abs(start) + timeout)
+    slack = _REAL_TIME_SLACK if isinstance(clock, SystemClock) else rounding
+    if not timeout - rounding <= elapsed <= timeout + slack:
         raise _fail(
             "the wait keeps its deadline",
             job,
