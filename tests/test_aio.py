@@ -299,3 +299,31 @@ def test_as_completed_passes_on_its_options(fake_clock: FakeClock) -> None:
     stop.set()
     with pytest.raises(WaitInterruptedError):
         asyncio.run(main())
+
+
+def test_the_default_interval_is_five_seconds(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    job = fake_backend.run(script=[Hold(R, seconds=12)])
+    asyncio.run(aio.wait_for_final_state(job))
+    assert [q.time for q in job.queries] == [0, 5, 10, 15]
+
+
+def test_a_wake_up_after_the_loop_closed_is_dropped() -> None:
+    from jobv1.aio import _LoopWaker
+
+    loop = asyncio.new_event_loop()
+    waker = _LoopWaker(loop)
+    loop.close()
+    errors: list[BaseException] = []
+
+    def late() -> None:
+        try:
+            waker.set()
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=late)
+    thread.start()
+    thread.join(10)
+    assert errors == []

@@ -62,6 +62,12 @@ def test_the_check_runs_on_the_real_clock_too() -> None:
     )
 
 
+def second_is(value: Any) -> Any:
+    """A factory whose first job is a pending FakeJob and whose second answer is ``value``."""
+    answers = iter([make(FakeJob, script=[Hold(R)]), value])
+    return lambda: next(answers)
+
+
 class Unsupported(FakeJob):
     def cancel(self) -> bool:
         raise NotImplementedError
@@ -254,6 +260,14 @@ class CancelThatDoesNothing(FakeJob):
             "FakeJob 'FakeJob': the job ends DONE: it ended ERROR",
         ),
         (FakeJob, {"done": lambda: 42}, "the done factory must return a JobV1, not 42"),
+        (FakeJob, {"error": lambda: 42}, "the error factory must return a JobV1, not 42"),
+        (FakeJob, {"pending": lambda: 42}, "the pending factory must return a JobV1, not 42"),
+        (FakeJob, {"pending": second_is(42)}, "the pending factory must return a JobV1, not 42"),
+        (
+            FakeJob,
+            {"error": lambda: make(FakeJob, script=[Hold(R)])},
+            "FakeJob 'FakeJob': the job ends ERROR within the timeout: it is still RUNNING after 1.0 s",
+        ),
         (
             FakeJob,
             {"cancel": "unsupported"},

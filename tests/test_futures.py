@@ -298,3 +298,26 @@ def test_closing_the_backend_waits_for_running_jobs_by_default() -> None:
     quick.close(wait=False)
     assert slow.status() is R  # not waited for
     slow.wait_for_final_state(timeout=30)
+
+
+def test_run_passes_arguments_and_names_its_threads() -> None:
+    def describe(*args: Any, **kwargs: Any) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+        return threading.current_thread().name, args, kwargs
+
+    with ExecutorBackend(name="lab") as backend:
+        thread, args, kwargs = backend.run(describe, 1, 2, shots=3).result(timeout=30)
+    assert thread.startswith("jobv1-lab")
+    assert (args, kwargs) == ((1, 2), {"shots": 3})
+
+
+@pytest.mark.realtime
+def test_close_does_not_cancel_queued_jobs_by_default() -> None:
+    gate = threading.Event()
+    backend = ExecutorBackend()
+    workers: int = backend.executor._max_workers  # type: ignore[attr-defined]
+    blockers = [backend.run(gate.wait, 30) for _ in range(workers)]
+    queued = backend.run(pow, 2, 3)
+    threading.Timer(0.05, gate.set).start()
+    backend.close()
+    assert queued.result() == 8
+    assert all(job.status() is D for job in blockers)
