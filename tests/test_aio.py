@@ -327,3 +327,27 @@ def test_a_wake_up_after_the_loop_closed_is_dropped() -> None:
     thread.start()
     thread.join(10)
     assert errors == []
+
+
+def test_wait_passes_on_its_options(fake_clock: FakeClock) -> None:
+    class Flaky(ScriptedJob):
+        failures = 1
+
+        def status(self) -> JobStatus:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError
+            return super().status()
+
+    seen: list[JobStatus] = []
+    job = Flaky([R, D])
+    done, _ = asyncio.run(
+        aio.wait(
+            [job],
+            poll=1,
+            on_status=lambda j, status: seen.append(status),
+            retry=Retry(ConnectionError),
+        )
+    )
+    assert done == {job}
+    assert seen == [R, D]

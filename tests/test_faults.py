@@ -92,12 +92,12 @@ def test_an_exception_not_named_is_not_ridden_out(fake_clock: FakeClock) -> None
 def test_the_deadline_holds_through_failures_and_names_the_last_one(
     fake_clock: FakeClock,
 ) -> None:
-    failure = ConnectionError("down")
-    job = Flaky([failure] * 100, [R])
+    failures = [ConnectionError(f"down {n}") for n in range(100)]
+    job = Flaky(list(failures), [R])
     with pytest.raises(JobTimeoutError) as caught:
         job.wait_for_final_state(timeout=20, retry=Retry(ConnectionError, max_failures=99))
     assert fake_clock.monotonic() == 20
-    assert caught.value.__cause__ is failure
+    assert caught.value.__cause__ is failures[6]  # the last one, at the deadline
     assert job.times == [0, 0.5, 1.5, 3.5, 7.5, 15.5, 20]
 
 

@@ -121,7 +121,9 @@ def test_a_future_already_done_needs_one_query(fake_clock: FakeClock) -> None:
     assert job.queries == 1
 
 
-def test_waiting_again_after_a_timeout_leaves_no_callback_behind(fake_clock: FakeClock) -> None:
+def test_waiting_again_after_a_timeout_leaves_no_callback_behind(
+    fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
     job = job_of()
     for _ in range(3):
         with pytest.raises(JobTimeoutError):
@@ -129,6 +131,7 @@ def test_waiting_again_after_a_timeout_leaves_no_callback_behind(fake_clock: Fak
     job.future.set_result(1)  # the stale watchers are switched off: nothing to wake
     job.wait_for_final_state(timeout=1)
     assert job.result() == 1
+    assert caplog.records == []  # no callback of the future failed
 
 
 def test_many_job_waits_mix_event_driven_and_polled_jobs(

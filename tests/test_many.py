@@ -287,3 +287,22 @@ def test_the_package_exports_the_many_job_names() -> None:
         "ALL_COMPLETED",
     )
     assert ALL_COMPLETED == "ALL_COMPLETED"
+
+
+def test_jobs_without_a_backend_attribute_or_with_an_odd_one_are_queried_one_by_one(
+    fake_clock: FakeClock,
+) -> None:
+    class Bare(ScriptedJob):
+        def __init__(self) -> None:  # never calls JobV1.__init__: no _backend at all
+            self._statuses = [R, D]
+            self.queries = 0
+            self._job_id = "bare"
+
+    class Odd:
+        job_statuses = "not a method"
+
+    odd = [ScriptedJob([R, D], job_id=f"odd-{n}") for n in range(2)]
+    for job in odd:
+        job._backend = Odd()  # type: ignore[assignment]
+    done, _ = wait([Bare(), Bare(), *odd], poll=1)
+    assert len(done) == 4

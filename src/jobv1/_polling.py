@@ -500,9 +500,9 @@ class Poller(Generic[J]):
             f"{self._what()} did not reach a final state within the timeout of "
             f"{self.timeout:g} s{last}"
         )
-        failures = [f for e in self.pending.values() for f in e.failures[-1:]]
-        if failures:
-            error.__cause__ = failures[-1]
+        causes = [entry.failures[-1] for entry in self.pending.values() if entry.failures]
+        if causes:
+            error.__cause__ = causes[-1]
         return error
 
 
