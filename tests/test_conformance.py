@@ -262,7 +262,11 @@ class CancelThatDoesNothing(FakeJob):
         (FakeJob, {"done": lambda: 42}, "the done factory must return a JobV1, not 42"),
         (FakeJob, {"error": lambda: 42}, "the error factory must return a JobV1, not 42"),
         (FakeJob, {"pending": lambda: 42}, "the pending factory must return a JobV1, not 42"),
-        (FakeJob, {"pending": second_is(42)}, "the pending factory must return a JobV1, not 42"),
+        (
+            FakeJob,
+            lambda: {"pending": second_is(42)},
+            "the pending factory must return a JobV1, not 42",
+        ),
         (
             FakeJob,
             {"error": lambda: make(FakeJob, script=[Hold(R)])},
@@ -278,6 +282,8 @@ class CancelThatDoesNothing(FakeJob):
 def test_the_kit_fails_on_broken_job_classes(
     fake_clock: FakeClock, cls: type[FakeJob], overrides: dict[str, Any], words: str
 ) -> None:
+    if callable(overrides):  # a factory with state is made afresh for each run
+        overrides = overrides()
     with pytest.raises(AssertionError) as caught:
         kit(cls, **overrides)
     assert str(caught.value) == words
