@@ -219,11 +219,17 @@ class TestExecutorBackend:
     def test_a_queued_job_cancels_and_a_running_one_does_not(self) -> None:
         gate = threading.Event()
         executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        started = threading.Event()
+
+        def hold() -> bool:
+            started.set()
+            return gate.wait(30)
+
         with ExecutorBackend(executor) as backend:
-            running = backend.run(gate.wait, 30)
+            running = backend.run(hold)
             queued = backend.run(pow, 2, 2)
-            while running.status() is not R:
-                time.sleep(0.001)
+            assert started.wait(30)
+            assert running.status() is R
             assert queued.status() is Q
             assert queued.cancel() is True
             assert queued.status() is C
@@ -240,9 +246,16 @@ class TestExecutorBackend:
         backend.close()  # not its own executor: nothing happens
         own = ExecutorBackend()
         workers: int = own.executor._max_workers  # type: ignore[attr-defined]
-        blockers = [own.run(gate.wait, 30) for _ in range(workers)]
-        while any(blocker.status() is not R for blocker in blockers):
-            time.sleep(0.001)
+        started = threading.Semaphore(0)
+
+        def hold() -> bool:
+            started.release()
+            return gate.wait(30)
+
+        blockers = [own.run(hold) for _ in range(workers)]
+        for _ in blockers:
+            assert started.acquire(timeout=30)
+        assert all(blocker.status() is R for blocker in blockers)
         queued = own.run(pow, 2, 2)
         closer = threading.Thread(target=own.close, kwargs={"cancel_pending": True})
         closer.start()
