@@ -276,3 +276,14 @@ def test_subclasses_of_jobv1_are_waited_in_virtual_time_without_patching(
     job: JobV1 = ScriptedJob([R] * 720 + [D])
     job.wait_for_final_state()
     assert fake_clock.monotonic() == 3600
+
+
+def test_intervals_that_add_up_to_the_deadline_make_one_last_query_not_two(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    """3000 steps of 0.1 s drift below 300 s by an ulp; the query there is the deadline's."""
+    job = fake_backend.run(script=[Hold(R)])
+    with pytest.raises(JobTimeoutError):
+        job.wait_for_final_state(timeout=300, wait=0.1)
+    assert len(job.queries) == 3001
+    assert job.queries[-1].time == 300
