@@ -337,3 +337,18 @@ def test_close_does_not_cancel_queued_jobs_by_default() -> None:
     backend.close()
     assert queued.result() == 8
     assert all(job.status() is D for job in blockers)
+
+
+def test_polled_jobs_queried_after_an_event_driven_one_keep_their_schedule(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    pushed = job_of()
+    polled = fake_backend.run(script=[Hold(R, seconds=3)])
+
+    def chain(job: Any, status: JobStatus) -> None:
+        if job is polled and status is D:
+            pushed.future.set_result(1)
+
+    order = list(as_completed([pushed, polled], timeout=100, poll=1, on_status=chain))
+    assert order == [polled, pushed]
+    assert fake_clock.monotonic() == 3  # not 100: the polled job was polled every second

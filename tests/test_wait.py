@@ -287,3 +287,24 @@ def test_intervals_that_add_up_to_the_deadline_make_one_last_query_not_two(
         job.wait_for_final_state(timeout=300, wait=0.1)
     assert len(job.queries) == 3001
     assert job.queries[-1].time == 300
+
+
+def test_the_messages_about_bad_hints_and_delays_are_whole(fake_clock: FakeClock) -> None:
+    class Paced(ScriptedJob):
+        def poll_hint(self, status: JobStatus) -> Any:
+            return -1
+
+    class Negative:
+        def delays(self) -> Any:
+            return iter([-2.0])
+
+    with pytest.raises(ValueError, match="poll_hint") as caught:
+        Paced([R], job_id="p").wait_for_final_state()
+    assert str(caught.value) == (
+        "poll_hint() of job 'p' returned -1; it must be None or a finite number of seconds >= 0"
+    )
+    with pytest.raises(ValueError, match="poll policy") as caught:
+        ScriptedJob([R]).wait_for_final_state(wait=Negative())
+    assert str(caught.value).endswith(
+        "gave the delay -2.0; delays must be finite numbers of seconds >= 0"
+    )

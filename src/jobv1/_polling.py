@@ -154,7 +154,6 @@ class _Entry(Generic[J]):
 
     __slots__ = (
         "delays",
-        "due",
         "event_driven",
         "failures",
         "index",
@@ -163,12 +162,11 @@ class _Entry(Generic[J]):
         "status",
     )
 
-    def __init__(self, index: int, job: J, delays: Iterator[float], due: float) -> None:
+    def __init__(self, index: int, job: J, delays: Iterator[float]) -> None:
         #: The job's place in the wait's list: rounds query in that order.
         self.index = index
         self.job = job
         self.delays = delays
-        self.due = due
         self.status: JobStatus | None = None
         #: The failures of the queries since the last one that succeeded.
         self.failures: list[Exception] = []
@@ -235,8 +233,7 @@ class Poller(Generic[J]):
         self._jobs = list(jobs)
         #: The entries of the jobs not final yet, by index, in the jobs' order.
         self.pending = {
-            index: _Entry(index, job, iter(policy.delays()), now)
-            for index, job in enumerate(self._jobs)
+            index: _Entry(index, job, iter(policy.delays())) for index, job in enumerate(self._jobs)
         }
         self._total = len(self.pending)
         # When each job is next due to be polled: a heap of (due, n, entry), n
@@ -412,8 +409,7 @@ class Poller(Generic[J]):
         """Set when each job queried in this round is next due."""
         for entry, status in waiting:
             if entry.event_driven:
-                entry.due = math.inf  # it calls back when it ends
-                continue
+                continue  # it calls back when it ends
             hint = _hint(entry.job, status)
             self._plan(
                 entry, now + (_next_delay(self._policy, entry.delays) if hint is None else hint)
@@ -426,7 +422,6 @@ class Poller(Generic[J]):
             self._plan(entry, now + _next_delay(retry.backoff, entry.retry_delays))
 
     def _plan(self, entry: _Entry[J], due: float) -> None:
-        entry.due = due
         heapq.heappush(self._heap, (due, next(self._pushes), entry))
 
     def _due(self, now: float) -> list[_Entry[J]]:
