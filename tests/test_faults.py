@@ -214,3 +214,16 @@ def test_one_failure_may_be_ridden_out(fake_clock: FakeClock) -> None:
     job = Flaky([OSError()], [R, D])
     job.wait_for_final_state(wait=1, retry=Retry(OSError, max_failures=1))
     assert job.done()
+
+
+def test_a_retry_backoff_that_runs_out_is_named(fake_clock: FakeClock) -> None:
+    class Once:
+        def delays(self) -> Any:
+            return iter([1.0])
+
+        def __repr__(self) -> str:
+            return "Once()"
+
+    job = Flaky([ConnectionError(), ConnectionError()], [R, D])
+    with pytest.raises(ValueError, match=r"^poll policy Once\(\) ran out of delays$"):
+        job.wait_for_final_state(retry=Retry(ConnectionError, backoff=Once()))

@@ -18,6 +18,7 @@ from jobv1 import (
     JobStatus,
     JobTimeoutError,
     JobV1,
+    Retry,
     as_completed,
     wait,
 )
@@ -306,3 +307,28 @@ def test_jobs_without_a_backend_attribute_or_with_an_odd_one_are_queried_one_by_
         job._backend = Odd()  # type: ignore[assignment]
     done, _ = wait([Bare(), Bare(), *odd], poll=1)
     assert len(done) == 4
+
+
+def test_a_lone_job_of_a_batch_backend_is_asked_directly(fake_clock: FakeClock) -> None:
+    batch = BatchBackend()
+    short, long = ending_at(batch, 2, 5)
+    wait([short, long], poll=1)
+    assert batch.requests == [2, 2, 2]  # at 0, 1 and 2 s; then the long job alone, by status()
+    assert len(long.queries) == 6
+
+
+def test_a_failed_batch_is_retried_for_every_job_in_it(fake_clock: FakeClock) -> None:
+    class Flaky(BatchBackend):
+        failures = 1
+
+        def job_statuses(self, jobs: Sequence[JobV1]) -> list[JobStatus]:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionError("batch endpoint down")
+            return super().job_statuses(jobs)
+
+    backend = Flaky()
+    jobs = ending_at(backend, 3, 3, 3)
+    done, _ = wait(jobs, timeout=100, poll=1, retry=Retry(ConnectionError, backoff=1))
+    assert done == set(jobs)
+    assert fake_clock.monotonic() == 3  # every job was asked again, not only the first
