@@ -298,6 +298,9 @@ def test_the_messages_about_bad_hints_and_delays_are_whole(fake_clock: FakeClock
         def delays(self) -> Any:
             return iter([-2.0])
 
+        def __repr__(self) -> str:
+            return "Negative()"
+
     with pytest.raises(ValueError, match="poll_hint") as caught:
         Paced([R], job_id="p").wait_for_final_state()
     assert str(caught.value) == (
@@ -305,6 +308,6 @@ def test_the_messages_about_bad_hints_and_delays_are_whole(fake_clock: FakeClock
     )
     with pytest.raises(ValueError, match="poll policy") as caught:
         ScriptedJob([R]).wait_for_final_state(wait=Negative())
-    assert str(caught.value).endswith(
-        "gave the delay -2.0; delays must be finite numbers of seconds >= 0"
+    assert str(caught.value) == (
+        "poll policy Negative() gave the delay -2.0; delays must be finite numbers of seconds >= 0"
     )
