@@ -332,3 +332,10 @@ def test_a_failed_batch_is_retried_for_every_job_in_it(fake_clock: FakeClock) ->
     done, _ = wait(jobs, timeout=100, poll=1, retry=Retry(ConnectionError, backoff=1))
     assert done == set(jobs)
     assert fake_clock.monotonic() == 3  # every job was asked again, not only the first
+
+
+def test_one_job_from_each_of_two_batch_backends_is_asked_directly(fake_clock: FakeClock) -> None:
+    first, second = BatchBackend(), BatchBackend()
+    jobs = [*ending_at(first, 2), *ending_at(second, 2)]
+    wait(jobs, poll=1)
+    assert first.requests == second.requests == []  # a batch of one is just status()
