@@ -27,6 +27,20 @@ from jobv1.testing import FakeBackend, FakeClock, Hold
 Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
 
 
+class Flaky(ScriptedJob):
+    """Fails its first ``failures`` status queries with ConnectionError."""
+
+    def __init__(self, statuses: list[JobStatus], failures: int = 1) -> None:
+        super().__init__(statuses)
+        self.failures = failures
+
+    def status(self) -> JobStatus:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError
+        return super().status()
+
+
 def future_job(name: str = "f") -> FutureJob[Any]:
     return FutureJob(None, name, concurrent.futures.Future())
 
@@ -88,16 +102,7 @@ def test_exceptions_from_status_propagate(fake_clock: FakeClock) -> None:
 
 
 def test_retry_works_on_the_loop(fake_clock: FakeClock) -> None:
-    class Flaky(ScriptedJob):
-        failures = 2
-
-        def status(self) -> JobStatus:
-            if self.failures:
-                self.failures -= 1
-                raise ConnectionError
-            return super().status()
-
-    job = Flaky([R, D])
+    job = Flaky([R, D], failures=2)
     asyncio.run(aio.wait_for_final_state(job, wait=1, retry=Retry(ConnectionError, backoff=1)))
     assert fake_clock.monotonic() == 3
 
@@ -270,15 +275,6 @@ def test_real_time_sleeps_are_cut_short_by_an_interrupt_or_end_at_the_deadline()
 
 
 def test_as_completed_passes_on_its_options(fake_clock: FakeClock) -> None:
-    class Flaky(ScriptedJob):
-        failures = 1
-
-        def status(self) -> JobStatus:
-            if self.failures:
-                self.failures -= 1
-                raise ConnectionError
-            return super().status()
-
     seen: list[JobStatus] = []
     stop = Interrupt()
 
@@ -330,15 +326,6 @@ def test_a_wake_up_after_the_loop_closed_is_dropped() -> None:
 
 
 def test_wait_passes_on_its_options(fake_clock: FakeClock) -> None:
-    class Flaky(ScriptedJob):
-        failures = 1
-
-        def status(self) -> JobStatus:
-            if self.failures:
-                self.failures -= 1
-                raise ConnectionError
-            return super().status()
-
     seen: list[JobStatus] = []
     job = Flaky([R, D])
     done, _ = asyncio.run(
