@@ -18,6 +18,7 @@ from jobv1 import (
     Interrupt,
     JobStatus,
     JobTimeoutError,
+    JobV1,
     Retry,
     WaitInterruptedError,
     aio,
@@ -338,3 +339,90 @@ def test_wait_passes_on_its_options(fake_clock: FakeClock) -> None:
     )
     assert done == {job}
     assert seen == [R, D]
+
+
+class Nudging(ScriptedJob):
+    """An event-driven job whose service pushes a notice while it is still running.
+
+    Its first query calls the wake-up (a message said "something changed"),
+    but the job is only running: the wait must query it once more and then
+    sleep on, to its deadline, rather than take the wake-up for the deadline.
+    """
+
+    def __init__(self) -> None:
+        super().__init__([R])
+        self.wakeup: Any = None
+
+    def watch(self, wakeup: Any) -> Any:
+        self.wakeup = wakeup
+        return lambda: None
+
+    def status(self) -> JobStatus:
+        if self.queries == 0:
+            self.wakeup()
+        return super().status()
+
+
+def _nudged_wait(blocking: bool, timeout: float) -> Nudging:
+    job = Nudging()
+
+    def run() -> None:
+        if blocking:
+            job.wait_for_final_state(timeout=timeout)
+        else:
+            asyncio.run(aio.wait_for_final_state(job, timeout=timeout))
+
+    with pytest.raises(JobTimeoutError):
+        run()
+    return job
+
+
+@pytest.mark.parametrize("blocking", [True, False], ids=["blocking", "async"])
+def test_a_wake_up_while_running_is_not_taken_for_the_deadline(
+    fake_clock: FakeClock, blocking: bool
+) -> None:
+    job = _nudged_wait(blocking, timeout=10)
+    assert job.queries == 3  # at 0, again at once when woken, and at the deadline
+    assert fake_clock.monotonic() == 10
+
+
+@pytest.mark.realtime
+@pytest.mark.parametrize("blocking", [True, False], ids=["blocking", "async"])
+def test_a_wake_up_while_running_is_not_taken_for_the_deadline_in_real_time(
+    blocking: bool,
+) -> None:
+    start = time.monotonic()
+    job = _nudged_wait(blocking, timeout=0.2)
+    assert job.queries == 3
+    assert 0.2 <= time.monotonic() - start < 2
+
+
+class EndsAt(JobV1):
+    """A polled job that is running until ``seconds`` of real time have passed."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(None, "ends-at")
+        self.end = time.monotonic() + seconds
+        self.queries = 0
+
+    def submit(self) -> None:
+        """Nothing to submit."""
+
+    def status(self) -> JobStatus:
+        self.queries += 1
+        return D if time.monotonic() >= self.end else R
+
+    def result(self) -> None:
+        """No result."""
+
+
+@pytest.mark.realtime
+@pytest.mark.parametrize("waker", [False, True], ids=["alone", "with-an-event-driven-job"])
+def test_real_time_async_waits_make_their_last_query_at_the_deadline(waker: bool) -> None:
+    """A job due after the deadline is still queried there, once the sleep to it is over."""
+    job = EndsAt(0.05)
+    others = [future_job()] if waker else []
+    done, not_done = asyncio.run(aio.wait([job, *others], timeout=0.2, poll=3600))
+    assert done == {job}
+    assert not_done == set(others)
+    assert job.queries == 2
