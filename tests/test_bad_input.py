@@ -35,6 +35,16 @@ lib: Any = jobv1
 aio_: Any = aio
 
 
+class _OnlyMonotonic:
+    """A clock that cannot sleep."""
+
+    def monotonic(self) -> float:
+        return 0.0
+
+    def __repr__(self) -> str:
+        return "<only monotonic()>"
+
+
 def job() -> Any:
     return FakeBackend().run(script=[Hold(R)])
 
@@ -291,6 +301,8 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "fn must be callable, not 'fn'",
     ),
     ("FakeClock", lambda: FakeClock(start=math.inf), ValueError, "start must be finite, got inf"),
+    ("FakeClock", lambda: FakeClock(start=-math.inf), ValueError, "start must be finite, got -inf"),
+    ("FakeClock", lambda: FakeClock(start="0"), TypeError, "start must be a real number, not '0'"),
     (
         "FakeClock.advance",
         lambda: FakeClock().advance(-1),
@@ -308,6 +320,12 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         lambda: use_clock("now").__enter__(),
         TypeError,
         "clock must have monotonic() and sleep(), not 'now'",
+    ),
+    (
+        "use_clock",
+        lambda: use_clock(_OnlyMonotonic()).__enter__(),
+        TypeError,
+        "clock must have monotonic() and sleep(), not <only monotonic()>",
     ),
     ("Hold", lambda: Hold(D), ValueError, "status must not be final, got JobStatus.DONE"),
     ("Hold", lambda: Hold(R, queries=0), ValueError, "queries must be >= 1, got 0"),

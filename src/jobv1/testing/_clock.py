@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,7 @@ class FakeClock:
 
     def __init__(self, start: float = 0.0) -> None:
         now = real("start", start)
-        if now in (float("inf"), float("-inf")):
+        if math.isinf(now):
             raise ValueError(f"start must be finite, got {start!r}")
         self._now = now
         self._lock = threading.Lock()
