@@ -377,3 +377,35 @@ def test_the_kit_is_exact_far_from_time_zero() -> None:
         kit(FakeJob, timeout=0.7)
         clock.advance(1e6 + 0.1)
         kit(FakeJob, timeout=0.9)
+
+
+class WholeIntervals(FakeJob):
+    """Waits in whole poll intervals and checks its deadline only between them."""
+
+    def wait_for_final_state(
+        self, timeout: Any = None, wait: Any = 5, callback: Any = None, **options: Any
+    ) -> None:
+        from jobv1._clock import current_clock
+
+        clock = current_clock()
+        start = clock.monotonic()
+        while not self.in_final_state():
+            if timeout is not None and clock.monotonic() - start >= timeout:
+                raise JobTimeoutError(f"{self.job_id()} timed out")
+            clock.sleep(wait)
+
+
+def test_a_wait_that_overshoots_by_whole_intervals_fails_for_any_timeout(
+    fake_clock: FakeClock,
+) -> None:
+    """The kit's own poll interval is longer than the timeout, whatever the timeout.
+
+    With a fixed interval, a timeout that is a multiple of it would hide the
+    overshoot: this job would time out exactly at 10 s with a 5 s interval.
+    """
+    with pytest.raises(AssertionError) as caught:
+        kit(WholeIntervals, timeout=10)
+    assert str(caught.value) == (
+        "WholeIntervals 'WholeIntervals': the wait keeps its deadline: "
+        "timeout=10 s but it raised after 100.000 s"
+    )
