@@ -6,6 +6,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -47,7 +49,15 @@ def test_wait_and_as_completed_keep_their_deadline() -> None:
     assert 0.2 <= time.monotonic() - start < 0.6
 
 
-def test_ctrl_c_interrupts_a_wait_at_once() -> None:
+@pytest.mark.parametrize(
+    "wait_an_hour",
+    [
+        lambda job: job.wait_for_final_state(wait=3600),
+        lambda job: jobv1.wait([job], poll=3600, interrupt=jobv1.Interrupt()),
+    ],
+    ids=["wait_for_final_state", "interruptible-wait"],
+)
+def test_ctrl_c_interrupts_a_wait_at_once(wait_an_hour: Callable[[Any], object]) -> None:
     """A real SIGINT, sent while the wait sleeps for an hour, ends it with KeyboardInterrupt."""
     job = FakeBackend().run(script=[Hold(JobStatus.RUNNING)])
     sender = threading.Timer(0.1, os.kill, args=(os.getpid(), signal.SIGINT))
@@ -55,23 +65,9 @@ def test_ctrl_c_interrupts_a_wait_at_once() -> None:
     sender.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            job.wait_for_final_state(wait=3600)
+            wait_an_hour(job)
     finally:
         sender.cancel()
         sender.join()
     assert time.monotonic() - start < 5
     assert len(job.queries) == 1
-
-
-def test_ctrl_c_interrupts_an_interruptible_wait_at_once() -> None:
-    job = FakeBackend().run(script=[Hold(JobStatus.RUNNING)])
-    sender = threading.Timer(0.1, os.kill, args=(os.getpid(), signal.SIGINT))
-    start = time.monotonic()
-    sender.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            jobv1.wait([job], poll=3600, interrupt=jobv1.Interrupt())
-    finally:
-        sender.cancel()
-        sender.join()
-    assert time.monotonic() - start < 5
