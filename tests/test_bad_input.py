@@ -162,13 +162,13 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         ValueError,
         "poll_hint() of job 'h' returned -1",
     ),
-    ("wait", lambda: lib.wait(job()), TypeError, "jobs must be an iterable of JobV1, not <FakeJob"),
-    ("wait", lambda: lib.wait(None), TypeError, "jobs must be an iterable of JobV1, not None"),
+    ("wait", lambda: lib.wait(job()), TypeError, "jobs must be an iterable of jobs, not <FakeJob"),
+    ("wait", lambda: lib.wait(None), TypeError, "jobs must be an iterable of jobs, not None"),
     (
         "wait",
         lambda: lib.wait([job(), "job-2"]),
         TypeError,
-        "jobs must hold only JobV1 instances, not 'job-2'",
+        "jobs must hold only jobs (a JobV1, a Qiskit job, or any object with callable job_id() and status()), not 'job-2'",
     ),
     (
         "wait",
@@ -187,7 +187,7 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "as_completed",
         lambda: lib.as_completed(b"jobs"),
         TypeError,
-        "jobs must be an iterable of JobV1, not b'jobs'",
+        "jobs must be an iterable of jobs, not b'jobs'",
     ),
     (
         "as_completed",
@@ -205,7 +205,7 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "aio.wait_for_final_state",
         lambda: run_async(aio_.wait_for_final_state("job-1")),
         TypeError,
-        "job must be a JobV1, not 'job-1'",
+        "job must be a job (a JobV1, a Qiskit job, or any object with callable job_id() and status()), not 'job-1'",
     ),
     (
         "aio.wait_for_final_state",
@@ -223,7 +223,7 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "aio.as_completed",
         lambda: aio_.as_completed([1]),
         TypeError,
-        "jobs must hold only JobV1 instances, not 1",
+        "jobs must hold only jobs (a JobV1, a Qiskit job, or any object with callable job_id() and status()), not 1",
     ),
     (
         "Backoff",

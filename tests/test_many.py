@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -174,14 +175,14 @@ untyped_as_completed: Any = as_completed
         (
             lambda j: untyped_wait(j[0]),
             TypeError,
-            "jobs must be an iterable of JobV1, not <FakeJob",
+            "jobs must be an iterable of jobs, not <FakeJob",
         ),
-        (lambda j: untyped_wait("abc"), TypeError, "jobs must be an iterable of JobV1, not 'abc'"),
-        (lambda j: untyped_wait(42), TypeError, "jobs must be an iterable of JobV1, not 42"),
+        (lambda j: untyped_wait("abc"), TypeError, "jobs must be an iterable of jobs, not 'abc'"),
+        (lambda j: untyped_wait(42), TypeError, "jobs must be an iterable of jobs, not 42"),
         (
             lambda j: untyped_wait([*j, None]),
             TypeError,
-            "jobs must hold only JobV1 instances, not None",
+            "jobs must hold only jobs (a JobV1, a Qiskit job, or any object with callable job_id() and status()), not None",
         ),
         (
             lambda j: untyped_wait(j, return_when="ANY"),
@@ -214,7 +215,7 @@ untyped_as_completed: Any = as_completed
         (
             lambda j: untyped_as_completed({1: 2}),
             TypeError,
-            "jobs must hold only JobV1 instances, not 1",
+            "jobs must hold only jobs (a JobV1, a Qiskit job, or any object with callable job_id() and status()), not 1",
         ),
     ],
 )
@@ -222,7 +223,7 @@ def test_bad_arguments_are_refused_before_any_query(
     fake_clock: FakeClock, fake_backend: FakeBackend, call: Any, error: type[Exception], words: str
 ) -> None:
     jobs = ending_at(fake_backend, 10)
-    with pytest.raises(error, match=words):
+    with pytest.raises(error, match=re.escape(words)):
         call(jobs)
     assert jobs[0].queries == []
 

@@ -1,7 +1,8 @@
 """jobv1: job handles for remote services, with waits that keep their deadlines.
 
-Subclass :class:`JobV1`; wait on many jobs with :func:`wait` and
-:func:`as_completed`, or await them with :mod:`jobv1.aio`; run functions as
+Subclass :class:`JobV1`; wait on many jobs, jobv1's or Qiskit's, with
+:func:`wait` and :func:`as_completed`, or await them with :mod:`jobv1.aio`;
+stay a Qiskit provider with :mod:`jobv1.qiskit`; run functions as
 jobs on any executor with :class:`ExecutorBackend`; test with
 :mod:`jobv1.testing`; show progress with :mod:`jobv1.monitor`. The
 documentation is in the ``docs`` folder.
@@ -9,6 +10,7 @@ documentation is in the ``docs`` folder.
 
 from ._errors import JobError, JobTimeoutError, WaitInterruptedError
 from ._futures import ExecutorBackend, FutureJob
+from ._interop import as_job
 from ._interrupt import Interrupt
 from ._job import Job, JobV1
 from ._many import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
@@ -61,5 +63,6 @@ __all__ = [
     "Retry",
     "WaitInterruptedError",
     "as_completed",
+    "as_job",
     "wait",
 ]

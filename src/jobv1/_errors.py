@@ -21,8 +21,13 @@ class JobTimeoutError(JobError, TimeoutError):
     """A wait reached its deadline before the job reached a final state.
 
     It is also a builtin :class:`TimeoutError`, so ``except TimeoutError``
-    catches it alongside the timeouts of the standard library.
+    catches it alongside the timeouts of the standard library. It prints as
+    any other exception does, whatever its arguments: never in
+    :class:`OSError`'s ``[Errno ...]`` form.
     """
+
+    def __str__(self) -> str:
+        return BaseException.__str__(self)
 
 
 class WaitInterruptedError(JobError):

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     P = ParamSpec("P")
 
-__all__ = ["ExecutorBackend", "FutureJob"]
+__all__ = ["ExecutorBackend", "FutureJob", "future_status", "watch_future"]
 
 T = TypeVar("T")
 
@@ -68,12 +68,7 @@ class FutureJob(JobV1[T], Generic[T]):
 
     def status(self) -> JobStatus:
         """The future's state as a :class:`~jobv1.JobStatus`; never blocks."""
-        future = self._future
-        if future.cancelled():
-            return JobStatus.CANCELLED
-        if future.done():
-            return JobStatus.DONE if future.exception() is None else JobStatus.ERROR
-        return JobStatus.RUNNING if future.running() else JobStatus.QUEUED
+        return future_status(self._future)
 
     def result(self, timeout: float | None = None) -> T:
         """Wait for the job to end, then return its value.
@@ -107,9 +102,25 @@ class FutureJob(JobV1[T], Generic[T]):
 
     def watch(self, wakeup: Callable[[], object]) -> Callable[[], object]:
         """Call ``wakeup()`` when the future is done; see :meth:`jobv1.JobV1.watch`."""
-        watcher = _Watcher(wakeup)
-        self._future.add_done_callback(watcher)
-        return watcher.stop
+        return watch_future(self._future, wakeup)
+
+
+def future_status(future: concurrent.futures.Future[Any]) -> JobStatus:
+    """A future's state as a job's: pending is ``QUEUED``; never blocks."""
+    if future.cancelled():
+        return JobStatus.CANCELLED
+    if future.done():
+        return JobStatus.DONE if future.exception() is None else JobStatus.ERROR
+    return JobStatus.RUNNING if future.running() else JobStatus.QUEUED
+
+
+def watch_future(
+    future: concurrent.futures.Future[Any], wakeup: Callable[[], object]
+) -> Callable[[], object]:
+    """Call ``wakeup()`` when ``future`` is done; return what switches that off."""
+    watcher = _Watcher(wakeup)
+    future.add_done_callback(watcher)
+    return watcher.stop
 
 
 class _Watcher:

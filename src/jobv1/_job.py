@@ -90,7 +90,10 @@ class JobV1(Job, ABC, Generic[ResultT]):
 
     @abstractmethod
     def status(self) -> JobStatus:
-        """Ask the service for the job's status, one query; it must be a :class:`JobStatus`."""
+        """Ask the service for the job's status, one query.
+
+        It must be a :class:`JobStatus`, jobv1's or ``qiskit.providers``'.
+        """
 
     def cancel(self) -> Any:
         """Ask the service to cancel the job.
@@ -102,17 +105,20 @@ class JobV1(Job, ABC, Generic[ResultT]):
         """
         raise NotImplementedError(f"{type(self).__name__} cannot cancel jobs")
 
+    # The predicates compare with ``==``: a status() that answers Qiskit's
+    # JobStatus (say, of a wrapped Qiskit job) is read as well as jobv1's.
+
     def done(self) -> bool:
         """Whether the job has run successfully (``DONE``); one status query."""
-        return self.status() is JobStatus.DONE
+        return self.status() == JobStatus.DONE
 
     def running(self) -> bool:
         """Whether the job is running (``RUNNING``); one status query."""
-        return self.status() is JobStatus.RUNNING
+        return self.status() == JobStatus.RUNNING
 
     def cancelled(self) -> bool:
         """Whether the job was cancelled (``CANCELLED``); one status query."""
-        return self.status() is JobStatus.CANCELLED
+        return self.status() == JobStatus.CANCELLED
 
     def in_final_state(self) -> bool:
         """Whether the job is in a final state (``DONE``, ``CANCELLED``, ``ERROR``); one query."""
@@ -195,7 +201,8 @@ class JobV1(Job, ABC, Generic[ResultT]):
             JobTimeoutError: The deadline came and the job was not final.
             WaitInterruptedError: ``interrupt`` was set.
             TypeError: An argument is of the wrong type, or :meth:`status`
-                returned something that is not a :class:`JobStatus`.
+                returned something that is neither jobv1's nor Qiskit's
+                :class:`JobStatus`.
             ValueError: ``timeout`` is NaN, or ``wait`` is negative, infinite
                 or NaN.
         """
@@ -216,7 +223,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
 
 
 def start_one(
-    job: JobV1[Any],
+    job: Any,
     *,
     timeout: object,
     wait: object,
@@ -224,8 +231,12 @@ def start_one(
     on_status: object,
     retry: object,
     interrupt: object,
-) -> Poller[JobV1[Any]]:
-    """Check the arguments of a wait on one job, naming any that is bad, and make its poller."""
+    adapt: Callable[[Any], JobV1[Any]] | None = None,
+) -> Poller[Any]:
+    """Check the arguments of a wait on one job, naming any that is bad, and make its poller.
+
+    ``adapt`` turns a job that is not a :class:`JobV1` into a view that is.
+    """
     return start(
         [job],
         clock=current_clock(),
@@ -235,6 +246,8 @@ def start_one(
         on_status=on_status,
         retry=retry,
         interrupt=interrupt,
+        adapt=adapt,
+        errors=getattr(job, "_wait_errors", None),
     )
 
 

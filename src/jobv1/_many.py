@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._clock import current_clock
 from ._errors import JobTimeoutError
+from ._interop import view
 from ._job import JobV1, batch_of
 from ._policy import Backoff
 from ._polling import Poller, start
@@ -39,19 +40,22 @@ ALL_COMPLETED: Final = "ALL_COMPLETED"
 
 DEFAULT_POLL: Final = Backoff()
 
-J = TypeVar("J", bound="JobV1[Any]")
+#: Any job: a :class:`JobV1`, a Qiskit job, anything with ``job_id()`` and ``status()``.
+J = TypeVar("J")
 
 
 def _unique_jobs(jobs: Iterable[J]) -> list[J]:
     """The jobs in their first order, each once; a ``TypeError`` for anything else."""
     if isinstance(jobs, (JobV1, str, bytes)) or not hasattr(jobs, "__iter__"):
-        raise TypeError(f"jobs must be an iterable of JobV1, not {jobs!r}")
+        raise TypeError(f"jobs must be an iterable of jobs, not {jobs!r}")
     unique: dict[int, J] = {}
     for job in jobs:
-        if not isinstance(job, JobV1):
-            raise TypeError(f"jobs must hold only JobV1 instances, not {job!r}")
         unique.setdefault(id(job), job)
     return list(unique.values())
+
+
+def _element(job: object) -> JobV1[Any]:
+    return view(job, "jobs must hold only jobs")
 
 
 def start_many(
@@ -73,6 +77,7 @@ def start_many(
         retry=retry,
         interrupt=interrupt,
         batch=batch_of,
+        adapt=_element,
     )
 
 
@@ -114,7 +119,9 @@ def wait(
     function returns, whatever the jobs' states: it never raises on timeout.
 
     Args:
-        jobs: The jobs to wait on.
+        jobs: The jobs to wait on: jobv1's, Qiskit's (``AerJob``, primitive
+            jobs, ``RuntimeJobV2``, ...), or any with ``job_id()`` and
+            ``status()``, as :func:`~jobv1.as_job` reads them.
         timeout: Seconds to wait at most; ``None`` for no limit; ``<= 0``
             for one query of each job.
         return_when: :data:`FIRST_COMPLETED`, :data:`FIRST_EXCEPTION` (the
@@ -129,11 +136,11 @@ def wait(
 
     Returns:
         ``(done, not_done)``: the sets of jobs that are final and that are
-        not.
+        not; the jobs as they were given.
 
     Raises:
-        TypeError: ``jobs`` is not an iterable of :class:`~jobv1.JobV1`, or
-            another argument is of the wrong type.
+        TypeError: ``jobs`` is not an iterable of jobs, or another
+            argument is of the wrong type.
         ValueError: ``return_when`` is not one of the three constants, or
             another argument is out of range.
         WaitInterruptedError: ``interrupt`` was set.
@@ -174,7 +181,7 @@ def as_completed(
     found final are yielded, then :class:`~jobv1.JobTimeoutError` is raised.
 
     Args:
-        jobs: The jobs to wait on.
+        jobs: The jobs to wait on, of any kind :func:`wait` takes.
         timeout: Seconds to wait at most; ``None`` for no limit.
         poll: How often to query each job: seconds or a policy; by default
             ``Backoff()``.
@@ -184,14 +191,14 @@ def as_completed(
         interrupt: Stops the wait from another thread when it is set.
 
     Returns:
-        An iterator over the jobs.
+        An iterator over the jobs, as they were given.
 
     Raises:
         JobTimeoutError: While iterating, at the deadline, if some jobs are
             not final; its message says how many.
         WaitInterruptedError: While iterating, when ``interrupt`` is set.
-        TypeError: ``jobs`` is not an iterable of :class:`~jobv1.JobV1`, or
-            another argument is of the wrong type.
+        TypeError: ``jobs`` is not an iterable of jobs, or another
+            argument is of the wrong type.
         ValueError: An argument is out of range.
     """
     poller = start_many(

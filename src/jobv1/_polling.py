@@ -29,7 +29,7 @@ from ._errors import JobTimeoutError, WaitInterruptedError
 from ._interrupt import Interrupt
 from ._policy import as_policy
 from ._retry import Retry
-from ._status import JOB_FINAL_STATES, JobStatus
+from ._status import JobStatus, is_final, is_qiskit_status
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -70,7 +70,8 @@ if TYPE_CHECKING:
     #: Answers the statuses of several jobs in one request, in their order.
     Batch = Callable[[Sequence[Pollable]], Sequence[JobStatus]]
 
-J = TypeVar("J", bound="Pollable")
+#: The jobs as the caller gave them: the loop queries them, or the views ``adapt`` makes.
+J = TypeVar("J")
 
 #: A query due this close to the deadline is made at the deadline, as its last
 #: query: sums of intervals drift by a few ulps, and no clock sleeps this finely.
@@ -112,12 +113,14 @@ if TYPE_CHECKING:
 
 
 def check_status(job: Pollable, status: object) -> JobStatus:
-    """Return ``status`` if it is a :class:`JobStatus`; else raise ``TypeError`` naming the job."""
-    if not isinstance(status, JobStatus):
-        raise TypeError(
-            f"status() of job {job.job_id()!r} returned {status!r}, which is not a JobStatus"
-        )
-    return status
+    """``status`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else a ``TypeError``."""
+    if isinstance(status, JobStatus):
+        return status
+    if is_qiskit_status(status):
+        return JobStatus(status)
+    raise TypeError(
+        f"status() of job {job.job_id()!r} returned {status!r}, which is not a JobStatus"
+    )
 
 
 def _seconds(value: object) -> bool:
@@ -156,15 +159,19 @@ class _Entry(Generic[J]):
         "delays",
         "event_driven",
         "failures",
+        "handle",
         "index",
         "job",
         "retry_delays",
         "status",
     )
 
-    def __init__(self, index: int, job: J, delays: Iterator[float]) -> None:
+    def __init__(self, index: int, handle: J, job: Pollable, delays: Iterator[float]) -> None:
         #: The job's place in the wait's list: rounds query in that order.
         self.index = index
+        #: The job as the caller gave it: what hooks are given and the wait reports.
+        self.handle = handle
+        #: What the loop queries: the job itself, or its adapted view.
         self.job = job
         self.delays = delays
         self.status: JobStatus | None = None
@@ -205,6 +212,12 @@ class Poller(Generic[J]):
         interrupt: Stops the wait when set.
         batch: Says, for a job, which :data:`Batch` can query it along with
             others, or ``None`` if none can.
+        adapt: Turns each job into what the loop queries, when the jobs are
+            not :class:`Pollable` themselves; hooks and results still see
+            the jobs as given.
+        errors: The classes of the errors to raise at the deadline and on
+            an interrupt: by default :class:`~jobv1.JobTimeoutError` and
+            :class:`~jobv1.WaitInterruptedError`; subclasses of them.
     """
 
     def __init__(
@@ -219,8 +232,11 @@ class Poller(Generic[J]):
         retry: Retry | None = None,
         interrupt: Interrupt | None = None,
         batch: Callable[[Pollable], Batch | None] | None = None,
+        adapt: Callable[[J], Pollable] | None = None,
+        errors: tuple[type[JobTimeoutError], type[WaitInterruptedError]] | None = None,
     ) -> None:
         self._clock = clock
+        self._errors = (JobTimeoutError, WaitInterruptedError) if errors is None else errors
         self._policy = policy
         self._callback = callback
         self._on_status = on_status
@@ -233,7 +249,8 @@ class Poller(Generic[J]):
         self._jobs = list(jobs)
         #: The entries of the jobs not final yet, by index, in the jobs' order.
         self.pending = {
-            index: _Entry(index, job, iter(policy.delays())) for index, job in enumerate(self._jobs)
+            index: _Entry(index, job, job if adapt is None else adapt(job), iter(policy.delays()))
+            for index, job in enumerate(self._jobs)
         }
         self._total = len(self.pending)
         # When each job is next due to be polled: a heap of (due, n, entry), n
@@ -346,12 +363,17 @@ class Poller(Generic[J]):
         clock = self._clock
         deadline = self._deadline
         at_deadline = False
+        # The time the last sleep slept up to, unless something woke it: the jobs
+        # due by then are due now, whatever the clock says. A sleep that ends
+        # early without being woken (a test's stand-in for time.sleep) is thus
+        # not slept again for the remainder.
+        slept_to = -math.inf
         while self.pending:
             if self.waker is not None:
                 self.waker.clear()
             if self._interrupt is not None and self._interrupt.is_set():
-                raise WaitInterruptedError(f"the wait for {self._what()} was interrupted")
-            finished, waiting, failed = yield from self._round(at_deadline)
+                raise self._errors[1](f"the wait for {self._what()} was interrupted")
+            finished, waiting, failed = yield from self._round(at_deadline, slept_to)
             if finished:
                 yield finished
             if not self.pending:
@@ -360,17 +382,25 @@ class Poller(Generic[J]):
                 raise self._timeout_error()
             if self._callback is not None:
                 for entry, status in waiting:
-                    self._callback(entry.job.job_id(), status, entry.job)
+                    self._callback(entry.job.job_id(), status, entry.handle)
             now = clock.monotonic()
-            self._schedule(now, waiting, failed)
+            soonest = self._schedule(now, waiting, failed)
             wake = self._next_due()
             if deadline is not None and wake >= deadline - _AT_DEADLINE:
                 wake, at_deadline = deadline, True
-            if (yield Sleep(max(0.0, wake - now))):
+                seconds = deadline - now
+            elif soonest is not None and wake == soonest[0]:
+                seconds = soonest[1]  # the delay as chosen, not the difference of two times
+            else:
+                seconds = wake - now
+            if (yield Sleep(max(0.0, seconds))):
                 at_deadline = False  # woken early: the deadline is not there yet
+                slept_to = -math.inf
+            else:
+                slept_to = wake
 
     def _round(
-        self, at_deadline: bool
+        self, at_deadline: bool, slept_to: float
     ) -> Generator[
         Step[J],
         object,
@@ -382,7 +412,10 @@ class Poller(Generic[J]):
             The jobs found final, the entries found not final with their
             status, and the entries whose query failed and was ridden out.
         """
-        due = list(self.pending.values()) if at_deadline else self._due(self._clock.monotonic())
+        if at_deadline:
+            due = list(self.pending.values())
+        else:
+            due = self._due(max(self._clock.monotonic(), slept_to))
         finished: list[tuple[J, JobStatus]] = []
         waiting: list[tuple[_Entry[J], JobStatus]] = []
         failed: list[_Entry[J]] = []
@@ -395,34 +428,47 @@ class Poller(Generic[J]):
                 if status is not entry.status:
                     entry.status = status
                     if self._on_status is not None:
-                        self._on_status(entry.job, status)
-                if status in JOB_FINAL_STATES:
+                        self._on_status(entry.handle, status)
+                if is_final(status):
                     del self.pending[entry.index]
-                    finished.append((entry.job, status))
+                    finished.append((entry.handle, status))
                 else:
                     waiting.append((entry, status))
         return finished, waiting, failed
 
     def _schedule(
         self, now: float, waiting: list[tuple[_Entry[J], JobStatus]], failed: list[_Entry[J]]
-    ) -> None:
-        """Set when each job queried in this round is next due."""
+    ) -> tuple[float, float] | None:
+        """Set when each job queried in this round is next due.
+
+        Returns:
+            The earliest of those times with the delay that gave it, or
+            ``None`` if no job was planned.
+        """
+        soonest: tuple[float, float] | None = None
         for entry, status in waiting:
             if entry.event_driven:
                 continue  # it calls back when it ends
             hint = _hint(entry.job, status)
-            self._plan(
-                entry, now + (_next_delay(self._policy, entry.delays) if hint is None else hint)
-            )
+            delay = _next_delay(self._policy, entry.delays) if hint is None else hint
+            soonest = self._plan(entry, now, delay, soonest)
         for entry in failed:
             retry = self._retry
             assert retry is not None  # only a Retry turns a failure into a missed query
             if entry.retry_delays is None:
                 entry.retry_delays = iter(retry.backoff.delays())
-            self._plan(entry, now + _next_delay(retry.backoff, entry.retry_delays))
+            soonest = self._plan(
+                entry, now, _next_delay(retry.backoff, entry.retry_delays), soonest
+            )
+        return soonest
 
-    def _plan(self, entry: _Entry[J], due: float) -> None:
+    def _plan(
+        self, entry: _Entry[J], now: float, delay: float, soonest: tuple[float, float] | None
+    ) -> tuple[float, float]:
+        """Make ``entry`` due ``delay`` after ``now``; return the sooner of that and ``soonest``."""
+        due = now + delay
         heapq.heappush(self._heap, (due, next(self._pushes), entry))
+        return (due, delay) if soonest is None or due < soonest[0] else soonest
 
     def _due(self, now: float) -> list[_Entry[J]]:
         """The pending entries due by ``now`` or woken since their last query, in job order."""
@@ -488,17 +534,19 @@ class Poller(Generic[J]):
 
     def _what(self) -> str:
         if self._total == 1:
-            return f"job {self._jobs[0].job_id()!r}"
+            return f"job {self.pending[0].job.job_id()!r}"
         return f"{len(self.pending)} of {self._total} jobs"
 
     def _timeout_error(self) -> JobTimeoutError:
-        last = ""
-        if self._total == 1 and self.pending[0].status is not None:
-            last = f" (last status: {self.pending[0].status.name})"
-        error = JobTimeoutError(
-            f"{self._what()} did not reach a final state within the timeout of "
-            f"{self.timeout:g} s{last}"
-        )
+        within = f"did not reach a final state within the timeout of {self.timeout:g} s"
+        if self._total == 1:
+            # Qiskit's message first, word for word, for the tests that match it.
+            entry = self.pending[0]
+            last = "" if entry.status is None else f" (last status: {entry.status.name})"
+            message = f"Timeout while waiting for job {entry.job.job_id()}. It {within}{last}"
+        else:
+            message = f"{self._what()} {within}"
+        error = self._errors[0](message)
         causes = [entry.failures[-1] for entry in self.pending.values() if entry.failures]
         if causes:
             error.__cause__ = causes[-1]
@@ -516,6 +564,8 @@ def start(
     retry: object = None,
     interrupt: object = None,
     batch: Callable[[Pollable], Batch | None] | None = None,
+    adapt: Callable[[J], Pollable] | None = None,
+    errors: tuple[type[JobTimeoutError], type[WaitInterruptedError]] | None = None,
 ) -> Poller[J]:
     """Check a wait's arguments, naming any that is bad, and make its :class:`Poller`.
 
@@ -539,4 +589,6 @@ def start(
         retry=retry,
         interrupt=interrupt,
         batch=batch,
+        adapt=adapt,
+        errors=errors,
     )

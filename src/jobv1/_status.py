@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["JOB_FINAL_STATES", "JobStatus"]
+__all__ = ["JOB_FINAL_STATES", "JobStatus", "is_final", "is_qiskit_status"]
+
+
+def is_qiskit_status(value: object) -> bool:
+    """Whether ``value`` is a member of ``qiskit.providers.JobStatus``, without importing Qiskit."""
+    kind = type(value)
+    return kind.__name__ == "JobStatus" and kind.__module__ == "qiskit.providers.jobstatus"
 
 
 class JobStatus(enum.Enum):
     """Where a job is in its life.
 
     The member names and values are those of ``qiskit.providers.JobStatus``, in
-    the same order, so code written against either compares and prints alike.
+    the same order. A member also compares equal, with an equal hash, to the
+    Qiskit member of the same name, in both directions: ``JobStatus.DONE ==
+    qiskit.providers.JobStatus.DONE``, and either enum's members are found in
+    the other's tuples, sets and dict keys. jobv1 never imports Qiskit to do
+    so. Only identity differs: the two are distinct objects, so compare them
+    with ``==``, never ``is``. ``JobStatus(qiskit_member)`` gives the jobv1
+    member of the same name.
+
     A job normally moves from ``INITIALIZING`` through ``QUEUED`` and
     ``VALIDATING`` to ``RUNNING`` and ends in one of the final states:
     ``DONE``, ``CANCELLED`` or ``ERROR``.
@@ -25,6 +38,29 @@ class JobStatus(enum.Enum):
     DONE = "job has successfully run"
     ERROR = "job incurred error"
 
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if is_qiskit_status(other):
+            return self._name_ == other._name_  # type: ignore[attr-defined]
+        return False if isinstance(other, JobStatus) else NotImplemented
+
+    def __hash__(self) -> int:
+        # Qiskit's members hash as enum members do, by name: equal members hash equal.
+        return hash(self._name_)
+
+    @classmethod
+    def _missing_(cls, value: object) -> JobStatus | None:
+        # JobStatus(qiskit.providers.JobStatus.DONE) is JobStatus.DONE.
+        return cls[value._name_] if is_qiskit_status(value) else None  # type: ignore[attr-defined]
+
 
 JOB_FINAL_STATES: tuple[JobStatus, ...] = (JobStatus.DONE, JobStatus.CANCELLED, JobStatus.ERROR)
 """The statuses a job never leaves: ``DONE``, ``CANCELLED`` and ``ERROR``."""
+
+_DONE, _CANCELLED, _ERROR = JOB_FINAL_STATES
+
+
+def is_final(status: JobStatus) -> bool:
+    """Whether a jobv1 member is final: by identity, the cheapest test there is."""
+    return status is _DONE or status is _CANCELLED or status is _ERROR

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._clock import SystemClock
 from ._errors import JobTimeoutError
-from ._job import JobV1, start_one
+from ._interop import as_job
+from ._job import start_one
 from ._many import ALL_COMPLETED, DEFAULT_POLL, check_return_when, enough, start_many
 from ._polling import Ask, Poller, Sleep
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["as_completed", "wait", "wait_for_final_state"]
 
-J = TypeVar("J", bound=JobV1[Any])
+J = TypeVar("J")
 
 
 class _LoopWaker:
@@ -130,7 +131,7 @@ async def _drive(poller: Poller[J]) -> AsyncGenerator[list[tuple[J, JobStatus]],
 
 
 async def wait_for_final_state(
-    job: JobV1[Any],
+    job: Any,
     timeout: float | None = None,
     wait: float | PollPolicy = 5,
     callback: Callable[[str, JobStatus, Any], object] | None = None,
@@ -142,17 +143,18 @@ async def wait_for_final_state(
     """Await ``job`` reaching a final state; :meth:`jobv1.JobV1.wait_for_final_state`, awaitable.
 
     The arguments, the callback sequence and the deadline are those of the
-    blocking wait. ``callback`` and ``on_status`` run on the event loop.
+    blocking wait. ``callback`` and ``on_status`` run on the event loop, and
+    are given ``job`` itself. ``job`` may be of any kind :func:`jobv1.wait`
+    takes: a Qiskit job is waited on through :func:`jobv1.as_job`.
 
     Raises:
         JobTimeoutError: The deadline came and the job was not final.
         WaitInterruptedError: ``interrupt`` was set.
         TypeError: An argument is of the wrong type, or ``job.status()``
             returned something that is not a :class:`~jobv1.JobStatus`.
-        ValueError: An argument is out of range.
+        ValueError: An argument is out of range, or ``job.status()``
+            returned a string that names no status.
     """
-    if not isinstance(job, JobV1):
-        raise TypeError(f"job must be a JobV1, not {job!r}")
     poller = start_one(
         job,
         timeout=timeout,
@@ -161,8 +163,9 @@ async def wait_for_final_state(
         on_status=on_status,
         retry=retry,
         interrupt=interrupt,
+        adapt=as_job,
     )
-    if job._async:
+    if getattr(job, "_async", True):
         rounds = _drive(poller)
         try:
             await anext(rounds)
@@ -186,8 +189,8 @@ async def wait(
     timeout.
 
     Raises:
-        TypeError: ``jobs`` is not an iterable of :class:`~jobv1.JobV1`, or
-            another argument is of the wrong type.
+        TypeError: ``jobs`` is not an iterable of jobs, or another
+            argument is of the wrong type.
         ValueError: ``return_when`` is not one of the three constants, or
             another argument is out of range.
         WaitInterruptedError: ``interrupt`` was set.
@@ -227,8 +230,8 @@ def as_completed(
         JobTimeoutError: While iterating, at the deadline, if some jobs are
             not final.
         WaitInterruptedError: While iterating, when ``interrupt`` is set.
-        TypeError: ``jobs`` is not an iterable of :class:`~jobv1.JobV1`, or
-            another argument is of the wrong type.
+        TypeError: ``jobs`` is not an iterable of jobs, or another
+            argument is of the wrong type.
         ValueError: An argument is out of range.
     """
     return _flatten(

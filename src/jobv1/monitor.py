@@ -14,13 +14,13 @@ import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ._clock import current_clock
+from ._interop import as_job
 from ._policy import Backoff, as_policy
 from ._status import JOB_FINAL_STATES, JobStatus
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from ._job import JobV1
     from ._protocols import PollPolicy
 
 __all__ = ["Monitor", "job_monitor"]
@@ -73,15 +73,15 @@ class Monitor:
         self._positions: dict[str, int | None] = {}
         self._width = 0
 
-    def __call__(self, job: JobV1[Any], status: JobStatus) -> None:
+    def __call__(self, job: Any, status: JobStatus) -> None:
         """Record that ``job`` is now in ``status``, and show it."""
         self._update(job, status, changed=True)
 
-    def callback(self, job_id: str, status: JobStatus, job: JobV1[Any]) -> None:
+    def callback(self, job_id: str, status: JobStatus, job: Any) -> None:
         """Refresh the line after a query, with the signature of a wait's ``callback``."""
         self._update(job, status, changed=status is not self._statuses.get(job_id))
 
-    def _update(self, job: JobV1[Any], status: JobStatus, *, changed: bool) -> None:
+    def _update(self, job: Any, status: JobStatus, *, changed: bool) -> None:
         position = _queue_position(job, status)
         now = current_clock().monotonic()
         with self._lock:
@@ -143,7 +143,7 @@ class Monitor:
 
 
 def job_monitor(
-    job: JobV1[Any],
+    job: Any,
     interval: float | PollPolicy | None = None,
     quiet: bool = False,
     output: TextIO | None = None,
@@ -153,7 +153,8 @@ def job_monitor(
     """Wait for ``job`` to be final, showing its progress with a :class:`Monitor`.
 
     Args:
-        job: The job to follow.
+        job: The job to follow: a jobv1 job, a Qiskit job, or any job
+            :func:`~jobv1.as_job` takes.
         interval: Seconds between status queries, or a policy; by default
             :class:`~jobv1.Backoff`.
         quiet: Show nothing; just wait.
@@ -167,4 +168,4 @@ def job_monitor(
     """
     policy = Backoff() if interval is None else as_policy("interval", interval)
     with Monitor(output, quiet=quiet) as monitor:
-        job.wait_for_final_state(timeout, policy, monitor.callback, on_status=monitor)
+        as_job(job).wait_for_final_state(timeout, policy, monitor.callback, on_status=monitor)
