@@ -126,8 +126,10 @@ def test_a_view_reads_every_kind_of_status() -> None:
         (
             "CANCELLED - RAN TOO LONG",
             ValueError,
-            "status() of job 'rt-1' returned 'CANCELLED - RAN TOO LONG', which names no "
-            "JobStatus (one of INITIALIZING, QUEUED, VALIDATING, RUNNING, CANCELLED, DONE, ERROR)",
+            (
+                "status() of job 'rt-1' returned 'CANCELLED - RAN TOO LONG', which names no "
+                "JobStatus (one of INITIALIZING, QUEUED, VALIDATING, RUNNING, CANCELLED, DONE, ERROR)"
+            ),
         ),
         ("done", ValueError, "status() of job 'rt-1' returned 'done', which names no JobStatus"),
         (
@@ -151,7 +153,7 @@ def test_an_unknown_status_fails_the_wait_at_once(
 
 def test_a_view_delegates_to_the_job() -> None:
     job = RuntimeStyleJob("rt-7", ["RUNNING"])
-    view = as_job(job)
+    view: Any = as_job(job)
     assert view.job_id() == "rt-7"
     assert view.result(timeout=2) == ("runtime result", 2)
     assert view.cancel("now") == "cancel requested"
@@ -170,7 +172,7 @@ def test_a_view_of_a_qiskit_job_keeps_its_backend_submit_and_async() -> None:
     class Synchronous(IonQStyleJob):
         _async = False
 
-        def submit(self) -> str:
+        def submit(self) -> Any:
             return "submitted"
 
     backend = object()
@@ -222,7 +224,7 @@ def test_a_job_without_a_future_yet_is_polled_through_its_status() -> None:
     assert job.own_status_calls == 1
     assert view.watch(lambda: None) is None  # nothing to watch: polled
     other = FutureStyleJob("aer-4", None)
-    other._future = "not a concurrent future"
+    other._future = "not a concurrent future"  # type: ignore[assignment]
     assert as_job(other).watch(lambda: None) is None
 
 
@@ -249,7 +251,11 @@ def test_a_job_on_a_future_wakes_the_wait_at_once(fake_clock: FakeClock) -> None
             future.set_result("counts")  # as Aer's worker thread would, while the wait sleeps
 
     done, not_done = jobv1.wait(
-        [job, polled], timeout=600, return_when=jobv1.FIRST_COMPLETED, poll=100, on_status=finish_meanwhile
+        [job, polled],
+        timeout=600,
+        return_when=jobv1.FIRST_COMPLETED,
+        poll=100,
+        on_status=finish_meanwhile,
     )
     assert done == {job}
     assert not_done == {polled}
@@ -369,7 +375,8 @@ def test_job_monitor_and_monitor_follow_foreign_jobs(fake_clock: FakeClock) -> N
         job_monitor(7)
 
 
-def test_a_real_primitive_job_is_waited_on(fake_clock: FakeClock) -> None:
+@pytest.mark.realtime
+def test_a_real_primitive_job_is_noticed_without_polling() -> None:
     from qiskit import QuantumCircuit
 
     circuit = QuantumCircuit(1)

@@ -64,7 +64,7 @@ def test_as_completed_checks_its_arguments_and_sets_the_deadline_when_called(
     fake_clock: FakeClock, fake_backend: FakeBackend
 ) -> None:
     with pytest.raises(TypeError, match="not 3"):
-        as_completed([fake_backend.run(), 3])  # type: ignore[type-var]
+        as_completed([fake_backend.run(), 3])
     job = ending_at(fake_backend, 100)[0]
     iterator = as_completed([job], timeout=10)
     fake_clock.advance(20)

@@ -267,7 +267,14 @@ def test_the_qiskit_base_is_both_job_classes(fake_clock: Any) -> None:
 
 @pytest.mark.parametrize(
     "catch",
-    ["qiskit.JobTimeoutError", "qiskit.JobError", "jobv1.JobTimeoutError", "jobv1.JobError", "TimeoutError", "QiskitError"],
+    [
+        "qiskit.JobTimeoutError",
+        "qiskit.JobError",
+        "jobv1.JobTimeoutError",
+        "jobv1.JobError",
+        "TimeoutError",
+        "QiskitError",
+    ],
 )
 def test_the_qiskit_base_raises_errors_both_libraries_catch(fake_clock: Any, catch: str) -> None:
     from qiskit.exceptions import QiskitError
@@ -298,18 +305,22 @@ def test_the_qiskit_base_raises_errors_both_libraries_catch(fake_clock: Any, cat
 def test_the_qiskit_base_raises_both_libraries_errors_for_interrupts_and_backends(
     fake_clock: Any,
 ) -> None:
+    from jobv1 import qiskit as both
     from jobv1.qiskit import JobV1 as Both
 
     interrupt = jobv1.Interrupt()
     job = make(Both, [JobStatus.RUNNING] * 3)
     interrupt.set()
+    caught: Any
     with pytest.raises(qiskit_providers.JobError) as caught:
         job.wait_for_final_state(interrupt=interrupt)
     assert isinstance(caught.value, jobv1.WaitInterruptedError)
+    assert isinstance(caught.value, both.WaitInterruptedError)
     assert caught.value.message == "the wait for job 'compat' was interrupted"
+    no_backend: Any
     with pytest.raises(qiskit_providers.JobError) as no_backend:
         job.backend()
-    assert isinstance(no_backend.value, jobv1.JobError)
+    assert isinstance(no_backend.value, both.JobError)
     assert no_backend.value.message == "job 'compat' has no backend"
     backend = object()
     with_backend = type(job)(backend, "b")
@@ -319,7 +330,7 @@ def test_the_qiskit_base_raises_both_libraries_errors_for_interrupts_and_backend
 def test_errors_from_user_code_pass_through_the_qiskit_base_unchanged(fake_clock: Any) -> None:
     from jobv1.qiskit import JobV1 as Both
 
-    class Failing(Both):  # type: ignore[misc]
+    class Failing(Both):
         def submit(self) -> None: ...
         def result(self) -> None: ...
         def status(self) -> Any:
@@ -386,9 +397,11 @@ def test_qiskits_backend_sampler_runs_over_a_jobv1_job() -> None:
     circuit.measure_all()
     with ExecutorBackend(name="sim") as runner:
         backend = JobV1Simulator(runner)
-        result = BackendSamplerV2(backend=backend, options={"seed_simulator": 5}).run(
-            [circuit], shots=200
-        ).result()
+        result = (
+            BackendSamplerV2(backend=backend, options={"seed_simulator": 5})
+            .run([circuit], shots=200)
+            .result()
+        )
     counts = result[0].data.meas.get_counts()
     assert set(counts) == {"00", "11"}
     assert sum(counts.values()) == 200

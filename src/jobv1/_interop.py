@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
+
 __all__ = ["ForeignJob", "as_job", "read_status", "view"]
 
 _WHAT = "(a JobV1, a Qiskit job, or any object with callable job_id() and status())"

@@ -41,6 +41,7 @@ ALL_COMPLETED: Final = "ALL_COMPLETED"
 DEFAULT_POLL: Final = Backoff()
 
 #: Any job: a :class:`JobV1`, a Qiskit job, anything with ``job_id()`` and ``status()``.
+#: Unbounded: a list of jobs of several classes joins to ``object`` for a type checker.
 J = TypeVar("J")
 
 

@@ -34,7 +34,7 @@ from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-    from typing import Protocol, Union
+    from typing import Any, Protocol, Union
 
     from ._protocols import Clock, PollPolicy, Wakeup
 
@@ -65,8 +65,9 @@ if TYPE_CHECKING:
         def is_set(self) -> bool:
             """Whether a wake-up is pending."""
 
-    Callback = Callable[[str, JobStatus, Pollable], object]
-    StatusHook = Callable[[Pollable, JobStatus], object]
+    # Hooks are given the jobs as the caller gave them, whatever their class.
+    Callback = Callable[[str, JobStatus, Any], object]
+    StatusHook = Callable[[Any, JobStatus], object]
     #: Answers the statuses of several jobs in one request, in their order.
     Batch = Callable[[Sequence[Pollable]], Sequence[JobStatus]]
 
@@ -249,7 +250,12 @@ class Poller(Generic[J]):
         self._jobs = list(jobs)
         #: The entries of the jobs not final yet, by index, in the jobs' order.
         self.pending = {
-            index: _Entry(index, job, job if adapt is None else adapt(job), iter(policy.delays()))
+            index: _Entry(
+                index,
+                job,
+                job if adapt is None else adapt(job),  # type: ignore[arg-type]
+                iter(policy.delays()),
+            )
             for index, job in enumerate(self._jobs)
         }
         self._total = len(self.pending)
@@ -384,20 +390,29 @@ class Poller(Generic[J]):
                 for entry, status in waiting:
                     self._callback(entry.job.job_id(), status, entry.handle)
             now = clock.monotonic()
-            soonest = self._schedule(now, waiting, failed)
-            wake = self._next_due()
-            if deadline is not None and wake >= deadline - _AT_DEADLINE:
-                wake, at_deadline = deadline, True
-                seconds = deadline - now
-            elif soonest is not None and wake == soonest[0]:
-                seconds = soonest[1]  # the delay as chosen, not the difference of two times
-            else:
-                seconds = wake - now
-            if (yield Sleep(max(0.0, seconds))):
+            wake, seconds = self._nap(now, self._schedule(now, waiting, failed))
+            at_deadline = wake == deadline
+            if (yield Sleep(seconds)):
                 at_deadline = False  # woken early: the deadline is not there yet
                 slept_to = -math.inf
             else:
                 slept_to = wake
+
+    def _nap(self, now: float, soonest: tuple[float, float] | None) -> tuple[float, float]:
+        """Until when, and for how many seconds, to sleep after a round ending at ``now``.
+
+        ``soonest`` is the earliest due time planned in the round, with the
+        delay that gave it: when the sleep is for that job and nothing
+        sooner, its seconds are that delay itself, not the difference of
+        two times, which rounding would make a hair shorter or longer.
+        """
+        wake = self._next_due()
+        deadline = self._deadline
+        if deadline is not None and wake >= deadline - _AT_DEADLINE:
+            return deadline, max(0.0, deadline - now)
+        if soonest is not None and wake == soonest[0]:
+            return wake, soonest[1]
+        return wake, max(0.0, wake - now)
 
     def _round(
         self, at_deadline: bool, slept_to: float

@@ -42,7 +42,7 @@ class JobStatus(enum.Enum):
         if self is other:
             return True
         if is_qiskit_status(other):
-            return self._name_ == other._name_  # type: ignore[attr-defined]
+            return self._name_ == other._name_  # type: ignore[attr-defined, no-any-return]
         return False if isinstance(other, JobStatus) else NotImplemented
 
     def __hash__(self) -> int:

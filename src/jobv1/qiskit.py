@@ -49,11 +49,11 @@ class JobError(_errors.JobError, _QiskitJobError):  # type: ignore[misc]
 
 
 class JobTimeoutError(JobError, _errors.JobTimeoutError, _QiskitJobTimeoutError):  # type: ignore[misc]
-    """A wait's deadline passed: jobv1's and Qiskit's ``JobTimeoutError``, and a :class:`TimeoutError`."""
+    """A wait's deadline passed: jobv1's and Qiskit's ``JobTimeoutError``; a ``TimeoutError``."""
 
 
 class WaitInterruptedError(JobError, _errors.WaitInterruptedError):
-    """A wait was interrupted: a :class:`jobv1.WaitInterruptedError` that is a Qiskit ``JobError``."""
+    """A wait was interrupted: a :class:`jobv1.WaitInterruptedError`, and a Qiskit ``JobError``."""
 
 
 if TYPE_CHECKING:
