@@ -43,3 +43,12 @@ nitpick_ignore_regex = [
 
 html_theme = "alabaster"
 html_title = "jobv1"
+
+# jobv1.qiskit has its own JobError, JobTimeoutError, WaitInterruptedError and JobV1: a bare
+# name in another module's docstring means jobv1's.
+napoleon_preprocess_types = True
+_SHARED_NAMES = ("JobError", "JobTimeoutError", "JobV1", "WaitInterruptedError")
+napoleon_type_aliases = {name: f"~jobv1.{name}" for name in _SHARED_NAMES}
+# Type hints such as check_jobv1's ``Callable[[], JobV1[Any]]`` cannot be aliased that way;
+# Sphinx links them to its first match, jobv1.JobV1, and says so: that warning alone is off.
+suppress_warnings = ["ref.python"]

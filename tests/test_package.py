@@ -12,6 +12,10 @@ from typing import Any
 import pytest
 
 import jobv1
+import jobv1.exceptions
+import jobv1.job
+import jobv1.jobstatus
+import jobv1.qiskit
 import jobv1.testing
 from jobv1._clock import SystemClock, current_clock, uninstall
 from jobv1.testing import FakeBackend, FakeClock
@@ -29,14 +33,18 @@ def public_names(module: types.ModuleType) -> list[str]:
     )
 
 
-@pytest.mark.parametrize("module", [jobv1, jobv1.testing])
+PUBLIC_MODULES = [jobv1, jobv1.testing, jobv1.qiskit, jobv1.jobstatus, jobv1.exceptions, jobv1.job]
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES, ids=lambda module: module.__name__)
 def test_all_is_sorted_and_exactly_the_public_names(module: types.ModuleType) -> None:
     assert module.__all__ == sorted(module.__all__)
     assert module.__all__ == public_names(module)
 
 
 def test_every_public_name_has_a_docstring() -> None:
-    for module in (jobv1, jobv1.testing):
+    for module in PUBLIC_MODULES:
+        assert module.__doc__, module.__name__
         for name in module.__all__:
             value = getattr(module, name)
             if isinstance(value, (type, types.FunctionType)):

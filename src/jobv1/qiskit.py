@@ -13,9 +13,8 @@ name is replaced, no Qiskit class altered.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from . import _errors, _job
+from ._typing import TYPE_CHECKING
 
 try:
     from qiskit.providers import JobError as _QiskitJobError
@@ -27,6 +26,8 @@ except ImportError as missing:  # pragma: no cover - the test suite runs with Qi
     ) from missing
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._backend import Backend
 
 __all__ = ["JobError", "JobTimeoutError", "JobV1", "WaitInterruptedError"]
