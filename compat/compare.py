@@ -42,7 +42,8 @@ def main(baseline_path: str, *rebased_paths: str) -> int:
         )
         summary = dict(sorted(Counter(rebased.values()).items()))
         print(f"{path}: {summary}, {len(differ)} outcome(s) differ from Qiskit's base")
-        print("\n".join(differ))
+        for line in differ:
+            print(line)
         status = status or (1 if differ else 0)
     return status
 

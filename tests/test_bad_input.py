@@ -304,6 +304,12 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ("FakeClock", lambda: FakeClock(start=-math.inf), ValueError, "start must be finite, got -inf"),
     ("FakeClock", lambda: FakeClock(start="0"), TypeError, "start must be a real number, not '0'"),
     (
+        "FakeClock",
+        lambda: FakeClock(process_wide=1),
+        TypeError,
+        "process_wide must be a bool, not 1",
+    ),
+    (
         "FakeClock.advance",
         lambda: FakeClock().advance(-1),
         ValueError,
@@ -326,6 +332,12 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         lambda: use_clock(_OnlyMonotonic()).__enter__(),
         TypeError,
         "clock must have monotonic() and sleep(), not <only monotonic()>",
+    ),
+    (
+        "use_clock",
+        lambda: use_clock(FakeClock(), process_wide="yes").__enter__(),
+        TypeError,
+        "process_wide must be a bool, not 'yes'",
     ),
     ("Hold", lambda: Hold(D), ValueError, "status must not be final, got JobStatus.DONE"),
     ("Hold", lambda: Hold(R, queries=0), ValueError, "queries must be >= 1, got 0"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -89,6 +90,99 @@ class TestFakeClock:
         assert current_clock() is other
         uninstall(other)
         assert isinstance(current_clock(), SystemClock)
+
+    def test_installing_from_many_threads_at_once_leaves_nothing_installed(self) -> None:
+        """Eight threads each entering and leaving FakeClocks, over and over (issue 11, 1)."""
+        failures: list[BaseException] = []
+        start = threading.Barrier(8)
+
+        def churn() -> None:
+            start.wait()
+            try:
+                for _ in range(300):
+                    with FakeClock() as clock:
+                        assert current_clock() is clock
+            except BaseException as failure:  # the test reports it
+                failures.append(failure)
+
+        threads = [threading.Thread(target=churn) for _ in range(8)]
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            sys.setswitchinterval(interval)
+        assert failures == []
+        assert isinstance(current_clock(), SystemClock)
+        seen: list[object] = []
+        later = threading.Thread(target=lambda: seen.append(current_clock()))
+        later.start()
+        later.join()
+        assert isinstance(seen[0], SystemClock)
+
+    def test_a_clock_serves_its_thread_and_the_threads_started_inside_only(self) -> None:
+        """A test's fake clock never reaches a real wait in a thread already running (11, 2)."""
+        asked, answered = threading.Event(), threading.Event()
+        seen: dict[str, object] = {}
+
+        def already_running() -> None:
+            asked.wait()
+            seen["already running"] = current_clock()
+            answered.set()
+
+        bystander = threading.Thread(target=already_running)
+        bystander.start()
+        with FakeClock() as clock:
+            started_inside = threading.Thread(target=lambda: seen.update(inside=current_clock()))
+            started_inside.start()
+            started_inside.join()
+            asked.set()
+            answered.wait()
+            assert current_clock() is clock
+        bystander.join()
+        assert seen["inside"] is clock
+        assert isinstance(seen["already running"], SystemClock)
+
+    def test_a_process_wide_clock_serves_threads_already_running(self) -> None:
+        asked, answered = threading.Event(), threading.Event()
+        seen: list[object] = []
+
+        def already_running() -> None:
+            asked.wait()
+            seen.append(current_clock())
+            answered.set()
+
+        bystander = threading.Thread(target=already_running)
+        bystander.start()
+        with FakeClock(process_wide=True) as clock:
+            asked.set()
+            answered.wait()
+        bystander.join()
+        assert seen == [clock]
+        with use_clock(FakeClock(), process_wide=True) as used:
+            assert current_clock() is used
+
+    def test_each_thread_waits_on_its_own_clock(self) -> None:
+        """Concurrent tests with a clock each: no wait moves another's time."""
+        query_times: dict[int, list[float]] = {}
+        start = threading.Barrier(4)
+
+        def one_test(n: int) -> None:
+            with FakeClock():
+                start.wait()
+                job = FakeBackend().run(script=[Hold(JobStatus.RUNNING, seconds=10)])
+                job.wait_for_final_state(wait=1)
+                query_times[n] = [query.time for query in job.queries]
+
+        threads = [threading.Thread(target=one_test, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert query_times == {n: [float(t) for t in range(11)] for n in range(4)}
 
     def test_threads_share_one_time(self) -> None:
         clock = FakeClock()

@@ -6,10 +6,16 @@ monotonic clock; :mod:`jobv1.testing` installs a virtual one with
 :func:`use_clock`, so the waits of any job class run in virtual time without
 patching anything. A clock is any object with ``monotonic()`` and
 ``sleep(seconds, wakeup=None)``: see :class:`jobv1.testing.Clock`.
+
+An installed clock serves the thread that installed it and the threads
+started while it is installed, not the threads that were already running: a
+test's virtual clock never reaches into another thread's real wait. An
+installation may be process-wide instead, on request.
 """
 
 from __future__ import annotations
 
+import _thread
 import time
 
 from ._typing import TYPE_CHECKING
@@ -42,42 +48,91 @@ class SystemClock:
 
 
 _SYSTEM = SystemClock()
-_installed: list[Clock] = []
+
+
+class _Installation:
+    """One :func:`install`: the clock, and the threads it does not serve."""
+
+    __slots__ = ("clock", "elsewhere")
+
+    def __init__(self, clock: Clock, process_wide: bool) -> None:
+        self.clock = clock
+        #: The threads already running, but the installing one, when the clock
+        #: was installed: it does not serve them. Threads, not their idents,
+        #: which a thread started later may reuse.
+        self.elsewhere: frozenset[object] = frozenset()
+        if not process_wide:
+            import threading
+
+            me = threading.current_thread()
+            self.elsewhere = frozenset(threading.enumerate()) - {me}
+
+
+# Copied on write under the lock, so that current_clock() reads it without one.
+_installed: tuple[_Installation, ...] = ()
+_lock = _thread.allocate_lock()
 
 
 def current_clock() -> Clock:
-    """The clock waits use now: the innermost one installed, else the system's."""
-    return _installed[-1] if _installed else _SYSTEM
+    """The clock waits use now, in this thread.
+
+    That is the innermost clock installed that serves this thread (it was
+    installed in this thread, or before this thread started, or process-wide),
+    else the system's.
+    """
+    installed = _installed
+    if installed:
+        import threading  # imported already: install() did
+
+        me = threading.current_thread()
+        for installation in reversed(installed):
+            if me not in installation.elsewhere:
+                return installation.clock
+    return _SYSTEM
 
 
-def install(clock: Clock) -> None:
-    """Make ``clock`` the one every wait uses, until :func:`uninstall`."""
+def install(clock: Clock, *, process_wide: bool = False) -> None:
+    """Make ``clock`` the one waits use, until :func:`uninstall`.
+
+    Args:
+        clock: The clock.
+        process_wide: Serve every thread; by default, only this thread and
+            the threads started from now on.
+    """
+    global _installed  # noqa: PLW0603 - the one registry of installed clocks
     if not (
         callable(getattr(clock, "monotonic", None)) and callable(getattr(clock, "sleep", None))
     ):
         raise TypeError(f"clock must have monotonic() and sleep(), not {clock!r}")
-    _installed.append(clock)
+    if not isinstance(process_wide, bool):
+        raise TypeError(f"process_wide must be a bool, not {process_wide!r}")
+    installation = _Installation(clock, process_wide)
+    with _lock:
+        _installed = (*_installed, installation)
 
 
 def uninstall(clock: Clock) -> None:
     """Undo the innermost :func:`install` of ``clock``."""
-    for index in range(len(_installed) - 1, -1, -1):
-        if _installed[index] is clock:
-            del _installed[index]
-            return
+    global _installed  # noqa: PLW0603 - the one registry of installed clocks
+    with _lock:
+        for index in range(len(_installed) - 1, -1, -1):
+            if _installed[index].clock is clock:
+                _installed = _installed[:index] + _installed[index + 1 :]
+                return
     raise RuntimeError(f"{clock!r} is not installed")
 
 
 class _Installed:
     """The context manager :func:`use_clock` returns."""
 
-    __slots__ = ("clock",)
+    __slots__ = ("clock", "process_wide")
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, process_wide: bool) -> None:
         self.clock = clock
+        self.process_wide = process_wide
 
     def __enter__(self) -> Clock:
-        install(self.clock)
+        install(self.clock, process_wide=self.process_wide)
         return self.clock
 
     def __exit__(
@@ -89,14 +144,17 @@ class _Installed:
         uninstall(self.clock)
 
 
-def use_clock(clock: Clock) -> AbstractContextManager[Clock]:
-    """Make every wait, in every thread, use ``clock`` inside a ``with`` block.
+def use_clock(clock: Clock, *, process_wide: bool = False) -> AbstractContextManager[Clock]:
+    """Make waits use ``clock`` inside a ``with`` block.
 
-    Installations nest; leaving a block restores the clock that was in use
-    before it.
+    The clock serves the thread that enters the block and the threads
+    started inside it (their pools' workers included), not threads that were
+    already running: those keep their own clock. ``process_wide=True`` makes
+    it serve every thread. Installations nest; leaving a block restores the
+    clock that was in use before it.
 
     Raises:
-        TypeError: ``clock`` has no ``monotonic()`` and ``sleep()`` (when the
-            block is entered).
+        TypeError: ``clock`` has no ``monotonic()`` and ``sleep()``, or
+            ``process_wide`` is not a bool (when the block is entered).
     """
-    return _Installed(clock)
+    return _Installed(clock, process_wide)

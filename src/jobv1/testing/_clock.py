@@ -20,28 +20,40 @@ __all__ = ["FakeClock"]
 class FakeClock:
     """A virtual monotonic clock: sleeping advances it at once, nothing really sleeps.
 
-    Use it as a context manager to make every wait, in every thread, run on
-    it; or take the ``fake_clock`` pytest fixture, which does that for one
-    test. An hour-long wait then takes milliseconds, and a test can assert at
-    what virtual time each status query happened.
+    Use it as a context manager to make waits run on it, or take the
+    ``fake_clock`` pytest fixture, which does that for one test. An
+    hour-long wait then takes milliseconds, and a test can assert at what
+    virtual time each status query happened.
+
+    Inside the ``with`` block it serves the thread that entered the block
+    and every thread started inside it (their pools' workers included), but
+    not the threads that were already running: a real wait elsewhere in the
+    process keeps the real clock. ``process_wide=True`` makes it serve every
+    thread.
 
     Time never goes backwards: :meth:`advance` refuses a negative step. It is
-    safe to use from many threads; each sleep advances the one shared time.
+    safe to use from many threads; each sleep advances the one shared time,
+    so waits in several threads on one clock move it for each other.
 
     Args:
         start: The time :meth:`monotonic` reads at first.
+        process_wide: Serve every thread of the process inside the block.
 
     Raises:
-        TypeError: ``start`` is not a real number.
+        TypeError: ``start`` is not a real number, or ``process_wide`` not a
+            bool.
         ValueError: ``start`` is not finite.
     """
 
-    def __init__(self, start: float = 0.0) -> None:
+    def __init__(self, start: float = 0.0, *, process_wide: bool = False) -> None:
         now = real("start", start)
         if math.isinf(now):
             raise ValueError(f"start must be finite, got {start!r}")
+        if not isinstance(process_wide, bool):
+            raise TypeError(f"process_wide must be a bool, not {process_wide!r}")
         self._now = now
         self._lock = threading.Lock()
+        self._process_wide = process_wide
 
     def monotonic(self) -> float:
         """The current virtual time in seconds."""
@@ -79,7 +91,7 @@ class FakeClock:
         return wakeup is not None and wakeup.is_set()
 
     def __enter__(self) -> FakeClock:
-        install(self)
+        install(self, process_wide=self._process_wide)
         return self
 
     def __exit__(
