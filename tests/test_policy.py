@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import copy
 import itertools
 import math
+import pickle
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jobv1 import Backoff, PollPolicy
+from jobv1 import Backoff, ExecutorBackend, PollPolicy, Retry
 from jobv1._policy import Fixed, as_policy
 
 
@@ -139,3 +142,43 @@ def test_distinct_policies_hash_apart() -> None:
     hashes = {hash(Backoff(initial=n / 100, maximum=10)) for n in range(100)}
     assert len(hashes) > 90  # a constant hash would make sets and dicts of policies crawl
     assert hash(Fixed(1)) != hash(Fixed(2))
+
+
+def _policy_value(policy: Any) -> list[float]:
+    """Run in a worker process: the first delays of a policy sent there by pickling."""
+    return list(itertools.islice(policy.delays(), 4))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        Fixed(2.5),
+        Backoff(),
+        Backoff(initial=0.1, multiplier=3, maximum=9, jitter=0.5, seed=7),
+        Retry(ConnectionError, TimeoutError, max_failures=2, backoff=Backoff(initial=1)),
+        Retry(OSError, backoff=3),
+    ],
+    ids=repr,
+)
+def test_policies_pickle_copy_and_deepcopy_to_equal_values(value: Any) -> None:
+    """Issue 11, 3: they raised 'is immutable' and broke a process pool."""
+    for twin in (
+        pickle.loads(pickle.dumps(value)),
+        copy.copy(value),
+        copy.deepcopy(value),
+    ):
+        assert twin == value
+        assert type(twin) is type(value)
+        assert hash(twin) == hash(value)
+        with pytest.raises(AttributeError, match="is immutable"):
+            twin.anything = 1
+
+
+def test_a_policy_crosses_into_a_process_pool() -> None:
+    policy = Backoff(initial=0.5, multiplier=2, maximum=3, jitter=0.2, seed=1)
+    with (
+        concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool,
+        ExecutorBackend(pool, name="processes") as backend,
+    ):
+        jobs = [backend.run(_policy_value, policy) for _ in range(3)]
+        assert [job.result(timeout=60) for job in jobs] == [_policy_value(policy)] * 3

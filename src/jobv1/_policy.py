@@ -52,6 +52,18 @@ class _Frozen:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
         return f"{type(self).__name__}({fields})"
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickle, copy and deepcopy rebuild the value from its checked fields,
+        # without the assignments that immutability refuses.
+        return _restore, (type(self), dict(zip(self._FIELDS, self._fields(), strict=True)))
+
+
+def _restore(kind: type[_Frozen], fields: dict[str, object]) -> _Frozen:
+    """Rebuild a pickled or copied immutable value."""
+    value = object.__new__(kind)
+    value._set(**fields)
+    return value
+
 
 class Fixed(_Frozen):
     """The same delay before every query: what a plain number given as ``wait`` means.
