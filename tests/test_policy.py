@@ -10,7 +10,7 @@ import pickle
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from jobv1 import Backoff, ExecutorBackend, PollPolicy, Retry
@@ -64,7 +64,7 @@ def test_unseeded_jitter_differs_between_waits() -> None:
 
 
 @given(
-    initial=st.floats(0, 10),
+    initial=st.floats(0, 10, exclude_min=True),
     multiplier=st.floats(1, 10),
     extra=st.floats(0, 100),
     jitter=st.floats(0, 1),
@@ -73,6 +73,7 @@ def test_unseeded_jitter_differs_between_waits() -> None:
 def test_the_cap_is_never_exceeded(
     initial: float, multiplier: float, extra: float, jitter: float, seed: int
 ) -> None:
+    assume(multiplier == 1 or initial * multiplier != initial)  # else refused: see below
     maximum = initial + extra
     delays = first(Backoff(initial, multiplier, maximum, jitter, seed), 60)
     assert all(0 <= d <= maximum for d in delays)
@@ -139,7 +140,7 @@ def test_as_policy() -> None:
 
 
 def test_distinct_policies_hash_apart() -> None:
-    hashes = {hash(Backoff(initial=n / 100, maximum=10)) for n in range(100)}
+    hashes = {hash(Backoff(initial=n / 100, maximum=10)) for n in range(1, 101)}
     assert len(hashes) > 90  # a constant hash would make sets and dicts of policies crawl
     assert hash(Fixed(1)) != hash(Fixed(2))
 
@@ -182,3 +183,22 @@ def test_a_policy_crosses_into_a_process_pool() -> None:
     ):
         jobs = [backend.run(_policy_value, policy) for _ in range(3)]
         assert [job.result(timeout=60) for job in jobs] == [_policy_value(policy)] * 3
+
+
+@pytest.mark.parametrize(
+    ("initial", "multiplier"),
+    [(0, 2), (0, 1), (0.0, 1.5), (5e-324, 1.1), (1e-320, 1.0000001)],
+)
+def test_a_backoff_that_cannot_grow_is_refused(initial: float, multiplier: float) -> None:
+    """Issue 11, 4: from 0 (or a sub-ulp step) it stayed at 0 and polled without pause."""
+    with pytest.raises(ValueError, match="this backoff would never grow") as caught:
+        Backoff(initial=initial, multiplier=multiplier)
+    assert str(caught.value) == (
+        f"initial must be > 0 and large enough to grow by multiplier={multiplier!r}, got "
+        f"{initial!r}: this backoff would never grow (for back-to-back queries, pass wait=0)"
+    )
+
+
+def test_the_smallest_backoffs_that_grow_are_accepted() -> None:
+    assert first(Backoff(initial=5e-324, multiplier=2, maximum=1), 3) == [5e-324, 1e-323, 2e-323]
+    assert first(Backoff(initial=1e-9, multiplier=1, maximum=1), 2) == [1e-9, 1e-9]

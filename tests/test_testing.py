@@ -415,3 +415,45 @@ def test_result_polls_with_backoff(fake_clock: FakeClock, fake_backend: FakeBack
     job = fake_backend.run(script=[Hold(R, seconds=0.1)], result="quick")
     assert job.result() == "quick"
     assert [q.time for q in job.queries] == pytest.approx([0, 0.05, 0.125])
+
+
+@pytest.mark.parametrize("wait", [0, 1e-300, 5e-324])
+def test_a_wait_that_polls_without_delay_fails_clearly_in_virtual_time(
+    fake_clock: FakeClock, fake_backend: FakeBackend, wait: float
+) -> None:
+    """Issue 11, 4: wait=0 on a job that never ends ran for ever under a FakeClock."""
+    fake_clock.advance(100)
+    job = fake_backend.run(script=[Hold(JobStatus.RUNNING)])
+    with pytest.raises(RuntimeError) as caught:
+        job.wait_for_final_state(timeout=3600, wait=wait)
+    assert str(caught.value) == (
+        f"virtual time stood still at 100.0 through 10000 sleeps in a row (the last of "
+        f"{float(wait)!r} s): a wait that polls with no delay never reaches its deadline on "
+        "a FakeClock; poll with a delay that moves the time"
+    )
+    assert len(job.queries) == 10_001  # the first query, then one after each sleep but the last
+
+
+def test_polling_without_delay_still_ends_jobs_that_end_after_some_queries(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    job = fake_backend.run(script=[Hold(JobStatus.RUNNING, queries=9_000)])
+    job.wait_for_final_state(timeout=10, wait=0)
+    assert fake_clock.monotonic() == 0
+    fake_clock.advance(1)  # time that moves starts the count again
+    other = fake_backend.run(script=[Hold(JobStatus.RUNNING, queries=9_000)])
+    other.wait_for_final_state(timeout=10, wait=0)
+    assert len(other.queries) == 9_001
+    fake_clock.sleep(0.5)
+    last = fake_backend.run(script=[Hold(JobStatus.RUNNING, queries=9_000)])
+    last.wait_for_final_state(timeout=10, wait=0)
+    assert len(last.queries) == 9_001
+
+
+def test_advancing_by_nothing_does_not_hide_a_stalled_wait(fake_clock: FakeClock) -> None:
+    for _ in range(6_000):
+        fake_clock.sleep(0)
+    fake_clock.advance(0)
+    with pytest.raises(RuntimeError, match="virtual time stood still at 0.0 through 10000"):
+        for _ in range(6_000):
+            fake_clock.sleep(0)

@@ -100,8 +100,12 @@ class Backoff(_Frozen):
     more status queries than polling every 5 s (``python benchmarks/run.py``
     measures both).
 
+    A backoff must be able to grow: ``initial`` is ``> 0`` and, with a
+    ``multiplier`` above 1, large enough that multiplying it changes it. (For
+    back-to-back queries, pass ``wait=0``.)
+
     Args:
-        initial: The first delay in seconds, ``>= 0``.
+        initial: The first delay in seconds, ``> 0``.
         multiplier: The growth factor from one delay to the next, ``>= 1``.
         maximum: The cap in seconds, ``>= initial``.
         jitter: The largest fraction a delay is shortened by, in ``[0, 1]``.
@@ -134,6 +138,12 @@ class Backoff(_Frozen):
         multiplier_ = real("multiplier", multiplier)
         if not (math.isfinite(multiplier_) and multiplier_ >= 1):
             raise ValueError(f"multiplier must be finite and >= 1, got {multiplier!r}")
+        if initial_ == 0 or (multiplier_ > 1 and initial_ * multiplier_ == initial_):
+            raise ValueError(
+                f"initial must be > 0 and large enough to grow by multiplier={multiplier!r}, "
+                f"got {initial!r}: this backoff would never grow (for back-to-back "
+                "queries, pass wait=0)"
+            )
         maximum_ = check_seconds("maximum", maximum)
         if maximum_ < initial_:
             raise ValueError(f"maximum must be >= initial ({initial!r}), got {maximum!r}")

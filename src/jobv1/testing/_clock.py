@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 __all__ = ["FakeClock"]
 
+#: How many sleeps in a row may leave virtual time where it is before one raises:
+#: a wait that polls with no delay would otherwise never reach its deadline.
+STALLED_SLEEPS = 10_000
+
 
 class FakeClock:
     """A virtual monotonic clock: sleeping advances it at once, nothing really sleeps.
@@ -34,6 +38,11 @@ class FakeClock:
     Time never goes backwards: :meth:`advance` refuses a negative step. It is
     safe to use from many threads; each sleep advances the one shared time,
     so waits in several threads on one clock move it for each other.
+
+    Virtual time moves only when something sleeps, so a wait that polls with
+    no delay (``wait=0``, or a delay too small to change the time) would
+    never reach its deadline: after 10,000 sleeps in a row that leave the
+    time where it was, :meth:`sleep` raises ``RuntimeError`` saying so.
 
     Args:
         start: The time :meth:`monotonic` reads at first.
@@ -54,6 +63,7 @@ class FakeClock:
         self._now = now
         self._lock = threading.Lock()
         self._process_wide = process_wide
+        self._stalled = 0  # sleeps in a row that left the time where it was
 
     def monotonic(self) -> float:
         """The current virtual time in seconds."""
@@ -69,7 +79,10 @@ class FakeClock:
         """
         step = check_seconds("seconds", seconds)
         with self._lock:
+            before = self._now
             self._now += step
+            if self._now != before:
+                self._stalled = 0
 
     def sleep(self, seconds: float, wakeup: Wakeup | None = None) -> bool:
         """Advance by ``seconds`` at once, unless ``wakeup`` is already set.
@@ -83,11 +96,25 @@ class FakeClock:
         Raises:
             TypeError: ``seconds`` is not a real number.
             ValueError: ``seconds`` is negative, infinite or NaN.
+            RuntimeError: This is the 10,001st sleep in a row that leaves
+                the time where it was: a wait polling with no delay, which
+                would never reach its deadline in virtual time.
         """
         step = check_seconds("seconds", seconds)
         if wakeup is not None and wakeup.is_set():
             return True
-        self.advance(step)
+        with self._lock:
+            before = self._now
+            self._now += step
+            self._stalled = self._stalled + 1 if self._now == before else 0
+            if self._stalled > STALLED_SLEEPS:
+                self._stalled = 0
+                raise RuntimeError(
+                    f"virtual time stood still at {before!r} through {STALLED_SLEEPS} sleeps "
+                    f"in a row (the last of {seconds!r} s): a wait that polls with no delay "
+                    "never reaches its deadline on a FakeClock; poll with a delay that moves "
+                    "the time"
+                )
         return wakeup is not None and wakeup.is_set()
 
     def __enter__(self) -> FakeClock:
