@@ -454,6 +454,7 @@ def test_advancing_by_nothing_does_not_hide_a_stalled_wait(fake_clock: FakeClock
     for _ in range(6_000):
         fake_clock.sleep(0)
     fake_clock.advance(0)
-    with pytest.raises(RuntimeError, match="virtual time stood still at 0.0 through 10000"):
-        for _ in range(6_000):
-            fake_clock.sleep(0)
+    for _ in range(4_000):
+        fake_clock.sleep(0)
+    with pytest.raises(RuntimeError, match=r"virtual time stood still at 0\.0 through 10000"):
+        fake_clock.sleep(0)
