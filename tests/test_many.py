@@ -23,6 +23,7 @@ from jobv1 import (
     as_completed,
     wait,
 )
+from jobv1._clock import current_clock
 from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold
 
 Q, R, D, E, C = (
@@ -340,3 +341,78 @@ def test_one_job_from_each_of_two_batch_backends_is_asked_directly(fake_clock: F
     jobs = [*ending_at(first, 2), *ending_at(second, 2)]
     wait(jobs, poll=1)
     assert first.requests == second.requests == []  # a batch of one is just status()
+
+
+class SlowHintedJob(FakeJob):
+    """A fake job that asks to be polled again after ``hint`` s; its queries take ``latency``."""
+
+    latency = 0.0
+    hint: float | None = 100.0
+
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return self.hint
+
+    def status(self) -> JobStatus:
+        if self.latency:
+            clock = current_clock()
+            assert isinstance(clock, FakeClock)
+            clock.advance(self.latency)  # the service takes its time to answer
+        return super().status()
+
+
+def hinted(
+    backend: FakeBackend, seconds: float, latency: float = 0.0, hint: float | None = 100.0
+) -> SlowHintedJob:
+    job = SlowHintedJob(backend, f"hinted-{seconds}", script=[Hold(R, seconds=seconds)])
+    job.latency, job.hint = latency, hint
+    job.submit()
+    return job
+
+
+class EndsAtTheDeadline(FakeClock):
+    """A clock whose long sleep ends with a future completing, as a worker thread would then."""
+
+    def __init__(self, future: Any, at: float) -> None:
+        super().__init__()
+        self.future, self.at = future, at
+
+    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+        woken = super().sleep(seconds, wakeup)
+        if self.monotonic() >= self.at and not self.future.done():
+            self.future.set_result("done")
+            return wakeup is not None and wakeup.is_set()
+        return woken
+
+
+def test_a_wake_up_at_the_deadline_still_queries_the_polled_jobs() -> None:
+    """Issue 11, 5: the woken sleep cleared the deadline flag, and a DONE job was reported pending."""
+    import concurrent.futures
+
+    from jobv1 import FutureJob
+
+    future: concurrent.futures.Future[str] = concurrent.futures.Future()
+    with EndsAtTheDeadline(future, at=10) as clock:
+        polled = hinted(FakeBackend(), 5)  # DONE since t=5, but asks to be polled at t=100
+        pushed = FutureJob(None, "pushed", future)
+        done, not_done = wait([polled, pushed], timeout=10)
+        assert clock.monotonic() == 10
+    assert (done, not_done) == ({polled, pushed}, set())
+    assert [(q.time, q.status) for q in polled.queries] == [(0, R), (10, D)]
+
+
+def test_a_query_that_crosses_the_deadline_does_not_skip_the_others(
+    fake_clock: FakeClock,
+) -> None:
+    """Issue 11, 5: the jobs not asked in the round that crossed the deadline were never asked."""
+    backend = FakeBackend()
+    early = hinted(backend, 5)  # DONE from t=5; next due at t=100
+    slow = hinted(backend, 1000, latency=3.0, hint=None)  # each query takes 3 s; polled every 5
+    late = hinted(backend, 1000)
+    done, not_done = wait([early, slow, late], timeout=10, poll=5)
+    assert (done, not_done) == ({early}, {slow, late})
+    # t=8: slow's query starts, and ends at 11, past the deadline; the others are asked then
+    assert [q.time for q in slow.queries] == [3, 11]
+    assert [q.time for q in early.queries] == [0, 11]
+    assert [q.status for q in early.queries] == [R, D]
+    assert [q.time for q in late.queries] == [3, 11]
+    assert fake_clock.monotonic() == 11

@@ -268,6 +268,9 @@ class Poller(Generic[J]):
         # The event-driven jobs that called back, appended to from any thread.
         # (list.append and list.pop are atomic: no lock is needed.)
         self._woken: list[_Entry[J]] = []
+        # The indices of the jobs asked at the deadline, or in flight when it came:
+        # they need no other query there.
+        self._fresh: set[int] = set()
         #: What wakes the driver's sleeps early, once :meth:`steps` needs one.
         self.waker: Waker | None = None
 
@@ -385,18 +388,24 @@ class Poller(Generic[J]):
             if not self.pending:
                 return
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
-                raise self._timeout_error()
+                if self._fresh.issuperset(self.pending):
+                    raise self._timeout_error()
+                # A slow query crossed the deadline: the jobs not queried since are
+                # queried once more, as every pending job is at the deadline.
+                at_deadline = True
+                continue
             if self._callback is not None:
                 for entry, status in waiting:
                     self._callback(entry.job.job_id(), status, entry.handle)
             now = clock.monotonic()
             wake, seconds = self._nap(now, self._schedule(now, waiting, failed))
-            at_deadline = wake == deadline
-            if (yield Sleep(seconds)):
-                at_deadline = False  # woken early: the deadline is not there yet
-                slept_to = -math.inf
-            else:
-                slept_to = wake
+            woken = yield Sleep(seconds)
+            # A sleep up to the deadline that nothing woke ends there; a sleep that
+            # something woke (a job's end, an interrupt) may have ended there too.
+            slept_to = -math.inf if woken else wake
+            at_deadline = deadline is not None and (
+                (not woken and wake == deadline) or clock.monotonic() >= deadline
+            )
 
     def _nap(self, now: float, soonest: tuple[float, float] | None) -> tuple[float, float]:
         """Until when, and for how many seconds, to sleep after a round ending at ``now``.
@@ -427,15 +436,22 @@ class Poller(Generic[J]):
             The jobs found final, the entries found not final with their
             status, and the entries whose query failed and was ridden out.
         """
+        fresh = self._fresh
         if at_deadline:
-            due = list(self.pending.values())
+            due = [entry for index, entry in self.pending.items() if index not in fresh]
         else:
             due = self._due(max(self._clock.monotonic(), slept_to))
+        deadline = self._deadline
+        passed = at_deadline  # whether the deadline has come during this round
         finished: list[tuple[J, JobStatus]] = []
         waiting: list[tuple[_Entry[J], JobStatus]] = []
         failed: list[_Entry[J]] = []
         for batch, entries in self._groups(due):
             outcome = yield from self._ask(batch, entries)
+            if not passed and deadline is not None:
+                passed = self._clock.monotonic() >= deadline
+            if passed:  # asked at the deadline, or in flight when it came
+                fresh.update(entry.index for entry in entries)
             for entry, status in outcome:
                 if status is None:
                     failed.append(entry)
