@@ -18,6 +18,11 @@ distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.realtime
 
 
+# The scheduler's web server listens on 8787 when given no address, and warns (an error
+# here) when that port is taken: ":0" picks a free port.
+QUIET = {"dashboard_address": ":0", "silence_logs": 50}
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
     import dask
@@ -26,11 +31,7 @@ def client() -> Iterator[Any]:
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 1}),
         distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=50,
+            n_workers=2, threads_per_worker=1, processes=True, **QUIET
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -73,3 +74,21 @@ def test_a_killed_worker_never_hangs_the_wait(client: Any) -> None:
     with pytest.raises(JobError) as caught:
         job.result()
     assert type(caught.value.__cause__).__name__ == "KilledWorker"
+
+
+def test_a_cluster_starts_while_port_8787_is_taken() -> None:
+    """Issue 11, 16: with the port taken, the scheduler's warning failed the run."""
+    import socket
+
+    with socket.socket() as taken:
+        try:
+            taken.bind(("127.0.0.1", 8787))
+            taken.listen()
+        except OSError:
+            pass  # something else holds it already: just as good
+        with (
+            distributed.LocalCluster(n_workers=1, processes=False, **QUIET) as cluster,
+            distributed.Client(cluster) as client,
+            ExecutorBackend(client.get_executor(), name="dask") as backend,
+        ):
+            assert backend.run(square, 7).result(timeout=60) == 49
