@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import jobv1
 from conftest import ScriptedJob
 from jobv1 import (
     Backoff,
@@ -227,3 +228,92 @@ def test_a_retry_backoff_that_runs_out_is_named(fake_clock: FakeClock) -> None:
     job = Flaky([ConnectionError(), ConnectionError()], [R, D])
     with pytest.raises(ValueError, match=r"^poll policy Once\(\) ran out of delays$"):
         job.wait_for_final_state(retry=Retry(ConnectionError, backoff=Once()))
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "status()",
+        "the callback",
+        "on_status",
+        "poll_hint()",
+        "watch()",
+        "the undo watch() returned",
+    ],
+)
+def test_stop_iteration_reaches_the_caller_as_itself(fake_clock: FakeClock, where: str) -> None:
+    """Issue 11, 14: it arrived as 'RuntimeError: generator raised StopIteration'."""
+    raised = StopIteration("from user code")
+
+    def stop(*args: object) -> None:
+        raise raised
+
+    job: Any = ScriptedJob([JobStatus.RUNNING, JobStatus.DONE])
+    options: dict[str, Any] = {}
+    if where == "status()":
+        job.status = stop
+    elif where == "the callback":
+        options["callback"] = stop
+    elif where == "on_status":
+        options["on_status"] = stop
+    elif where == "poll_hint()":
+        job.poll_hint = stop
+    elif where == "watch()":
+        job.watch = stop
+    else:
+        job = ScriptedJob([JobStatus.DONE])  # the undo runs when the wait ends
+        job.watch = lambda wakeup: stop
+    with pytest.raises(StopIteration) as caught:
+        job.wait_for_final_state(wait=1, **options)
+    assert caught.value is raised
+    with pytest.raises(StopIteration) as many:
+        jobv1.wait([ScriptedJob([JobStatus.RUNNING])], poll=1, on_status=stop)
+    assert many.value is raised
+    iterator = jobv1.as_completed([ScriptedJob([JobStatus.RUNNING])], poll=1, on_status=stop)
+    with pytest.raises(RuntimeError, match=r"^on_status raised StopIteration$") as carried:
+        next(iterator)
+    assert carried.value.__cause__ is raised
+
+
+def test_watch_must_return_an_undo_or_none(fake_clock: FakeClock) -> None:
+    """Issue 11, 13: watch() returning 17 made the wait 'succeed' and print an ignored error."""
+    job: Any = ScriptedJob([JobStatus.RUNNING, JobStatus.DONE], job_id="w")
+    job.watch = lambda wakeup: 17
+    with pytest.raises(TypeError) as caught:
+        job.wait_for_final_state()
+    assert str(caught.value) == (
+        "watch() of job 'w' returned 17; it must return None or a function that undoes what "
+        "it arranged"
+    )
+    assert job.queries == 0
+
+
+def test_an_undo_that_fails_does_not_skip_the_others(fake_clock: FakeClock) -> None:
+    """Issue 11, 13: an interrupt kept its listener, another job's future a live watcher."""
+    import concurrent.futures
+
+    from jobv1 import FutureJob
+
+    failing: Any = ScriptedJob([JobStatus.DONE], job_id="failing")
+    failing.watch = lambda wakeup: failing_undo
+    undone: list[str] = []
+
+    def failing_undo() -> None:
+        undone.append("failing")
+        raise ValueError("the service's unsubscribe failed")
+
+    future: concurrent.futures.Future[int] = concurrent.futures.Future()
+    future.set_result(1)
+    pushed = FutureJob(None, "pushed", future)
+    interrupt = Interrupt()
+    with pytest.raises(ValueError, match="unsubscribe failed"):
+        wait([failing, pushed], interrupt=interrupt)
+    assert undone == ["failing"]
+    assert interrupt._listeners == set()
+    late: concurrent.futures.Future[int] = concurrent.futures.Future()
+    second = FutureJob(None, "second", late)
+    with pytest.raises(ValueError, match="unsubscribe failed"):
+        wait([failing, second], timeout=0, interrupt=interrupt)
+    watchers = late._done_callbacks  # type: ignore[attr-defined]
+    assert [watcher.wakeup for watcher in watchers] == [None]  # switched off
+    assert interrupt._listeners == set()

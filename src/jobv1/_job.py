@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 
 from ._clock import current_clock
 from ._errors import JobError
-from ._polling import start
+from ._polling import StopIterationError, start, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -216,7 +216,14 @@ class JobV1(Job, ABC, Generic[ResultT]):
             interrupt=interrupt,
         )
         if self._async:
-            next(iter(poller))
+            rounds = iter(poller)
+            try:
+                try:
+                    next(rounds)
+                finally:
+                    rounds.close()  # the watches are undone now, and their failures raised
+            except StopIterationError as carried:
+                raise unshielded(carried) from None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} job_id={self._job_id!r}>"

@@ -7,7 +7,7 @@ from ._errors import JobTimeoutError
 from ._interop import view
 from ._job import JobV1, batch_of
 from ._policy import Backoff
-from ._polling import Poller, start
+from ._polling import Poller, StopIterationError, start, unshielded
 from ._status import JobStatus
 from ._typing import TYPE_CHECKING, TypeVar
 
@@ -151,13 +151,19 @@ def wait(
     )
     check_return_when(return_when)
     done: set[J] = set()
+    rounds = iter(poller)
     try:
-        for finished in poller:
-            done.update(job for job, _ in finished)
-            if enough(return_when, finished):
-                break
+        try:
+            for finished in rounds:
+                done.update(job for job, _ in finished)
+                if enough(return_when, finished):
+                    break
+        finally:
+            rounds.close()  # the watches are undone now, and their failures raised
     except JobTimeoutError:
         pass  # the deadline came: return what is done
+    except StopIterationError as carried:
+        raise unshielded(carried) from None
     return done, set(poller.jobs) - done
 
 

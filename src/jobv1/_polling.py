@@ -78,7 +78,7 @@ J = TypeVar("J")
 #: query: sums of intervals drift by a few ulps, and no clock sleeps this finely.
 _AT_DEADLINE = 1e-6
 
-__all__ = ["Ask", "Poller", "Sleep", "check_status", "start"]
+__all__ = ["Ask", "Poller", "Sleep", "StopIterationError", "check_status", "start", "unshielded"]
 
 
 class Ask:
@@ -124,12 +124,45 @@ def check_status(job: Pollable, status: object) -> JobStatus:
     )
 
 
+class StopIterationError(RuntimeError):
+    """Carries a ``StopIteration`` from a job's or a hook's code out of the loop.
+
+    A generator, as the loop is, turns a ``StopIteration`` raised in it into a
+    bare ``RuntimeError``; this one says where it came from and keeps it as its
+    ``__cause__``. The blocking waits raise the ``StopIteration`` itself; an
+    iterator (``as_completed``) or a coroutine cannot, and raises this.
+    """
+
+    def __init__(self, where: str, error: StopIteration) -> None:
+        super().__init__(f"{where} raised StopIteration")
+        self.__cause__ = error
+
+
+def _shielded(where: str, function: Callable[..., object]) -> Callable[..., object]:
+    """``function``, with a ``StopIteration`` it raises carried as :class:`StopIterationError`."""
+
+    def call(*args: object) -> object:
+        try:
+            return function(*args)
+        except StopIteration as error:
+            raise StopIterationError(where, error) from error
+
+    return call
+
+
+def unshielded(error: StopIterationError) -> BaseException:
+    """The ``StopIteration`` that ``error`` carries, to be raised as itself."""
+    cause = error.__cause__
+    assert isinstance(cause, StopIteration)  # only ever made with one
+    return cause
+
+
 def _seconds(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, float)) and 0 <= value < math.inf
 
 
 def _hint(job: Pollable, status: JobStatus) -> float | None:
-    hint = job.poll_hint(status)
+    hint = _shielded("poll_hint()", job.poll_hint)(status)
     if hint is None:
         return None
     if not _seconds(hint):
@@ -137,7 +170,7 @@ def _hint(job: Pollable, status: JobStatus) -> float | None:
             f"poll_hint() of job {job.job_id()!r} returned {hint!r}; "
             "it must be None or a finite number of seconds >= 0"
         )
-    return float(hint)
+    return float(hint)  # type: ignore[arg-type]
 
 
 def _next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
@@ -239,8 +272,8 @@ class Poller(Generic[J]):
         self._clock = clock
         self._errors = (JobTimeoutError, WaitInterruptedError) if errors is None else errors
         self._policy = policy
-        self._callback = callback
-        self._on_status = on_status
+        self._callback = None if callback is None else _shielded("the callback", callback)
+        self._on_status = None if on_status is None else _shielded("on_status", on_status)
         self._retry = retry
         self._interrupt = interrupt
         self._batch = batch
@@ -284,7 +317,7 @@ class Poller(Generic[J]):
         """The clock the wait reads and sleeps on."""
         return self._clock
 
-    def __iter__(self) -> Iterator[list[tuple[J, JobStatus]]]:
+    def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
         """Drive the loop in this thread: block while it sleeps, yield what ends."""
         events: list[Wakeup] = []
 
@@ -336,9 +369,14 @@ class Poller(Generic[J]):
         undo: list[Callable[[], object]] = []
         try:
             for entry in self.pending.values():
-                stop = entry.job.watch(self._waker_of(entry))
+                stop = _shielded("watch()", entry.job.watch)(self._waker_of(entry))
+                if stop is not None and not callable(stop):
+                    raise TypeError(
+                        f"watch() of job {entry.job.job_id()!r} returned {stop!r}; it must "
+                        "return None or a function that undoes what it arranged"
+                    )
                 if stop is not None:
-                    undo.append(stop)
+                    undo.append(_shielded("the undo watch() returned", stop))
                     entry.event_driven = True
                     self._ensure_waker(make_waker)
             if self._interrupt is not None:
@@ -347,8 +385,15 @@ class Poller(Generic[J]):
                 undo.append(self._forgetting(self._interrupt, waker))
             yield from self._loop()
         finally:
+            # Every undo runs, even after one fails; the first failure is raised.
+            failures: list[Exception] = []
             for stop in undo:
-                stop()
+                try:
+                    stop()
+                except Exception as failure:  # noqa: PERF203 - each undo on its own
+                    failures.append(failure)
+            if failures:
+                raise failures[0]
 
     def _ensure_waker(self, make_waker: Callable[[], Waker]) -> Waker:
         if self.waker is None:
@@ -530,6 +575,8 @@ class Poller(Generic[J]):
             answers = yield Ask(query, all(entry.event_driven for entry in entries))
         except Exception as failure:
             if self._retry is None or not isinstance(failure, self._retry.exceptions):
+                if isinstance(failure, StopIteration):
+                    raise StopIterationError("status()", failure) from failure
                 raise
             return self._missed(entries, failure, self._retry.max_failures)
         assert isinstance(answers, list)  # the driver sends back what the query returned
