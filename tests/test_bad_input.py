@@ -59,6 +59,24 @@ def ended(status: JobStatus) -> Any:
     return fake
 
 
+class _Unhashable(ScriptedJob):
+    """A job class that defines __eq__, and so has no hash."""
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "<unhashable job>"
+
+
+UNHASHABLE = (
+    "wait() returns sets of jobs, and <unhashable job> cannot be in one: its class defines "
+    "__eq__ without __hash__ (give it a __hash__, or use as_completed)"
+)
+
+
 def run_async(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
@@ -213,6 +231,8 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         ValueError,
         "wait must be a finite number of seconds >= 0, got -2",
     ),
+    ("wait", lambda: lib.wait([_Unhashable([D])]), TypeError, UNHASHABLE),
+    ("aio.wait", lambda: run_async(aio_.wait([_Unhashable([D])])), TypeError, UNHASHABLE),
     (
         "aio.wait",
         lambda: run_async(aio_.wait([job()], return_when=None)),

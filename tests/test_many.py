@@ -416,3 +416,19 @@ def test_a_query_that_crosses_the_deadline_does_not_skip_the_others(
     assert [q.status for q in early.queries] == [R, D]
     assert [q.time for q in late.queries] == [3, 11]
     assert fake_clock.monotonic() == 11
+
+
+def test_jobs_that_cannot_be_hashed_are_refused_before_any_query() -> None:
+    """Issue 11, 8: the TypeError came after the waiting, and the result was lost."""
+
+    class Comparable(ScriptedJob):
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Comparable) and other.job_id() == self.job_id()
+
+        __hash__ = None  # type: ignore[assignment]
+
+    job = Comparable([D])
+    with pytest.raises(TypeError, match="cannot be in one: its class defines __eq__"):
+        wait([job])
+    assert job.queries == 0
+    assert list(as_completed([job])) == [job]  # as_completed needs no hash

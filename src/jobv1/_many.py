@@ -25,6 +25,7 @@ __all__ = [
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
     "as_completed",
+    "check_hashable",
     "check_return_when",
     "enough",
     "start_many",
@@ -80,6 +81,16 @@ def start_many(
         batch=batch_of,
         adapt=_element,
     )
+
+
+def check_hashable(jobs: Iterable[object]) -> None:
+    """A ``TypeError`` if a job cannot be put in the sets :func:`wait` returns."""
+    for job in jobs:
+        if type(job).__hash__ is None:
+            raise TypeError(
+                f"wait() returns sets of jobs, and {job!r} cannot be in one: its class "
+                "defines __eq__ without __hash__ (give it a __hash__, or use as_completed)"
+            )
 
 
 def check_return_when(return_when: object) -> None:
@@ -150,6 +161,7 @@ def wait(
         jobs, timeout=timeout, poll=poll, on_status=on_status, retry=retry, interrupt=interrupt
     )
     check_return_when(return_when)
+    check_hashable(poller.jobs)
     done: set[J] = set()
     rounds = iter(poller)
     try:

@@ -24,7 +24,14 @@ from ._clock import SystemClock
 from ._errors import JobTimeoutError
 from ._interop import as_job
 from ._job import start_one
-from ._many import ALL_COMPLETED, DEFAULT_POLL, check_return_when, enough, start_many
+from ._many import (
+    ALL_COMPLETED,
+    DEFAULT_POLL,
+    check_hashable,
+    check_return_when,
+    enough,
+    start_many,
+)
 from ._polling import Ask, Poller, Sleep
 
 if TYPE_CHECKING:
@@ -199,6 +206,7 @@ async def wait(
         jobs, timeout=timeout, poll=poll, on_status=on_status, retry=retry, interrupt=interrupt
     )
     check_return_when(return_when)
+    check_hashable(poller.jobs)
     done: set[J] = set()
     rounds = _drive(poller)
     try:
