@@ -10,6 +10,8 @@ import io
 import math
 import threading
 from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -75,6 +77,19 @@ UNHASHABLE = (
     "wait() returns sets of jobs, and <unhashable job> cannot be in one: its class defines "
     "__eq__ without __hash__ (give it a __hash__, or use as_completed)"
 )
+
+
+HUGE = 10**400
+
+
+class _FiveIsNotDelays:
+    """A policy whose delays() returns a number, not an iterable of them."""
+
+    def delays(self) -> Any:
+        return 5
+
+    def __repr__(self) -> str:
+        return "<five>"
 
 
 def run_async(coroutine: Any) -> Any:
@@ -439,7 +454,81 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "check_jobv1",
         lambda: check(timeout=-1),
         ValueError,
-        "timeout must be a number of seconds > 0, not -1",
+        "timeout must be a finite number of seconds > 0, got -1",
+    ),
+    (
+        "check_jobv1",
+        lambda: check(timeout=math.inf),  # it used to blame an argument named wait
+        ValueError,
+        "timeout must be a finite number of seconds > 0, got inf",
+    ),
+    (
+        "check_jobv1",
+        lambda: check(timeout="1"),
+        TypeError,
+        "timeout must be a real number, not '1'",
+    ),
+    (
+        "check_jobv1",
+        lambda: check(timeout=HUGE),
+        ValueError,
+        f"timeout is too large for a float, got {HUGE}",
+    ),
+    # One rule for numbers: 10**400 names its argument, wherever it is given.
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(timeout=HUGE),
+        ValueError,
+        f"timeout is too large for a float, got {HUGE}",
+    ),
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(wait=Fraction(HUGE)),
+        ValueError,
+        "wait is too large for a float, got Fraction(",
+    ),
+    (
+        "Backoff",
+        lambda: Backoff(maximum=HUGE),
+        ValueError,
+        f"maximum is too large for a float, got {HUGE}",
+    ),
+    (
+        "FakeClock",
+        lambda: FakeClock(start=HUGE),
+        ValueError,
+        f"start is too large for a float, got {HUGE}",
+    ),
+    (
+        "FakeClock",
+        lambda: FakeClock(start=Decimal("1e400")),
+        ValueError,
+        "start is too large for a float, got Decimal('1E+400')",
+    ),
+    (
+        "Hold",
+        lambda: Hold(R, seconds=HUGE),
+        ValueError,
+        f"seconds is too large for a float, got {HUGE}",
+    ),
+    # Policies that are misconfigured fail at once, not at the first outage.
+    (
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(wait=Backoff),
+        TypeError,
+        "wait must be a number of seconds or a poll policy such as Backoff(), not the class Backoff: make one, as in Backoff()",
+    ),
+    (
+        "Retry",
+        lambda: Retry(ConnectionError, backoff=Backoff),
+        TypeError,
+        "backoff must be a number of seconds or a poll policy such as Backoff(), not the class Backoff",
+    ),
+    (
+        "wait",
+        lambda: lib.wait([job()], poll=_FiveIsNotDelays()),
+        TypeError,
+        "delays() of the poll policy <five> returned 5, which is not an iterable of seconds",
     ),
     (
         "JobV1.backend",

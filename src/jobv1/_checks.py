@@ -19,21 +19,46 @@ __all__ = ["check_callable", "check_seconds", "check_timeout", "real"]
 
 
 def real(name: str, value: object) -> float:
-    """Return ``value`` as a float if it is a real number (``bool`` is not), else raise."""
+    """``value`` as a float, by the one rule jobv1 has for numbers; else raise.
+
+    A number is an ``int`` or a ``float``, or any other real number: a
+    :class:`fractions.Fraction`, a :class:`decimal.Decimal`, a NumPy scalar.
+    ``bool`` is not a number here. NaN is refused, and so is a number too
+    large for a float (``10**400``), which would otherwise become infinite
+    without saying so.
+
+    Raises:
+        TypeError: ``value`` is not a real number.
+        ValueError: ``value`` is NaN, or too large for a float.
+    """
     if isinstance(value, bool) or not (isinstance(value, (int, float)) or _is_real_like(value)):
         raise TypeError(f"{name} must be a real number, not {value!r}")
-    number = float(value)  # type: ignore[arg-type]
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ValueError(f"{name} is too large for a float, got {value!r}") from None
     if math.isnan(number):
         raise ValueError(f"{name} must not be NaN, got {value!r}")
+    if math.isinf(number) and not (isinstance(value, float) or _is_infinite(value)):
+        raise ValueError(f"{name} is too large for a float, got {value!r}")
     return number
 
 
 def _is_real_like(value: object) -> bool:
-    # Fraction, Decimal and NumPy scalars register with numbers.Real; check the
-    # ABC only once the cheap test failed, so the common path imports nothing.
+    # Fraction and NumPy scalars register with numbers.Real, Decimal does not; check
+    # them only once the cheap test failed, so the common path imports nothing.
+    import decimal
     import numbers
 
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return isinstance(value, (numbers.Real, decimal.Decimal)) and not isinstance(value, bool)
+
+
+def _is_infinite(value: object) -> bool:
+    """Whether a number that is not a Python float is itself infinite (``Decimal("inf")``)."""
+    is_infinite = getattr(value, "is_infinite", None)  # Decimal's: its float may be inf
+    if callable(is_infinite):
+        return bool(is_infinite())
+    return math.isinf(value)  # type: ignore[arg-type]  # NumPy scalars
 
 
 def check_seconds(name: str, value: object) -> float:

@@ -37,7 +37,22 @@ class SystemClock:
         return time.monotonic()
 
     def sleep(self, seconds: float, wakeup: Wakeup | None = None) -> bool:
-        """Sleep for real; Ctrl-C interrupts the sleep in the main thread."""
+        """Sleep for real; Ctrl-C interrupts the sleep in the main thread.
+
+        A sleep longer than the system's sleeps can be (``time.sleep`` and
+        :meth:`threading.Event.wait` overflow past some centuries) is made of
+        several, up to the same end.
+        """
+        if seconds > _LONGEST:
+            end = time.monotonic() + seconds
+            while (left := end - time.monotonic()) > _LONGEST:
+                if self._sleep(_LONGEST, wakeup):
+                    return True
+            seconds = max(0.0, left)
+        return self._sleep(seconds, wakeup)
+
+    @staticmethod
+    def _sleep(seconds: float, wakeup: Wakeup | None) -> bool:
         if wakeup is None:
             time.sleep(seconds)
             return False
@@ -48,6 +63,9 @@ class SystemClock:
 
 
 _SYSTEM = SystemClock()
+#: The longest single sleep, in seconds (about 31 years): well within what
+#: time.sleep and threading.Event.wait take everywhere.
+_LONGEST = 1e9
 
 
 class _Installation:

@@ -170,6 +170,11 @@ class Backoff(_Frozen):
 
 def as_policy(name: str, value: object) -> PollPolicy:
     """A policy from what a caller passed as ``name``: a number of seconds or a policy."""
+    if isinstance(value, type) and callable(getattr(value, "delays", None)):
+        raise TypeError(
+            f"{name} must be a number of seconds or a poll policy such as Backoff(), not the "
+            f"class {value.__name__}: make one, as in {value.__name__}()"
+        )
     if callable(getattr(value, "delays", None)):
         return value  # type: ignore[return-value]
     try:

@@ -24,7 +24,7 @@ import heapq
 import itertools
 import math
 
-from ._checks import check_callable, check_timeout
+from ._checks import check_callable, check_timeout, real
 from ._errors import JobTimeoutError, WaitInterruptedError
 from ._interrupt import Interrupt
 from ._policy import as_policy
@@ -157,20 +157,41 @@ def unshielded(error: StopIterationError) -> BaseException:
     return cause
 
 
-def _seconds(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and 0 <= value < math.inf
+def _seconds(value: object) -> float | None:
+    """``value`` as seconds, by jobv1's one rule for numbers, if finite and ``>= 0``."""
+    if type(value) is float or type(value) is int:  # the common case, at no cost
+        number = float(value)
+    else:
+        try:
+            number = real("", value)
+        except (TypeError, ValueError):
+            return None
+    return number if 0 <= number < math.inf else None
 
 
 def _hint(job: Pollable, status: JobStatus) -> float | None:
     hint = _shielded("poll_hint()", job.poll_hint)(status)
     if hint is None:
         return None
-    if not _seconds(hint):
+    seconds = _seconds(hint)
+    if seconds is None:
         raise ValueError(
             f"poll_hint() of job {job.job_id()!r} returned {hint!r}; "
             "it must be None or a finite number of seconds >= 0"
         )
-    return float(hint)  # type: ignore[arg-type]
+    return seconds
+
+
+def _delays_of(policy: PollPolicy) -> Iterator[float]:
+    """A fresh iterator over the policy's delays; a ``TypeError`` if it gives none."""
+    delays = policy.delays()
+    try:
+        return iter(delays)
+    except TypeError:
+        raise TypeError(
+            f"delays() of the poll policy {policy!r} returned {delays!r}, "
+            "which is not an iterable of seconds"
+        ) from None
 
 
 def _next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
@@ -178,12 +199,13 @@ def _next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
         delay = next(delays)
     except StopIteration:
         raise ValueError(f"poll policy {policy!r} ran out of delays") from None
-    if not _seconds(delay):
+    seconds = _seconds(delay)
+    if seconds is None:
         raise ValueError(
             f"poll policy {policy!r} gave the delay {delay!r}; "
             "delays must be finite numbers of seconds >= 0"
         )
-    return float(delay)
+    return seconds
 
 
 class _Entry(Generic[J]):
@@ -287,7 +309,7 @@ class Poller(Generic[J]):
                 index,
                 job,
                 job if adapt is None else adapt(job),  # type: ignore[arg-type]
-                iter(policy.delays()),
+                _delays_of(policy),
             )
             for index, job in enumerate(self._jobs)
         }
@@ -532,7 +554,7 @@ class Poller(Generic[J]):
             retry = self._retry
             assert retry is not None  # only a Retry turns a failure into a missed query
             if entry.retry_delays is None:
-                entry.retry_delays = iter(retry.backoff.delays())
+                entry.retry_delays = _delays_of(retry.backoff)
             soonest = self._plan(
                 entry, now, _next_delay(retry.backoff, entry.retry_delays), soonest
             )
@@ -543,6 +565,11 @@ class Poller(Generic[J]):
     ) -> tuple[float, float]:
         """Make ``entry`` due ``delay`` after ``now``; return the sooner of that and ``soonest``."""
         due = now + delay
+        if due == math.inf:
+            raise ValueError(
+                f"a delay of {delay!r} s before the next query of job {entry.job.job_id()!r} "
+                f"goes past the end of the clock's range (it reads {now!r})"
+            )
         heapq.heappush(self._heap, (due, next(self._pushes), entry))
         return (due, delay) if soonest is None or due < soonest[0] else soonest
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._checks import real
 from .._clock import SystemClock, current_clock
 from .._errors import JobTimeoutError
 from .._job import JobV1
@@ -172,8 +173,10 @@ def check_jobv1(
     """
     if cancel not in ("cancels", "refuses", "unsupported"):
         raise ValueError(f"cancel must be 'cancels', 'refuses' or 'unsupported', not {cancel!r}")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        raise ValueError(f"timeout must be a number of seconds > 0, not {timeout!r}")
+    seconds = real("timeout", timeout)
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"timeout must be a finite number of seconds > 0, got {timeout!r}")
+    timeout = seconds
 
     finished = _make("done", done)
     _check_final(finished, JobStatus.DONE, timeout)
