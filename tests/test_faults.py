@@ -315,5 +315,5 @@ def test_an_undo_that_fails_does_not_skip_the_others(fake_clock: FakeClock) -> N
     with pytest.raises(ValueError, match="unsubscribe failed"):
         wait([failing, second], timeout=0, interrupt=interrupt)
     watchers = late._done_callbacks  # type: ignore[attr-defined]
-    assert [watcher.wakeup for watcher in watchers] == [None]  # switched off
+    assert [watcher.wakeups for watcher in watchers] == [{}]  # the wait's wake-up is gone
     assert interrupt._listeners == set()

@@ -352,3 +352,33 @@ def test_polled_jobs_queried_after_an_event_driven_one_keep_their_schedule(
     order = list(as_completed([pushed, polled], timeout=100, poll=1, on_status=chain))
     assert order == [polled, pushed]
     assert fake_clock.monotonic() == 3  # not 100: the polled job was polled every second
+
+
+def test_many_waits_on_a_pending_future_leave_one_callback(fake_clock: FakeClock) -> None:
+    """Issue 11, 7: each wait left a watcher on the future until it completed."""
+    from jobv1 import as_job
+
+    job = job_of()
+    for _ in range(2_000):
+        with pytest.raises(JobTimeoutError):
+            job.wait_for_final_state(timeout=0)
+    wait([job], timeout=0)
+    foreign = as_job(
+        type(
+            "AerStyle",
+            (),
+            {"_future": job.future, "job_id": lambda self: "aer", "status": lambda self: None},
+        )()
+    )
+    wait([foreign], timeout=0)
+    callbacks = job.future._done_callbacks  # type: ignore[attr-defined]
+    assert len(callbacks) == 1
+    assert callbacks[0].wakeups == {}
+    woken: list[int] = []
+    undo = job.watch(lambda: woken.append(1))
+    job.watch(lambda: woken.append(2))
+    undo()
+    job.future.set_result(3)
+    assert woken == [2]
+    job.watch(lambda: woken.append(4))  # on a done future: at once
+    assert woken == [2, 4]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import itertools
 
 from ._errors import JobError
@@ -11,6 +12,7 @@ from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     import concurrent.futures
+    import weakref
     from collections.abc import Callable
     from types import TracebackType
     from typing import Any
@@ -117,27 +119,53 @@ def future_status(future: concurrent.futures.Future[Any]) -> JobStatus:
 def watch_future(
     future: concurrent.futures.Future[Any], wakeup: Callable[[], object]
 ) -> Callable[[], object]:
-    """Call ``wakeup()`` when ``future`` is done; return what switches that off."""
-    watcher = _Watcher(wakeup)
-    future.add_done_callback(watcher)
-    return watcher.stop
+    """Call ``wakeup()`` when ``future`` is done; return what switches that off.
+
+    A future cannot drop its done-callbacks, so each future gets one, a
+    :class:`_Watchers`, however many waits watch it: a wait that ends only
+    takes its wake-up out of it.
+    """
+    global _watching  # noqa: PLW0603 - made on first use: most programs never watch a future
+    if _watching is None:
+        import weakref
+
+        _watching = weakref.WeakKeyDictionary()
+    key = object()
+    with _lock:
+        watchers = _watching.get(future)
+        first = watchers is None
+        if watchers is None:
+            watchers = _watching[future] = _Watchers()
+        watchers.wakeups[key] = wakeup
+    if first:
+        future.add_done_callback(watchers)  # at once if the future is done already
+    return lambda: watchers.forget(key)
 
 
-class _Watcher:
-    """A done-callback that can be switched off (a future cannot drop its callbacks)."""
+class _Watchers:
+    """The one done-callback of a watched future: calls the wake-ups of the waits watching it."""
 
-    __slots__ = ("wakeup",)
+    __slots__ = ("wakeups",)
 
-    def __init__(self, wakeup: Callable[[], object]) -> None:
-        self.wakeup: Callable[[], object] | None = wakeup
+    def __init__(self) -> None:
+        self.wakeups: dict[object, Callable[[], object]] = {}
 
-    def __call__(self, future: object) -> None:
-        wakeup = self.wakeup
-        if wakeup is not None:
+    def __call__(self, future: concurrent.futures.Future[Any]) -> None:
+        assert _watching is not None  # made before any of these
+        with _lock:
+            wakeups = list(self.wakeups.values())
+            self.wakeups.clear()
+            _watching.pop(future, None)  # a later watch adds a callback, run at once
+        for wakeup in wakeups:
             wakeup()
 
-    def stop(self) -> None:
-        self.wakeup = None
+    def forget(self, key: object) -> None:
+        with _lock:
+            self.wakeups.pop(key, None)
+
+
+_watching: weakref.WeakKeyDictionary[concurrent.futures.Future[Any], _Watchers] | None = None
+_lock = _thread.allocate_lock()
 
 
 class ExecutorBackend:
