@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conftest import ScriptedJob
-from jobv1 import JobStatus, JobTimeoutError, wait
+from jobv1 import JobStatus, JobTimeoutError, Retry, wait
 from jobv1.monitor import Monitor, job_monitor
 from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold
 
@@ -66,15 +66,65 @@ def test_the_queue_position_is_shown_when_the_job_knows_it(fake_clock: FakeClock
     ]
 
 
-def test_a_bad_queue_position_is_an_error(fake_clock: FakeClock) -> None:
+@pytest.mark.parametrize(
+    ("answer", "shown"),
+    [
+        ("third", "queue position unreadable ('third')"),
+        (2.5, "queue position unreadable (2.5)"),
+        (None, None),
+        (3.0, "queue position 3"),
+        (
+            ConnectionError("the queue service is down"),
+            "queue position unavailable (ConnectionError)",
+        ),
+    ],
+)
+def test_a_queue_position_that_cannot_be_read_never_ends_the_wait(
+    fake_clock: FakeClock, answer: Any, shown: str | None
+) -> None:
+    """Issue 11, 9: a ConnectionError or a float from queue_position() aborted the wait."""
+
     class Odd(FakeJob):
         def queue_position(self) -> Any:
-            return "third"
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
 
-    job = Odd(None, "odd", script=[Hold(Q)])
+    log = io.StringIO()
+    job = Odd(None, "odd", script=[Hold(Q, seconds=3)])
     job.submit()
-    with pytest.raises(TypeError, match="queue_position\\(\\) of job 'odd' returned 'third'"):
-        job.wait_for_final_state(on_status=Monitor(io.StringIO()))
+    job.wait_for_final_state(wait=1, on_status=Monitor(log), retry=Retry(ConnectionError))
+    first = "odd: QUEUED · 0.0 s" if shown is None else f"odd: QUEUED · 0.0 s · {shown}"
+    assert log.getvalue().splitlines() == [first, "odd: DONE · 3.0 s"]
+
+
+def test_job_monitor_asks_the_queue_position_on_changes_and_now_and_then(
+    fake_clock: FakeClock,
+) -> None:
+    """Issue 11, 9: it called queue_position() after every query: a request each time."""
+    asked: list[float] = []
+
+    class Counted(FakeJob):
+        def queue_position(self) -> int:
+            asked.append(fake_clock.monotonic())
+            return 4
+
+    job = Counted(None, "counted", script=[Hold(Q, seconds=100), Hold(R, seconds=10)])
+    job.submit()
+    job_monitor(job, interval=1, output=io.StringIO())
+    assert len(job.queries) == 111
+    assert asked == [0, 30, 60, 90]
+
+
+def test_job_ids_cannot_write_escape_sequences_to_the_terminal(fake_clock: FakeClock) -> None:
+    """Issue 11, 9: a remote service controls job ids: this was terminal injection."""
+    screen = Terminal()
+    hostile = "\x1b]0;owned\x07\x1b[2Jjob\u200b\n"
+    job = FakeJob(None, hostile, script=[])
+    job.submit()
+    job.wait_for_final_state(on_status=Monitor(screen))
+    assert screen.getvalue() == "\r\\x1b]0;owned\\x07\\x1b[2Jjob\\u200b\\n: DONE · 0.0 s\n"
+    assert "\x1b" not in screen.getvalue()
 
 
 def test_many_jobs_on_a_terminal_share_a_summary_line(

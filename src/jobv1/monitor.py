@@ -9,6 +9,7 @@ change instead. It needs nothing beyond the standard library.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
@@ -26,17 +27,42 @@ if TYPE_CHECKING:
 __all__ = ["Monitor", "job_monitor"]
 
 
-def _queue_position(job: Any, status: JobStatus) -> int | None:
-    """The job's ``queue_position()``, if it is queued and has such a method, else ``None``."""
+#: Seconds between two ``queue_position()`` calls for a job whose status has not changed:
+#: each may be a request to the service.
+POSITION_EVERY = 30.0
+
+
+def _queue_position(job: Any) -> str | None:
+    """What to show of the job's ``queue_position()``, if it has one: never an error.
+
+    A display must not end the wait it decorates: a position that cannot be
+    read is shown as such, with the reason, instead of raising.
+    """
     method = getattr(job, "queue_position", None)
-    if status is not JobStatus.QUEUED or not callable(method):
+    if not callable(method):
         return None
-    position = method()
-    if position is None or (isinstance(position, int) and not isinstance(position, bool)):
-        return position
-    raise TypeError(
-        f"queue_position() of job {job.job_id()!r} returned {position!r}, not an int or None"
-    )
+    try:
+        position = method()
+    except Exception as error:  # shown, not raised: see above
+        return f"queue position unavailable ({type(error).__name__})"
+    if position is None:
+        return None
+    if isinstance(position, int) and not isinstance(position, bool):
+        return f"queue position {position}"
+    if isinstance(position, float) and position.is_integer():
+        return f"queue position {int(position)}"
+    return f"queue position unreadable ({_printable(repr(position))})"
+
+
+def _printable(text: str) -> str:
+    """``text`` with its control characters escaped.
+
+    A remote service chooses job ids, and a terminal obeys the escape
+    sequences written to it.
+    """
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class Monitor:
@@ -70,7 +96,8 @@ class Monitor:
         self._lock = threading.Lock()
         self._started: dict[str, float] = {}
         self._statuses: dict[str, JobStatus] = {}
-        self._positions: dict[str, int | None] = {}
+        self._positions: dict[str, str | None] = {}
+        self._asked: dict[str, float] = {}  # when queue_position() was last called
         self._width = 0
 
     def __call__(self, job: Any, status: JobStatus) -> None:
@@ -82,10 +109,15 @@ class Monitor:
         self._update(job, status, changed=status is not self._statuses.get(job_id))
 
     def _update(self, job: Any, status: JobStatus, *, changed: bool) -> None:
-        position = _queue_position(job, status)
         now = current_clock().monotonic()
+        job_id = job.job_id()
+        position = self._positions.get(job_id)
+        if status is not JobStatus.QUEUED:
+            position = None
+        elif changed or now - self._asked.get(job_id, -math.inf) >= POSITION_EVERY:
+            self._asked[job_id] = now
+            position = _queue_position(job)
         with self._lock:
-            job_id = job.job_id()
             self._started.setdefault(job_id, now)
             self._statuses[job_id] = status
             self._positions[job_id] = position
@@ -98,9 +130,10 @@ class Monitor:
                 self._output.flush()
 
     def _describe(self, job_id: str, now: float) -> str:
-        text = f"{job_id}: {self._statuses[job_id].name} · {now - self._started[job_id]:.1f} s"
+        elapsed = now - self._started[job_id]
+        text = f"{_printable(job_id)}: {self._statuses[job_id].name} · {elapsed:.1f} s"
         position = self._positions[job_id]
-        return text if position is None else f"{text} · queue position {position}"
+        return text if position is None else f"{text} · {position}"
 
     def _redraw(self, now: float) -> None:
         if len(self._statuses) == 1:
