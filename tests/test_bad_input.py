@@ -417,7 +417,13 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "FakeJob.set_status",
         lambda: job().set_status(3),
         TypeError,
-        "status() of job 'fake-1' returned 3, which is not a JobStatus",
+        "status must be a JobStatus, not 3",
+    ),
+    (
+        "ExecutorBackend",
+        lambda: ExecutorBackend(concurrent.futures.ThreadPoolExecutor),
+        TypeError,
+        "executor must be a concurrent.futures.Executor, not <class 'concurrent.futures.thread.ThreadPoolExecutor'>",
     ),
     (
         "FakeJob.fail",

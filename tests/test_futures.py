@@ -382,3 +382,21 @@ def test_many_waits_on_a_pending_future_leave_one_callback(fake_clock: FakeClock
     assert woken == [2]
     job.watch(lambda: woken.append(4))  # on a done future: at once
     assert woken == [2, 4]
+
+
+def test_closing_a_backend_on_a_borrowed_executor_waits_for_and_cancels_its_own_jobs() -> None:
+    """Issue 11: close(cancel_pending=True) did nothing for an executor it does not own."""
+    gate = threading.Event()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        other = pool.submit(gate.wait, 30)  # another user's work: left alone
+        backend = ExecutorBackend(pool, name="borrowed")
+        queued = backend.run(lambda: "never")
+        backend.close(wait=False, cancel_pending=True)
+        assert queued.status() is C
+        assert not other.cancelled()
+        gate.set()
+        later = ExecutorBackend(pool, name="later")
+        job = later.run(lambda: 42)
+        later.close()  # waits for its own job
+        assert job.future.done()
+        assert job.result() == 42

@@ -269,3 +269,17 @@ def test_job_monitor_writes_to_its_output_and_refreshes_at_each_query(
         "\rfake-2: RUNNING · 1.0 s"
         "\rfake-2: DONE · 2.0 s   \n"
     )
+
+
+def test_jobs_of_two_backends_with_the_same_id_are_two_lines(fake_clock: FakeClock) -> None:
+    """Issue 11: two default FakeBackend()s both make fake-1, which the monitor merged."""
+    screen = Terminal()
+    first, second = FakeBackend().run(script=[Hold(R, seconds=5)]), FakeBackend().run()
+    assert first.job_id() == second.job_id() == "fake-1"
+    with Monitor(screen) as monitor:
+        wait([first, second], poll=5, on_status=monitor)
+    assert screen.getvalue() == (
+        "\rfake-1: RUNNING · 0.0 s"
+        "\r2 jobs: 1 RUNNING, 1 DONE · 0.0 s"
+        "\r2 jobs: 2 DONE · 5.0 s           \n"
+    )

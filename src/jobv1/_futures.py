@@ -190,7 +190,9 @@ class ExecutorBackend:
     def __init__(
         self, executor: concurrent.futures.Executor | None = None, *, name: str = "executor"
     ) -> None:
-        if executor is not None and not callable(getattr(executor, "submit", None)):
+        if executor is not None and (
+            isinstance(executor, type) or not callable(getattr(executor, "submit", None))
+        ):
             raise TypeError(f"executor must be a concurrent.futures.Executor, not {executor!r}")
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, not {name!r}")
@@ -202,6 +204,13 @@ class ExecutorBackend:
         self._executor = executor
         self._name = name
         self._ids = itertools.count(1)
+        # The futures of this backend's jobs on an executor it does not own, for
+        # close() to wait on or cancel: weakly, so finished jobs are not kept.
+        self._futures: weakref.WeakSet[concurrent.futures.Future[Any]] | None = None
+        if not self._owned:
+            import weakref
+
+            self._futures = weakref.WeakSet()
 
     @property
     def name(self) -> str:
@@ -223,17 +232,31 @@ class ExecutorBackend:
         if not callable(fn):
             raise TypeError(f"fn must be callable, not {fn!r}")
         future = self._executor.submit(fn, *args, **kwargs)
+        if self._futures is not None:
+            self._futures.add(future)
         return FutureJob(self, f"{self._name}-{next(self._ids)}", future, fn=fn)
 
     def close(self, wait: bool = True, *, cancel_pending: bool = False) -> None:
         """Shut down the executor if the backend owns it; idempotent.
 
+        An executor given to the backend is not shut down: then ``wait`` and
+        ``cancel_pending`` apply to this backend's own jobs on it.
+
         Args:
             wait: Block until the running jobs have finished.
             cancel_pending: Cancel the jobs that have not started.
         """
-        if self._owned:
+        if self._futures is None:
             self._executor.shutdown(wait=wait, cancel_futures=cancel_pending)
+            return
+        futures = list(self._futures)
+        if cancel_pending:
+            for future in futures:
+                future.cancel()  # only a job that has not started is cancelled
+        if wait:
+            import concurrent.futures
+
+            concurrent.futures.wait(futures)
 
     def __enter__(self) -> Self:
         return self

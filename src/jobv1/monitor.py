@@ -94,10 +94,13 @@ class Monitor:
         self._quiet = quiet
         self._live = bool(callable(isatty) and isatty())
         self._lock = threading.Lock()
-        self._started: dict[str, float] = {}
-        self._statuses: dict[str, JobStatus] = {}
-        self._positions: dict[str, str | None] = {}
-        self._asked: dict[str, float] = {}  # when queue_position() was last called
+        # Keyed by the job itself (its id(), with the job kept alive in _jobs): two
+        # backends' jobs may share an id string, and are two lines all the same.
+        self._jobs: dict[int, Any] = {}
+        self._started: dict[int, float] = {}
+        self._statuses: dict[int, JobStatus] = {}
+        self._positions: dict[int, str | None] = {}
+        self._asked: dict[int, float] = {}  # when queue_position() was last called
         self._width = 0
 
     def __call__(self, job: Any, status: JobStatus) -> None:
@@ -106,33 +109,35 @@ class Monitor:
 
     def callback(self, job_id: str, status: JobStatus, job: Any) -> None:
         """Refresh the line after a query, with the signature of a wait's ``callback``."""
-        self._update(job, status, changed=status is not self._statuses.get(job_id))
+        self._update(job, status, changed=status is not self._statuses.get(id(job)))
 
     def _update(self, job: Any, status: JobStatus, *, changed: bool) -> None:
         now = current_clock().monotonic()
-        job_id = job.job_id()
-        position = self._positions.get(job_id)
+        key = id(job)
+        position = self._positions.get(key)
         if status is not JobStatus.QUEUED:
             position = None
-        elif changed or now - self._asked.get(job_id, -math.inf) >= POSITION_EVERY:
-            self._asked[job_id] = now
+        elif changed or now - self._asked.get(key, -math.inf) >= POSITION_EVERY:
+            self._asked[key] = now
             position = _queue_position(job)
         with self._lock:
-            self._started.setdefault(job_id, now)
-            self._statuses[job_id] = status
-            self._positions[job_id] = position
+            self._jobs[key] = job
+            self._started.setdefault(key, now)
+            self._statuses[key] = status
+            self._positions[key] = position
             if self._quiet:
                 return
             if self._live:
                 self._redraw(now)
             elif changed:
-                self._output.write(self._describe(job_id, now) + "\n")
+                self._output.write(self._describe(key, now) + "\n")
                 self._output.flush()
 
-    def _describe(self, job_id: str, now: float) -> str:
-        elapsed = now - self._started[job_id]
-        text = f"{_printable(job_id)}: {self._statuses[job_id].name} · {elapsed:.1f} s"
-        position = self._positions[job_id]
+    def _describe(self, key: int, now: float) -> str:
+        elapsed = now - self._started[key]
+        job_id = _printable(str(self._jobs[key].job_id()))
+        text = f"{job_id}: {self._statuses[key].name} · {elapsed:.1f} s"
+        position = self._positions[key]
         return text if position is None else f"{text} · {position}"
 
     def _redraw(self, now: float) -> None:

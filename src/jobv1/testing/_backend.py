@@ -11,7 +11,6 @@ from .._clock import current_clock
 from .._errors import JobError
 from .._job import JobV1
 from .._policy import Backoff
-from .._polling import check_status
 from .._status import JOB_FINAL_STATES, JobStatus
 
 if TYPE_CHECKING:
@@ -229,7 +228,8 @@ class FakeJob(JobV1[Any]):
             TypeError: ``status`` is not a :class:`~jobv1.JobStatus`.
             JobError: The job is already in a final status.
         """
-        check_status(self, status)
+        if not isinstance(status, JobStatus):
+            raise TypeError(f"status must be a JobStatus, not {status!r}")
         with self._lock:
             self._move(status)
 
