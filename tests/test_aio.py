@@ -426,3 +426,124 @@ def test_real_time_async_waits_make_their_last_query_at_the_deadline(waker: bool
     assert done == {job}
     assert not_done == set(others)
     assert job.queries == 2
+
+
+class SlowService(JobV1):
+    """A job whose status() takes ``seconds`` of real time, as a hung HTTP request does."""
+
+    def __init__(self, seconds: float, job_id: str = "slow") -> None:
+        super().__init__(None, job_id)
+        self.seconds = seconds
+        self.started = threading.Event()
+
+    def submit(self) -> None:
+        """Submitted when made."""
+
+    def status(self) -> JobStatus:
+        self.started.set()
+        time.sleep(self.seconds)
+        return JobStatus.RUNNING
+
+    def result(self) -> None:
+        """No result."""
+
+
+@pytest.mark.realtime
+def test_an_async_deadline_does_not_wait_for_a_slow_query() -> None:
+    """Issue 11, 6: a 3 s status() made a 0.5 s deadline 3 s late, asyncio.run's exit included."""
+    started = time.monotonic()
+    with pytest.raises(JobTimeoutError, match="Timeout while waiting for job slow"):
+        asyncio.run(aio.wait_for_final_state(SlowService(3.0), timeout=0.3))
+    assert time.monotonic() - started < 2.0  # generous; the query alone takes 3 s
+    started = time.monotonic()
+    jobs = [SlowService(3.0, f"slow-{n}") for n in range(3)]
+    done, not_done = asyncio.run(aio.wait(jobs, timeout=0.3))
+    assert (done, not_done) == (set(), set(jobs))
+    assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.realtime
+def test_an_async_interrupt_does_not_wait_for_a_slow_query() -> None:
+    job = SlowService(3.0)
+    interrupt = Interrupt()
+
+    async def scenario() -> None:
+        waiting = asyncio.ensure_future(aio.wait_for_final_state(job, interrupt=interrupt))
+        await asyncio.to_thread(job.started.wait, 10)
+        interrupt.set()
+        await waiting
+
+    started = time.monotonic()
+    with pytest.raises(WaitInterruptedError, match="the wait for job 'slow' was interrupted"):
+        asyncio.run(scenario())
+    assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.realtime
+def test_cancelling_an_async_wait_does_not_wait_for_a_slow_query() -> None:
+    job = SlowService(3.0)
+
+    async def scenario() -> None:
+        waiting = asyncio.ensure_future(aio.wait_for_final_state(job))
+        await asyncio.to_thread(job.started.wait, 10)
+        waiting.cancel()
+        await waiting
+
+    started = time.monotonic()
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(scenario())
+    assert time.monotonic() - started < 2.0
+
+
+class SleepyClock:
+    """A real clock of a user's own: its sleep blocks the thread it runs in."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+        if wakeup is None:
+            time.sleep(seconds)
+            return False
+        return bool(wakeup.wait(seconds))
+
+
+@pytest.mark.realtime
+def test_a_clock_of_ones_own_never_blocks_the_event_loop() -> None:
+    """Issue 11, 10: its sleep ran on the loop and stalled it for 0.51 s."""
+    from jobv1.testing import use_clock
+
+    gaps: list[float] = []
+
+    async def ticker(stop: asyncio.Event) -> None:
+        last = time.monotonic()
+        while not stop.is_set():
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            gaps.append(now - last)
+            last = now
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        ticking = asyncio.ensure_future(ticker(stop))
+        job = ScriptedJob([JobStatus.RUNNING, JobStatus.RUNNING, JobStatus.DONE])
+        await aio.wait_for_final_state(job, wait=0.25)
+        stop.set()
+        await ticking
+
+    with use_clock(SleepyClock()):
+        asyncio.run(scenario())
+    assert max(gaps) < 0.2  # generous: each sleep is 0.25 s, which used to stall the loop
+
+
+def test_a_clock_whose_sleep_fails_fails_the_async_wait() -> None:
+    from jobv1.testing import use_clock
+
+    class Broken(SleepyClock):
+        def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+            raise OSError("the clock's device is gone")
+
+    job = ScriptedJob([JobStatus.RUNNING])
+    with use_clock(Broken()), pytest.raises(OSError, match="device is gone"):
+        asyncio.run(aio.wait_for_final_state(job, wait=1))
+    assert job.queries == 1

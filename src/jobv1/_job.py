@@ -181,7 +181,11 @@ class JobV1(Job, ABC, Generic[ResultT]):
 
         The deadline is exact: durations come from a monotonic clock, and no
         sleep passes the deadline. The wait sleeps up to it, makes its last
-        query there, and raises at once if the job is still not final.
+        query there, and raises at once if the job is still not final. The
+        queries run in the waiting thread, so the deadline holds between
+        them: a ``status()`` that takes 3 s delays the wait by up to 3 s.
+        (The :mod:`jobv1.aio` waits run queries off the event loop and do not
+        wait for a slow one past the deadline.)
 
         Args:
             timeout: Seconds to wait at most; ``None`` waits indefinitely;

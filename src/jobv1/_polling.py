@@ -78,7 +78,16 @@ J = TypeVar("J")
 #: query: sums of intervals drift by a few ulps, and no clock sleeps this finely.
 _AT_DEADLINE = 1e-6
 
-__all__ = ["Ask", "Poller", "Sleep", "StopIterationError", "check_status", "start", "unshielded"]
+__all__ = [
+    "Abandoned",
+    "Ask",
+    "Poller",
+    "Sleep",
+    "StopIterationError",
+    "check_status",
+    "start",
+    "unshielded",
+]
 
 
 class Ask:
@@ -122,6 +131,21 @@ def check_status(job: Pollable, status: object) -> JobStatus:
     raise TypeError(
         f"status() of job {job.job_id()!r} returned {status!r}, which is not a JobStatus"
     )
+
+
+class Abandoned(Exception):  # noqa: N818 - a signal to the loop, never raised to users
+    """Thrown into the loop by a driver that stopped waiting for a query still running.
+
+    ``reason`` is ``"deadline"`` or ``"interrupt"``: the loop then raises the
+    wait's timeout or interrupted error at once, and the query is left to
+    finish on its own. Only drivers that run queries off the waiting thread
+    (:mod:`jobv1.aio`) can do this; a blocking wait queries on its own thread,
+    so its deadline holds between queries.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class StopIterationError(RuntimeError):
@@ -338,6 +362,14 @@ class Poller(Generic[J]):
     def clock(self) -> Clock:
         """The clock the wait reads and sleeps on."""
         return self._clock
+
+    def time_left(self) -> float | None:
+        """Seconds from now to the deadline (negative once past it); ``None`` if there is none."""
+        return None if self._deadline is None else self._deadline - self._clock.monotonic()
+
+    def interrupted(self) -> bool:
+        """Whether the wait's interrupt is set."""
+        return self._interrupt is not None and self._interrupt.is_set()
 
     def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
         """Drive the loop in this thread: block while it sleeps, yield what ends."""
@@ -600,6 +632,10 @@ class Poller(Generic[J]):
         )
         try:
             answers = yield Ask(query, all(entry.event_driven for entry in entries))
+        except Abandoned as abandoned:
+            if abandoned.reason == "interrupt":
+                raise self._errors[1](f"the wait for {self._what()} was interrupted") from None
+            raise self._timeout_error() from None
         except Exception as failure:
             if self._retry is None or not isinstance(failure, self._retry.exceptions):
                 if isinstance(failure, StopIteration):

@@ -4,12 +4,17 @@
 async iterator) take the arguments of their blocking namesakes.
 
 They run the same loop as the blocking waits, with the same exact deadline,
-but never block the event loop: a polled job's ``status()`` runs in a worker
-thread (:func:`asyncio.to_thread`), sleeps are asyncio sleeps, and an
-event-driven job such as :class:`~jobv1.FutureJob` is awaited through its
-future, with no thread and no polling. Cancelling the awaiting task stops the
-wait at once. They work wherever an event loop is already running, a notebook
-included.
+but never block the event loop: a polled job's ``status()`` runs in a thread
+of its own, sleeps are asyncio sleeps (a clock other than the system's sleeps
+in a thread too), and an event-driven job such as :class:`~jobv1.FutureJob`
+is awaited through its future, with no thread and no polling.
+
+A slow ``status()`` never holds a wait up: at the deadline, on an interrupt,
+or when the awaiting task is cancelled, the wait ends at once and the query
+is left to finish on its own (the deadline's own last query gets
+:data:`LAST_QUERY_SECONDS`). ``asyncio.run`` does not wait for it either.
+They work wherever an event loop is already running, a notebook included.
+``poll_hint()``, ``callback`` and ``on_status`` run on the event loop.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import asyncio
 import contextlib
 import math
 import threading
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ._clock import SystemClock
 from ._errors import JobTimeoutError
@@ -32,10 +37,10 @@ from ._many import (
     enough,
     start_many,
 )
-from ._polling import Ask, Poller, Sleep
+from ._polling import Abandoned, Ask, Poller, Sleep
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
+    from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 
     from ._interrupt import Interrupt
     from ._polling import Step
@@ -43,20 +48,27 @@ if TYPE_CHECKING:
     from ._retry import Retry
     from ._status import JobStatus
 
-__all__ = ["as_completed", "wait", "wait_for_final_state"]
+__all__ = ["LAST_QUERY_SECONDS", "as_completed", "wait", "wait_for_final_state"]
 
 J = TypeVar("J")
 
+#: Seconds the deadline's last query may take to answer, on the real clock, before
+#: the wait ends without it (a query begun earlier is given up at the deadline).
+LAST_QUERY_SECONDS = 1.0
+
 
 class _LoopWaker:
-    """Wakes an asyncio sleep from any thread."""
+    """Wakes an asyncio sleep from any thread; :attr:`threads` is its twin for other threads."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._thread = threading.get_ident()  # made on the loop's own thread
         self.event = asyncio.Event()
+        #: Set along with :attr:`event`, for a clock sleeping in a worker thread.
+        self.threads = threading.Event()
 
     def set(self) -> None:
+        self.threads.set()
         if threading.get_ident() == self._thread:
             self.event.set()
             return
@@ -66,6 +78,7 @@ class _LoopWaker:
 
     def clear(self) -> None:
         self.event.clear()
+        self.threads.clear()
 
     def is_set(self) -> bool:
         return self.event.is_set()
@@ -86,22 +99,95 @@ async def _sleep(clock: Clock, seconds: float, waker: _LoopWaker | None) -> bool
         except asyncio.TimeoutError:
             return False
         return True
-    # Another clock (a virtual one) sleeps at once: first deliver the wake-ups
-    # already on their way from other threads, then sleep unless woken.
-    await asyncio.sleep(0)
+    # Another clock, virtual or real, sleeps in a worker thread, so that the loop
+    # never blocks; it is woken through the waker's twin for threads.
+    await asyncio.sleep(0)  # first deliver the wake-ups already on their way
     if waker is not None and waker.is_set():
         return True
-    clock.sleep(seconds)
+    wakeup = None if waker is None else waker.threads
+    answered, outcome = await _off_loop(lambda: clock.sleep(seconds, wakeup))
+    if not answered:
+        raise outcome
     await asyncio.sleep(0)
     return waker is not None and waker.is_set()
 
 
-def _ask(query: Callable[[], Sequence[object]]) -> tuple[bool, Any]:
+def _ask(query: Callable[[], Any]) -> tuple[bool, Any]:
     """Run one query: ``(True, answers)``, or ``(False, the exception)``."""
     try:
         return True, query()
     except Exception as failure:  # handed to the loop, which raises it or rides it out
         return False, failure
+
+
+async def _off_loop(call: Callable[[], Any]) -> tuple[bool, Any]:
+    """Run ``call`` in a thread of its own and await its outcome, as :func:`_ask` gives it.
+
+    Not the loop's default executor: a wait that ends (at its deadline, on
+    an interrupt, cancelled, Ctrl-C) leaves a call still running to finish on
+    its own, and ``asyncio.run`` waits for the default executor's threads
+    before it returns. The thread hands back the exception object itself:
+    asyncio would replace a ``TimeoutError`` raised in it with a copy.
+    """
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[tuple[bool, Any]] = loop.create_future()
+
+    def deliver(result: tuple[bool, Any] | BaseException) -> None:
+        if outcome.done():  # the wait has moved on
+            return
+        if isinstance(result, BaseException):
+            outcome.set_exception(result)
+        else:
+            outcome.set_result(result)
+
+    def run() -> None:
+        result: tuple[bool, Any] | BaseException
+        try:
+            result = _ask(call)
+        except BaseException as interrupted:  # Ctrl-C, SystemExit: raised in the wait
+            result = interrupted
+        with contextlib.suppress(RuntimeError):  # the loop may be closed by now
+            loop.call_soon_threadsafe(deliver, result)
+
+    threading.Thread(target=run, name="jobv1-query", daemon=True).start()
+    return await outcome
+
+
+async def _query(poller: Poller[Any], ask: Ask, waker: _LoopWaker | None) -> object:
+    """Run ``ask`` off the loop, until it answers, or the wait must end without it.
+
+    Returns:
+        ``(answered, outcome)`` as :func:`_ask` gives it, or :class:`Abandoned`
+        when the deadline passed, or the interrupt was set, while the query
+        was still running.
+    """
+    clock = poller.clock
+    left = poller.time_left() if isinstance(clock, SystemClock) else None
+    # A query begun before the deadline is given up at the deadline; one begun at
+    # it, the deadline's last query, gets LAST_QUERY_SECONDS to answer.
+    end = None if left is None else clock.monotonic() + (left if left > 0 else LAST_QUERY_SECONDS)
+    query = asyncio.ensure_future(_off_loop(ask.query))
+    woken: asyncio.Future[Any] | None = None
+    try:
+        while True:
+            waiting: set[asyncio.Future[Any]] = {query}
+            if waker is not None and not waker.is_set():
+                woken = asyncio.ensure_future(waker.event.wait())
+                waiting.add(woken)
+            timeout = None if end is None else end - clock.monotonic()
+            if timeout is not None and timeout <= 0:
+                return Abandoned("deadline")
+            await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            if query.done():
+                return query.result()
+            if poller.interrupted():
+                return Abandoned("interrupt")
+            # Else an event-driven job called back: the loop sees to it after this
+            # query; or the deadline passed, which the next turn finds.
+    finally:
+        for task in (query, woken):
+            if task is not None and not task.done():
+                task.cancel()
 
 
 async def _drive(poller: Poller[J]) -> AsyncGenerator[list[tuple[J, JobStatus]], None]:
@@ -119,12 +205,14 @@ async def _drive(poller: Poller[J]) -> AsyncGenerator[list[tuple[J, JobStatus]],
         while True:
             if isinstance(request, Ask):
                 if request.local:
-                    answered, outcome = _ask(request.query)
+                    answer: object = _ask(request.query)
                 else:
-                    # The worker thread hands back the exception object itself: asyncio
-                    # would replace a TimeoutError raised in it with a copy.
-                    answered, outcome = await asyncio.to_thread(_ask, request.query)
-                request = steps.send(outcome) if answered else steps.throw(outcome)
+                    answer = await _query(poller, request, wakers[0] if wakers else None)
+                if isinstance(answer, Abandoned):
+                    request = steps.throw(answer)
+                else:
+                    answered, outcome = cast("tuple[bool, Any]", answer)
+                    request = steps.send(outcome) if answered else steps.throw(outcome)
             elif isinstance(request, Sleep):
                 woken = await _sleep(poller.clock, request.seconds, wakers[0] if wakers else None)
                 request = steps.send(woken)
