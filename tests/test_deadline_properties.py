@@ -107,7 +107,8 @@ policies: st.SearchStrategy[float | PollPolicy] = st.floats(0.5, 20) | st.builds
 def test_the_deadline_is_kept_and_its_last_queries_made(
     jobs: list[tuple[float, float, float | None, bool]], timeout: float, poll: float | PollPolicy
 ) -> None:
-    with WakingClock() as clock:
+    clock = WakingClock()
+    with clock:
         made = [Remote(clock, n, *job) for n, job in enumerate(jobs)]
         done, not_done = jobv1.wait(made, timeout=timeout, poll=poll)
         ended = clock.monotonic()
