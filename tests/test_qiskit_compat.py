@@ -18,6 +18,13 @@ from jobv1 import JOB_FINAL_STATES, JobStatus
 qiskit_providers = pytest.importorskip("qiskit.providers")
 
 
+def python_prints(code: str) -> str:
+    """What ``code`` prints, run in a fresh interpreter (nothing imported yet)."""
+    return subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+
+
 def make(base: type, statuses: list[Any]) -> Any:
     """A job of ``base`` whose status() answers ``statuses`` (as ``base``'s own JobStatus)."""
     answers = iter(statuses)
@@ -187,9 +194,7 @@ def test_importing_jobv1_imports_no_qiskit() -> None:
         "import sys, jobv1, jobv1.aio, jobv1.testing, jobv1.jobstatus, jobv1.exceptions, jobv1.job; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('qiskit', 'qiskit_aer')))"
     )
-    out = subprocess.run(
-        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out = python_prints(code)
     assert out.strip() == "[]"
 
 
@@ -354,9 +359,7 @@ def test_importing_the_qiskit_base_changes_nothing_in_qiskit() -> None:
         "assert classes == {n: dict(vars(c)) for n, c in vars(p).items() if isinstance(c, type)}\n"
         "print('unchanged')"
     )
-    out = subprocess.run(
-        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out = python_prints(code)
     assert out.strip() == "unchanged"
 
 
@@ -365,9 +368,7 @@ def test_the_qiskit_base_says_to_install_qiskit_when_it_is_missing() -> None:
         "import sys; sys.modules['qiskit'] = None\n"
         "try:\n    import jobv1.qiskit\nexcept ImportError as e:\n    print(e)"
     )
-    out = subprocess.run(
-        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
-    ).stdout
+    out = python_prints(code)
     assert out.strip() == "jobv1.qiskit needs Qiskit, which is not installed: pip install qiskit"
 
 
