@@ -194,7 +194,10 @@ def _seconds(value: object) -> float | None:
 
 
 def _hint(job: Pollable, status: JobStatus) -> float | None:
-    hint = _shielded("poll_hint()", job.poll_hint)(status)
+    try:  # as _shielded does, without making a wrapper at every poll
+        hint = job.poll_hint(status)
+    except StopIteration as error:
+        raise StopIterationError("poll_hint()", error) from error
     if hint is None:
         return None
     seconds = _seconds(hint)
