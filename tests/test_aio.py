@@ -547,3 +547,54 @@ def test_a_clock_whose_sleep_fails_fails_the_async_wait() -> None:
     with use_clock(Broken()), pytest.raises(OSError, match="device is gone"):
         asyncio.run(aio.wait_for_final_state(job, wait=1))
     assert job.queries == 1
+
+
+def test_poll_hint_runs_off_the_event_loop_right_after_its_status(fake_clock: FakeClock) -> None:
+    """Issue 11, 10: poll_hint() ran on the loop, where a provider's network call stalls it."""
+    calls: list[tuple[str, int]] = []
+
+    class Hinted(ScriptedJob):
+        def status(self) -> JobStatus:
+            calls.append(("status", threading.get_ident()))
+            return super().status()
+
+        def poll_hint(self, status: JobStatus) -> float | None:
+            calls.append((f"hint {status.name}", threading.get_ident()))
+            return 7.0
+
+    async def main() -> int:
+        await aio.wait_for_final_state(Hinted([Q, R, D]), timeout=60)
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(main())
+    assert [name for name, _ in calls] == ["status", "hint QUEUED", "status", "hint RUNNING", "status"]
+    # each hint in the thread of the query just before it, and none on the loop
+    assert [thread for _, thread in calls[1::2]] == [thread for _, thread in calls[0:4:2]]
+    assert loop_thread not in {thread for _, thread in calls}
+    assert fake_clock.monotonic() == 14  # the hints paced the wait
+
+
+def test_a_failing_poll_hint_is_raised_by_the_async_wait_not_ridden_out(
+    fake_clock: FakeClock,
+) -> None:
+    class Hinted(ScriptedJob):
+        def poll_hint(self, status: JobStatus) -> float | None:
+            raise ConnectionError("hint service down")
+
+    job = Hinted([R, D])
+    with pytest.raises(ConnectionError, match="hint service down"):
+        asyncio.run(aio.wait_for_final_state(job, retry=Retry(ConnectionError)))
+    assert job.queries == 1  # raised as the blocking wait raises it, not taken for a failed query
+
+
+def test_no_hint_is_asked_at_the_deadline(fake_clock: FakeClock) -> None:
+    asked: list[float] = []
+
+    class Hinted(ScriptedJob):
+        def poll_hint(self, status: JobStatus) -> float | None:
+            asked.append(fake_clock.monotonic())
+            return None
+
+    with pytest.raises(JobTimeoutError):
+        Hinted([R]).wait_for_final_state(timeout=12, wait=5)
+    assert asked == [0, 5, 10]  # none at t=12, the deadline's own query

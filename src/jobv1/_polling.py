@@ -70,6 +70,9 @@ if TYPE_CHECKING:
     StatusHook = Callable[[Any, JobStatus], object]
     #: Answers the statuses of several jobs in one request, in their order.
     Batch = Callable[[Sequence[Pollable]], Sequence[JobStatus]]
+    #: What a query gives back: the answers, and for each the job's poll hint
+    #: (what ``poll_hint()`` returned, a :class:`_Failed`, or ``None`` if not asked).
+    Answers = tuple[list[object], list[object]]
 
 #: The jobs as the caller gave them: the loop queries them, or the views ``adapt`` makes.
 J = TypeVar("J")
@@ -95,8 +98,11 @@ class Ask:
 
     __slots__ = ("local", "query")
 
-    def __init__(self, query: Callable[[], Sequence[object]], local: bool) -> None:
-        #: One status query, or one batch query; returns the statuses in order.
+    def __init__(self, query: Callable[[], Answers], local: bool) -> None:
+        #: One status query, or one batch query: returns the statuses in order,
+        #: and the ``poll_hint()`` of each job found pending, asked in the same
+        #: thread right after its status, so that a driver that runs queries
+        #: off its own thread (:mod:`jobv1.aio`) runs the hints there too.
         self.query = query
         #: Whether every job asked is event-driven, whose ``status()`` is cheap and
         #: does not block: an asyncio driver may call it on the event loop.
@@ -169,7 +175,7 @@ def _shielded(where: str, function: Callable[..., object]) -> Callable[..., obje
         try:
             return function(*args)
         except StopIteration as error:
-            raise StopIterationError(where, error) from error
+            raise StopIterationError(where, error)  # noqa: B904 - it sets its cause
 
     return call
 
@@ -193,13 +199,59 @@ def _seconds(value: object) -> float | None:
     return number if 0 <= number < math.inf else None
 
 
-def _hint(job: Pollable, status: JobStatus) -> float | None:
-    try:  # as _shielded does, without making a wrapper at every poll
-        hint = job.poll_hint(status)
-    except StopIteration as error:
-        raise StopIterationError("poll_hint()", error) from error
+class _Failed:
+    """A ``poll_hint()`` that raised, kept to be raised in the waiting thread."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def _hint_of(job: Pollable, answer: object) -> object:
+    """Ask ``job`` for its poll hint after a query answered ``answer``, if that is pending.
+
+    This runs where the query ran; what it returns is read by :func:`_hint`.
+    """
+    if isinstance(answer, JobStatus):
+        status = answer
+    elif is_qiskit_status(answer):
+        status = JobStatus(answer)
+    else:  # not a status: the loop raises for it
+        return None
+    if is_final(status):
+        return None
+    try:
+        return job.poll_hint(status)
+    except Exception as error:  # raised by the loop, which would have called it
+        return _Failed(error)
+
+
+def _query_of(
+    jobs: list[Pollable], batch: Batch | None, hinted: list[bool]
+) -> Callable[[], Answers]:
+    """The query of ``jobs``, one by one or by ``batch``, asking the ``hinted`` ones for hints."""
+
+    def query() -> Answers:
+        answers: list[object] = [jobs[0].status()] if batch is None else list(batch(jobs))
+        # A batch that answers too few or too many statuses is refused by the loop.
+        hints = [
+            _hint_of(job, answer) if wanted else None
+            for job, answer, wanted in zip(jobs, answers, hinted, strict=False)
+        ]
+        return answers, hints
+
+    return query
+
+
+def _hint(job: Pollable, hint: object) -> float | None:
+    """The seconds of a poll hint as :func:`_hint_of` gave it; raise what ``poll_hint()`` raised."""
     if hint is None:
         return None
+    if isinstance(hint, _Failed):
+        if isinstance(hint.error, StopIteration):
+            raise StopIterationError("poll_hint()", hint.error)
+        raise hint.error
     seconds = _seconds(hint)
     if seconds is None:
         raise ValueError(
@@ -243,6 +295,7 @@ class _Entry(Generic[J]):
         "event_driven",
         "failures",
         "handle",
+        "hint",
         "index",
         "job",
         "retry_delays",
@@ -258,6 +311,8 @@ class _Entry(Generic[J]):
         self.job = job
         self.delays = delays
         self.status: JobStatus | None = None
+        #: The job's poll hint at its last query, as :func:`_hint_of` gave it.
+        self.hint: object = None
         #: The failures of the queries since the last one that succeeded.
         self.failures: list[Exception] = []
         self.retry_delays: Iterator[float] | None = None
@@ -549,7 +604,7 @@ class Poller(Generic[J]):
         waiting: list[tuple[_Entry[J], JobStatus]] = []
         failed: list[_Entry[J]] = []
         for batch, entries in self._groups(due):
-            outcome = yield from self._ask(batch, entries)
+            outcome = yield from self._ask(batch, entries, not at_deadline)
             if not passed and deadline is not None:
                 passed = self._clock.monotonic() >= deadline
             if passed:  # asked at the deadline, or in flight when it came
@@ -579,10 +634,10 @@ class Poller(Generic[J]):
             ``None`` if no job was planned.
         """
         soonest: tuple[float, float] | None = None
-        for entry, status in waiting:
+        for entry, _status in waiting:
             if entry.event_driven:
                 continue  # it calls back when it ends
-            hint = _hint(entry.job, status)
+            hint = _hint(entry.job, entry.hint)
             delay = _next_delay(self._policy, entry.delays) if hint is None else hint
             soonest = self._plan(entry, now, delay, soonest)
         for entry in failed:
@@ -626,15 +681,17 @@ class Poller(Generic[J]):
         return self._heap[0][0] if self._heap else math.inf
 
     def _ask(
-        self, batch: Batch | None, entries: list[_Entry[J]]
+        self, batch: Batch | None, entries: list[_Entry[J]], hints: bool
     ) -> Generator[Step[J], object, list[tuple[_Entry[J], JobStatus | None]]]:
-        """Have the driver query one job, or one batch; ``None`` marks a ridden-out failure."""
+        """Have the driver query one job, or one batch; ``None`` marks a ridden-out failure.
+
+        With ``hints``, each polled job found pending is asked for its poll hint.
+        """
         jobs = [entry.job for entry in entries]
-        query: Callable[[], Sequence[object]] = (
-            (lambda: [jobs[0].status()]) if batch is None else (lambda: list(batch(jobs)))
-        )
+        hinted = [hints and not entry.event_driven for entry in entries]
+        query = _query_of(jobs, batch, hinted)
         try:
-            answers = yield Ask(query, all(entry.event_driven for entry in entries))
+            answered = yield Ask(query, all(entry.event_driven for entry in entries))
         except Abandoned as abandoned:
             if abandoned.reason == "interrupt":
                 raise self._errors[1](f"the wait for {self._what()} was interrupted") from None
@@ -642,16 +699,18 @@ class Poller(Generic[J]):
         except Exception as failure:
             if self._retry is None or not isinstance(failure, self._retry.exceptions):
                 if isinstance(failure, StopIteration):
-                    raise StopIterationError("status()", failure) from failure
+                    raise StopIterationError("status()", failure)  # noqa: B904 - it sets its cause
                 raise
             return self._missed(entries, failure, self._retry.max_failures)
-        assert isinstance(answers, list)  # the driver sends back what the query returned
+        assert isinstance(answered, tuple)  # the driver sends back what the query returned
+        answers, hinted_by = answered
         if len(answers) != len(entries):
             raise ValueError(f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs")
         outcome: list[tuple[_Entry[J], JobStatus | None]] = []
-        for entry, answer in zip(entries, answers, strict=True):
+        for entry, answer, hint in zip(entries, answers, hinted_by, strict=True):
             entry.failures.clear()
             entry.retry_delays = None
+            entry.hint = hint
             outcome.append((entry, check_status(entry.job, answer)))
         return outcome
 

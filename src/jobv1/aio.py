@@ -14,7 +14,8 @@ or when the awaiting task is cancelled, the wait ends at once and the query
 is left to finish on its own (the deadline's own last query gets
 :data:`LAST_QUERY_SECONDS`). ``asyncio.run`` does not wait for it either.
 They work wherever an event loop is already running, a notebook included.
-``poll_hint()``, ``callback`` and ``on_status`` run on the event loop.
+A job's ``poll_hint()`` runs in its query's thread, right after ``status()``;
+``callback`` and ``on_status`` run on the event loop.
 """
 
 from __future__ import annotations
