@@ -567,7 +567,13 @@ def test_poll_hint_runs_off_the_event_loop_right_after_its_status(fake_clock: Fa
         return threading.get_ident()
 
     loop_thread = asyncio.run(main())
-    assert [name for name, _ in calls] == ["status", "hint QUEUED", "status", "hint RUNNING", "status"]
+    assert [name for name, _ in calls] == [
+        "status",
+        "hint QUEUED",
+        "status",
+        "hint RUNNING",
+        "status",
+    ]
     # each hint in the thread of the query just before it, and none on the loop
     assert [thread for _, thread in calls[1::2]] == [thread for _, thread in calls[0:4:2]]
     assert loop_thread not in {thread for _, thread in calls}

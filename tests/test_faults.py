@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+import re
 import threading
 from typing import Any
 
@@ -17,6 +19,7 @@ from jobv1 import (
     JobTimeoutError,
     Retry,
     WaitInterruptedError,
+    aio,
     as_completed,
     wait,
 )
@@ -248,24 +251,33 @@ def test_stop_iteration_reaches_the_caller_as_itself(fake_clock: FakeClock, wher
     def stop(*args: object) -> None:
         raise raised
 
-    job: Any = ScriptedJob([JobStatus.RUNNING, JobStatus.DONE])
-    options: dict[str, Any] = {}
-    if where == "status()":
-        job.status = stop
-    elif where == "the callback":
-        options["callback"] = stop
-    elif where == "on_status":
-        options["on_status"] = stop
-    elif where == "poll_hint()":
-        job.poll_hint = stop
-    elif where == "watch()":
-        job.watch = stop
-    else:
-        job = ScriptedJob([JobStatus.DONE])  # the undo runs when the wait ends
-        job.watch = lambda wakeup: stop
+    def arranged() -> tuple[Any, dict[str, Any]]:
+        job: Any = ScriptedJob([JobStatus.RUNNING, JobStatus.DONE])
+        options: dict[str, Any] = {}
+        if where == "status()":
+            job.status = stop
+        elif where == "the callback":
+            options["callback"] = stop
+        elif where == "on_status":
+            options["on_status"] = stop
+        elif where == "poll_hint()":
+            job.poll_hint = stop
+        elif where == "watch()":
+            job.watch = stop
+        else:
+            job = ScriptedJob([JobStatus.DONE])  # the undo runs when the wait ends
+            job.watch = lambda wakeup: stop
+        return job, options
+
+    job, options = arranged()
     with pytest.raises(StopIteration) as caught:
         job.wait_for_final_state(wait=1, **options)
     assert caught.value is raised
+    # A coroutine cannot raise it as itself: it says where it came from.
+    job, options = arranged()
+    with pytest.raises(RuntimeError, match=rf"^{re.escape(where)} raised StopIteration$") as said:
+        asyncio.run(aio.wait_for_final_state(job, wait=1, **options))
+    assert said.value.__cause__ is raised
     with pytest.raises(StopIteration) as many:
         jobv1.wait([ScriptedJob([JobStatus.RUNNING])], poll=1, on_status=stop)
     assert many.value is raised

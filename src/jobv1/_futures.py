@@ -155,7 +155,7 @@ class _Watchers:
         with _lock:
             wakeups = list(self.wakeups.values())
             self.wakeups.clear()
-            _watching.pop(future, None)  # a later watch adds a callback, run at once
+            del _watching[future]  # a later watch adds a callback, run at once
         for wakeup in wakeups:
             wakeup()
 

@@ -142,16 +142,17 @@ def check_status(job: Pollable, status: object) -> JobStatus:
 class Abandoned(Exception):  # noqa: N818 - a signal to the loop, never raised to users
     """Thrown into the loop by a driver that stopped waiting for a query still running.
 
-    ``reason`` is ``"deadline"`` or ``"interrupt"``: the loop then raises the
-    wait's timeout or interrupted error at once, and the query is left to
-    finish on its own. Only drivers that run queries off the waiting thread
+    The loop then raises the wait's interrupted error (if ``interrupted``)
+    or its timeout error at once, and the query is left to finish on its
+    own. Only drivers that run queries off the waiting thread
     (:mod:`jobv1.aio`) can do this; a blocking wait queries on its own thread,
     so its deadline holds between queries.
     """
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, *, interrupted: bool) -> None:
+        super().__init__()
+        #: Whether the interrupt was set; else the deadline passed.
+        self.interrupted = interrupted
 
 
 class StopIterationError(RuntimeError):
@@ -165,7 +166,7 @@ class StopIterationError(RuntimeError):
 
     def __init__(self, where: str, error: StopIteration) -> None:
         super().__init__(f"{where} raised StopIteration")
-        self.__cause__ = error
+        self.__cause__ = error  # raised without "from": this is its cause
 
 
 def _shielded(where: str, function: Callable[..., object]) -> Callable[..., object]:
@@ -693,7 +694,7 @@ class Poller(Generic[J]):
         try:
             answered = yield Ask(query, all(entry.event_driven for entry in entries))
         except Abandoned as abandoned:
-            if abandoned.reason == "interrupt":
+            if abandoned.interrupted:
                 raise self._errors[1](f"the wait for {self._what()} was interrupted") from None
             raise self._timeout_error() from None
         except Exception as failure:

@@ -43,7 +43,9 @@ class JobStatus(enum.Enum):
             return True
         if is_qiskit_status(other):
             return self._name_ == other._name_  # type: ignore[attr-defined, no-any-return]
-        return False if isinstance(other, JobStatus) else NotImplemented
+        # Two members of ours that are not one: both sides answer NotImplemented,
+        # and Python falls back to identity, which is False.
+        return NotImplemented
 
     def __hash__(self) -> int:
         # Qiskit's members hash as enum members do, by name: equal members hash equal.

@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import math
 import threading
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._clock import SystemClock
 from ._errors import JobTimeoutError
@@ -154,7 +154,9 @@ async def _off_loop(call: Callable[[], Any]) -> tuple[bool, Any]:
     return await outcome
 
 
-async def _query(poller: Poller[Any], ask: Ask, waker: _LoopWaker | None) -> object:
+async def _query(
+    poller: Poller[Any], ask: Ask, waker: _LoopWaker | None
+) -> tuple[bool, Any] | Abandoned:
     """Run ``ask`` off the loop, until it answers, or the wait must end without it.
 
     Returns:
@@ -177,12 +179,12 @@ async def _query(poller: Poller[Any], ask: Ask, waker: _LoopWaker | None) -> obj
                 waiting.add(woken)
             timeout = None if end is None else end - clock.monotonic()
             if timeout is not None and timeout <= 0:
-                return Abandoned("deadline")
+                return Abandoned(interrupted=False)
             await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             if query.done():
                 return query.result()
             if poller.interrupted():
-                return Abandoned("interrupt")
+                return Abandoned(interrupted=True)
             # Else an event-driven job called back: the loop sees to it after this
             # query; or the deadline passed, which the next turn finds.
     finally:
@@ -205,14 +207,15 @@ async def _drive(poller: Poller[J]) -> AsyncGenerator[list[tuple[J, JobStatus]],
         request: Step[J] = next(steps)
         while True:
             if isinstance(request, Ask):
+                answer: tuple[bool, Any] | Abandoned
                 if request.local:
-                    answer: object = _ask(request.query)
+                    answer = _ask(request.query)
                 else:
                     answer = await _query(poller, request, wakers[0] if wakers else None)
                 if isinstance(answer, Abandoned):
                     request = steps.throw(answer)
                 else:
-                    answered, outcome = cast("tuple[bool, Any]", answer)
+                    answered, outcome = answer
                     request = steps.send(outcome) if answered else steps.throw(outcome)
             elif isinstance(request, Sleep):
                 woken = await _sleep(poller.clock, request.seconds, wakers[0] if wakers else None)
