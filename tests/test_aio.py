@@ -173,8 +173,10 @@ def test_cancelling_the_awaiting_task_stops_the_polling_at_once(
 
     async def main() -> None:
         task = asyncio.create_task(aio.wait_for_final_state(job, wait=1))
-        for _ in range(10):
+        for _ in range(100_000):  # until the wait is under way (its queries run in threads)
             await asyncio.sleep(0)
+            if len(job.queries) > 1:
+                break
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

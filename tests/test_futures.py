@@ -146,7 +146,10 @@ def test_many_job_waits_mix_event_driven_and_polled_jobs(
         if job is futures[1] and status is D:
             futures[0].future.set_exception(OSError())
 
-    order = list(as_completed([polled, *futures], timeout=100, poll=5, on_status=chain))
+    # one query at a time, so that each hook runs before the next job's query
+    order = list(
+        as_completed([polled, *futures], timeout=100, poll=5, on_status=chain, max_in_flight=1)
+    )
     assert order == [futures[1], futures[0], polled]
     assert fake_clock.monotonic() == 30
     assert [job.queries for job in futures] == [2, 1]  # futures[1] ended before its first query

@@ -10,7 +10,8 @@ patching anything. A clock is any object with ``monotonic()`` and
 An installed clock serves the thread that installed it and the threads
 started while it is installed, not the threads that were already running: a
 test's virtual clock never reaches into another thread's real wait. An
-installation may be process-wide instead, on request.
+installation may be process-wide instead, on request. A worker thread that
+runs a task for a wait runs it under the wait's clock (:func:`lent`).
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import time
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from contextlib import AbstractContextManager
     from types import TracebackType
 
     from ._protocols import Clock, Wakeup
 
-__all__ = ["SystemClock", "current_clock", "install", "uninstall", "use_clock"]
+__all__ = ["SystemClock", "current_clock", "install", "lent", "uninstall", "use_clock"]
 
 
 class SystemClock:
@@ -91,22 +93,55 @@ _installed: tuple[_Installation, ...] = ()
 _lock = _thread.allocate_lock()
 
 
+# The clocks lent to worker threads for the task they run, by thread (see lent()).
+_lent: dict[object, Clock] = {}
+
+
 def current_clock() -> Clock:
     """The clock waits use now, in this thread.
 
-    That is the innermost clock installed that serves this thread (it was
-    installed in this thread, or before this thread started, or process-wide),
-    else the system's.
+    That is the clock lent to this thread for the task it runs, if any; else
+    the innermost clock installed that serves this thread (it was installed
+    in this thread, or before this thread started, or process-wide); else
+    the system's.
     """
     installed = _installed
     if installed:
         import threading  # imported already: install() did
 
         me = threading.current_thread()
+        clock = _lent.get(me)
+        if clock is not None:
+            return clock
         for installation in reversed(installed):
             if me not in installation.elsewhere:
                 return installation.clock
     return _SYSTEM
+
+
+def lent(task: Callable[[], None]) -> Callable[[], None]:
+    """``task``, to run in another thread under the clock this thread uses now.
+
+    A worker thread runs tasks for waits of many threads, each under its own
+    clock: the task it runs reads the clock of the wait it runs for.
+    """
+    if not _installed:
+        return task  # every thread reads the system's clock
+    clock = current_clock()
+
+    def run() -> None:
+        import threading
+
+        me = threading.current_thread()
+        with _lock:
+            _lent[me] = clock
+        try:
+            task()
+        finally:
+            with _lock:
+                del _lent[me]
+
+    return run
 
 
 def install(clock: Clock, *, process_wide: bool = False) -> None:

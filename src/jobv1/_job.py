@@ -262,7 +262,22 @@ def start_one(
     )
 
 
-def batch_of(job: Any) -> Callable[[Any], Any] | None:
-    """The ``job_statuses`` method of the job's backend, if it has one, to query jobs in batches."""
-    method = getattr(getattr(job, "_backend", None), "job_statuses", None)
-    return method if callable(method) else None
+def batch_of(job: Any) -> tuple[Callable[[Any], Any], int | None] | None:
+    """The ``job_statuses`` method of the job's backend, if it has one, to query jobs in batches.
+
+    With it, the most jobs one call takes: the backend's ``max_status_batch``,
+    or ``None`` if it declares no limit.
+
+    Raises:
+        TypeError, ValueError: ``max_status_batch`` is not an int ``>= 1``.
+    """
+    backend = getattr(job, "_backend", None)
+    method = getattr(backend, "job_statuses", None)
+    if not callable(method):
+        return None
+    largest = getattr(backend, "max_status_batch", None)
+    if largest is not None and (isinstance(largest, bool) or not isinstance(largest, int)):
+        raise TypeError(f"max_status_batch of {backend!r} must be an int or None, not {largest!r}")
+    if largest is not None and largest < 1:
+        raise ValueError(f"max_status_batch of {backend!r} must be at least 1, got {largest!r}")
+    return method, largest

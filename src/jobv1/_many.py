@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_COMPLETED",
+    "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_POLL",
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
@@ -40,6 +41,8 @@ FIRST_EXCEPTION: Final = "FIRST_EXCEPTION"
 ALL_COMPLETED: Final = "ALL_COMPLETED"
 
 DEFAULT_POLL: Final = Backoff()
+#: How many status queries a wait on many jobs runs at once, by default.
+DEFAULT_MAX_IN_FLIGHT: Final = 8
 
 #: Any job: a :class:`JobV1`, a Qiskit job, anything with ``job_id()`` and ``status()``.
 #: Unbounded: a list of jobs of several classes joins to ``object`` for a type checker.
@@ -68,6 +71,7 @@ def start_many(
     on_status: Callable[[Any, JobStatus], object] | None,
     retry: Retry | None,
     interrupt: Interrupt | None,
+    max_in_flight: int,
 ) -> Poller[J]:
     """Check the arguments of a wait on many jobs and make its :class:`Poller`."""
     return start(
@@ -80,6 +84,7 @@ def start_many(
         interrupt=interrupt,
         batch=batch_of,
         adapt=_element,
+        max_in_flight=max_in_flight,
     )
 
 
@@ -118,14 +123,18 @@ def wait(
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
 ) -> tuple[set[J], set[J]]:
     """Wait until the jobs are final, or some are, as ``return_when`` says.
 
-    Like :func:`concurrent.futures.wait`, for jobs. One thread, the caller's,
-    polls every job on its own schedule under one deadline for the whole
-    set; a job given twice counts once. Where several jobs share a backend
-    with a ``job_statuses`` method, the jobs due together are queried in
-    one request.
+    Like :func:`concurrent.futures.wait`, for jobs. The caller's thread polls
+    every job on its own schedule under one deadline for the whole set; a
+    job given twice counts once. The queries due at the same time run at
+    once on worker threads, up to ``max_in_flight``; hooks still run in the
+    caller's thread, one at a time, in the jobs' order. Where several jobs
+    share a backend with a ``job_statuses`` method, the jobs due together
+    are queried in one request (several, if the backend's
+    ``max_status_batch`` says one takes fewer).
 
     At the deadline every job still pending is queried once more; then the
     function returns, whatever the jobs' states: it never raises on timeout.
@@ -145,6 +154,8 @@ def wait(
             distinct status a job is seen in, the final one included.
         retry: Which exceptions from ``status()`` to ride out.
         interrupt: Stops the wait from another thread when it is set.
+        max_in_flight: How many status queries may run at once; ``1``
+            makes them one after another, in this thread.
 
     Returns:
         ``(done, not_done)``: the sets of jobs that are final and that are
@@ -158,7 +169,13 @@ def wait(
         WaitInterruptedError: ``interrupt`` was set.
     """
     poller = start_many(
-        jobs, timeout=timeout, poll=poll, on_status=on_status, retry=retry, interrupt=interrupt
+        jobs,
+        timeout=timeout,
+        poll=poll,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        max_in_flight=max_in_flight,
     )
     check_return_when(return_when)
     check_hashable(poller.jobs)
@@ -187,13 +204,15 @@ def as_completed(
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
 ) -> Iterator[J]:
     """Yield each job once, as soon as it is seen in a final state.
 
     Like :func:`concurrent.futures.as_completed`, for jobs: the order is the
-    order in which the jobs reach a final state, one thread (the caller's)
-    polls them all under one deadline for the whole set, and a job given
-    twice is yielded once. The arguments are checked and the deadline is
+    order in which the jobs reach a final state, the caller's thread polls
+    them all under one deadline for the whole set (running the queries due
+    together at once, as :func:`wait` does), and a job given twice is
+    yielded once. The arguments are checked and the deadline is
     set when the function is called, not when iteration starts.
 
     At the deadline every job still pending is queried once more; those
@@ -208,6 +227,8 @@ def as_completed(
             distinct status a job is seen in, the final one included.
         retry: Which exceptions from ``status()`` to ride out.
         interrupt: Stops the wait from another thread when it is set.
+        max_in_flight: How many status queries may run at once; ``1``
+            makes them one after another, in this thread.
 
     Returns:
         An iterator over the jobs, as they were given.
@@ -221,6 +242,12 @@ def as_completed(
         ValueError: An argument is out of range.
     """
     poller = start_many(
-        jobs, timeout=timeout, poll=poll, on_status=on_status, retry=retry, interrupt=interrupt
+        jobs,
+        timeout=timeout,
+        poll=poll,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        max_in_flight=max_in_flight,
     )
     return (job for finished in poller for job, _ in finished)

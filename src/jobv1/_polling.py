@@ -16,6 +16,13 @@ loop on an asyncio event loop.
 A job whose ``watch(wakeup)`` arranges a call of ``wakeup()`` when it ends
 is event-driven: after a non-final query it is not polled again, but
 queried as soon as it calls back (and at the deadline).
+
+A round's queries go to the driver together, in one :class:`Ask`, when the
+wait allows more than one in flight (``max_in_flight``): the driver runs
+them at once, up to that bound, in worker threads, and may give up those
+still running at the deadline or on an interrupt. The loop then reads the
+answers in the jobs' order, so hooks and errors come as if the queries had
+been made one after another.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import itertools
 import math
 
 from ._checks import check_callable, check_timeout, real
+from ._clock import SystemClock
 from ._errors import JobTimeoutError, WaitInterruptedError
 from ._interrupt import Interrupt
 from ._policy import as_policy
@@ -36,6 +44,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
     from typing import Any, Protocol, Union
 
+    from ._interrupt import _Settable
     from ._protocols import Clock, PollPolicy, Wakeup
 
     class Pollable(Protocol):
@@ -70,43 +79,72 @@ if TYPE_CHECKING:
     StatusHook = Callable[[Any, JobStatus], object]
     #: Answers the statuses of several jobs in one request, in their order.
     Batch = Callable[[Sequence[Pollable]], Sequence[JobStatus]]
-    #: What a query gives back: the answers, and for each the job's poll hint
-    #: (what ``poll_hint()`` returned, a :class:`_Failed`, or ``None`` if not asked).
-    Answers = tuple[list[object], list[object]]
+    #: Says, for a job, which :data:`Batch` can query it along with others, and
+    #: how many jobs that batch takes at most (``None``: any number); or ``None``.
+    BatchOf = Callable[[Pollable], Union[tuple[Batch, Union[int, None]], None]]  # noqa: UP007
+    #: What a driver sends back for each query of an :class:`Ask`: ``(True,
+    #: answers)``, ``(False, the exception)``, or ``None`` if it gave it up.
+    Outcome = Union[tuple[bool, Any], None]  # noqa: UP007
+    #: What a query gives back: the answers; for each the job's poll hint (what
+    #: ``poll_hint()`` returned, a :class:`_Failed`, or ``None`` if not asked);
+    #: and the time on the wait's clock when the answers came.
+    Answers = tuple[list[object], list[object], float]
 
 #: The jobs as the caller gave them: the loop queries them, or the views ``adapt`` makes.
 J = TypeVar("J")
+
+#: Seconds the deadline's last query may take to answer, on the real clock, where
+#: queries run off the waiting thread, before the wait ends without it (a query
+#: begun earlier is given up at the deadline itself).
+LAST_QUERY_SECONDS = 1.0
 
 #: A query due this close to the deadline is made at the deadline, as its last
 #: query: sums of intervals drift by a few ulps, and no clock sleeps this finely.
 _AT_DEADLINE = 1e-6
 
 __all__ = [
-    "Abandoned",
+    "LAST_QUERY_SECONDS",
     "Ask",
     "Poller",
     "Sleep",
     "StopIterationError",
     "check_status",
+    "outcome_of",
     "start",
     "unshielded",
 ]
 
 
 class Ask:
-    """A request to the driver: call ``query()`` and send back its answer, or throw its error."""
+    """A request to the driver: call each query and send back their :data:`Outcome` s, in order.
 
-    __slots__ = ("local", "query")
+    A driver runs several queries at once, up to the wait's ``max_in_flight``;
+    it may give up those still running at the deadline, or when the interrupt
+    is set (:meth:`Poller.query_end`), and send ``None`` for them.
+    """
 
-    def __init__(self, query: Callable[[], Answers], local: bool) -> None:
-        #: One status query, or one batch query: returns the statuses in order,
+    __slots__ = ("local", "queries")
+
+    def __init__(self, queries: list[Callable[[], Answers]], local: list[bool]) -> None:
+        #: Status queries, or batch queries: each returns the statuses in order,
         #: and the ``poll_hint()`` of each job found pending, asked in the same
         #: thread right after its status, so that a driver that runs queries
-        #: off its own thread (:mod:`jobv1.aio`) runs the hints there too.
-        self.query = query
-        #: Whether every job asked is event-driven, whose ``status()`` is cheap and
-        #: does not block: an asyncio driver may call it on the event loop.
+        #: off its own thread runs the hints there too.
+        self.queries = queries
+        #: For each query, whether every job it asks is event-driven, whose
+        #: ``status()`` is cheap and does not block: a driver runs it in place.
         self.local = local
+
+    def run_local(self) -> tuple[list[Outcome], list[int]]:
+        """Run the local queries here; return the outcomes so far and the others' indices."""
+        outcomes: list[Outcome] = [None] * len(self.queries)
+        remote: list[int] = []
+        for index, local in enumerate(self.local):
+            if local:
+                outcomes[index] = outcome_of(self.queries[index])
+            else:
+                remote.append(index)
+        return outcomes, remote
 
 
 class Sleep:
@@ -137,22 +175,6 @@ def check_status(job: Pollable, status: object) -> JobStatus:
     raise TypeError(
         f"status() of job {job.job_id()!r} returned {status!r}, which is not a JobStatus"
     )
-
-
-class Abandoned(Exception):  # noqa: N818 - a signal to the loop, never raised to users
-    """Thrown into the loop by a driver that stopped waiting for a query still running.
-
-    The loop then raises the wait's interrupted error (if ``interrupted``)
-    or its timeout error at once, and the query is left to finish on its
-    own. Only drivers that run queries off the waiting thread
-    (:mod:`jobv1.aio`) can do this; a blocking wait queries on its own thread,
-    so its deadline holds between queries.
-    """
-
-    def __init__(self, *, interrupted: bool) -> None:
-        super().__init__()
-        #: Whether the interrupt was set; else the deadline passed.
-        self.interrupted = interrupted
 
 
 class StopIterationError(RuntimeError):
@@ -229,9 +251,12 @@ def _hint_of(job: Pollable, answer: object) -> object:
 
 
 def _query_of(
-    jobs: list[Pollable], batch: Batch | None, hinted: list[bool]
+    jobs: list[Pollable], batch: Batch | None, hinted: list[bool], clock: Clock
 ) -> Callable[[], Answers]:
-    """The query of ``jobs``, one by one or by ``batch``, asking the ``hinted`` ones for hints."""
+    """The query of ``jobs``, one by one or by ``batch``, asking the ``hinted`` ones for hints.
+
+    It notes when the answers came: queries run at once end at different times.
+    """
 
     def query() -> Answers:
         answers: list[object] = [jobs[0].status()] if batch is None else list(batch(jobs))
@@ -240,9 +265,43 @@ def _query_of(
             _hint_of(job, answer) if wanted else None
             for job, answer, wanted in zip(jobs, answers, hinted, strict=False)
         ]
-        return answers, hints
+        return answers, hints, clock.monotonic()
 
     return query
+
+
+def outcome_of(query: Callable[[], object]) -> tuple[bool, Any]:
+    """Run one query (or any call): ``(True, its value)``, or ``(False, the exception)``."""
+    try:
+        return True, query()
+    except Exception as failure:  # handed to the loop, which raises it or rides it out
+        return False, failure
+
+
+def _task(index: int, query: Callable[[], Answers], answers: Any) -> Callable[[], None]:
+    """The task a worker runs for one query: it puts ``(index, outcome)`` in ``answers``."""
+
+    def run() -> None:
+        result: Outcome | BaseException
+        try:
+            result = outcome_of(query)
+        except BaseException as interrupted:  # Ctrl-C, SystemExit: raised in the wait
+            result = interrupted
+        answers.put((index, result))
+
+    return run
+
+
+class _Poke:
+    """Wakes a driver waiting on a queue of answers: what an interrupt sets."""
+
+    __slots__ = ("answers",)
+
+    def __init__(self, answers: Any) -> None:
+        self.answers = answers
+
+    def set(self) -> None:
+        self.answers.put(None)
 
 
 def _hint(job: Pollable, hint: object) -> float | None:
@@ -292,6 +351,7 @@ class _Entry(Generic[J]):
     """The loop's record of one pending job."""
 
     __slots__ = (
+        "batch",
         "delays",
         "event_driven",
         "failures",
@@ -314,6 +374,8 @@ class _Entry(Generic[J]):
         self.status: JobStatus | None = None
         #: The job's poll hint at its last query, as :func:`_hint_of` gave it.
         self.hint: object = None
+        #: The batch its last query went through, or ``None`` if it was asked alone.
+        self.batch: Batch | None = None
         #: The failures of the queries since the last one that succeeded.
         self.failures: list[Exception] = []
         self.retry_delays: Iterator[float] | None = None
@@ -350,13 +412,15 @@ class Poller(Generic[J]):
         retry: Which failures of a query to ride out, or ``None``.
         interrupt: Stops the wait when set.
         batch: Says, for a job, which :data:`Batch` can query it along with
-            others, or ``None`` if none can.
+            others, and how many jobs it takes at most, or ``None`` if none can.
         adapt: Turns each job into what the loop queries, when the jobs are
             not :class:`Pollable` themselves; hooks and results still see
             the jobs as given.
         errors: The classes of the errors to raise at the deadline and on
             an interrupt: by default :class:`~jobv1.JobTimeoutError` and
             :class:`~jobv1.WaitInterruptedError`; subclasses of them.
+        max_in_flight: How many queries may run at once: with more than
+            one, a round's queries are asked of the driver together.
     """
 
     def __init__(
@@ -370,11 +434,14 @@ class Poller(Generic[J]):
         on_status: StatusHook | None = None,
         retry: Retry | None = None,
         interrupt: Interrupt | None = None,
-        batch: Callable[[Pollable], Batch | None] | None = None,
+        batch: BatchOf | None = None,
         adapt: Callable[[J], Pollable] | None = None,
         errors: tuple[type[JobTimeoutError], type[WaitInterruptedError]] | None = None,
+        max_in_flight: int = 1,
     ) -> None:
         self._clock = clock
+        #: How many queries a driver may run at once.
+        self.max_in_flight = max_in_flight
         self._errors = (JobTimeoutError, WaitInterruptedError) if errors is None else errors
         self._policy = policy
         self._callback = None if callback is None else _shielded("the callback", callback)
@@ -430,6 +497,28 @@ class Poller(Generic[J]):
         """Whether the wait's interrupt is set."""
         return self._interrupt is not None and self._interrupt.is_set()
 
+    def query_end(self) -> float | None:
+        """Until when, on the clock, a driver waits for the queries it runs off its thread.
+
+        A query begun before the deadline is given up at the deadline; one
+        begun at it, the deadline's last query, gets :data:`LAST_QUERY_SECONDS`.
+        ``None`` (wait for them) without a deadline, or on a clock other than
+        the system's: virtual time does not pass while a query runs.
+        """
+        clock = self._clock
+        if self._deadline is None or not isinstance(clock, SystemClock):
+            return None
+        now = clock.monotonic()
+        return self._deadline if self._deadline > now else now + LAST_QUERY_SECONDS
+
+    def listen(self, waker: _Settable) -> Callable[[], None] | None:
+        """Have the wait's interrupt set ``waker`` too; return the undo, or ``None``."""
+        interrupt = self._interrupt
+        if interrupt is None:
+            return None
+        interrupt._listen(waker)
+        return self._forgetting(interrupt, waker)
+
     def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
         """Drive the loop in this thread: block while it sleeps, yield what ends."""
         events: list[Wakeup] = []
@@ -446,12 +535,11 @@ class Poller(Generic[J]):
             request: Step[J] = next(steps)
             while True:
                 if isinstance(request, Ask):
-                    try:
-                        answers = request.query()
-                    except Exception as failure:
-                        request = steps.throw(failure)
+                    queries = request.queries
+                    if len(queries) == 1:  # run in this thread
+                        request = steps.send([outcome_of(queries[0])])
                     else:
-                        request = steps.send(answers)
+                        request = steps.send(self._concurrently(request))
                 elif isinstance(request, Sleep):
                     request = steps.send(
                         self._sleep(request.seconds, events[0] if events else None)
@@ -463,6 +551,48 @@ class Poller(Generic[J]):
             return
         finally:
             steps.close()
+
+    def _concurrently(self, request: Ask) -> list[Outcome]:
+        """Run the queries of ``request`` on worker threads, at most :attr:`max_in_flight` at once.
+
+        This thread waits for them until :meth:`query_end`, or the
+        interrupt, and gives up those still running then (``None``).
+        """
+        import queue
+
+        from ._workers import submit
+
+        queries = request.queries
+        outcomes, remote = request.run_local()
+        answers: queue.SimpleQueue[tuple[int, Outcome | BaseException] | None] = queue.SimpleQueue()
+        end = self.query_end()
+        forget = self.listen(_Poke(answers))
+        try:
+            started = running = 0
+            while started < len(remote) or running:
+                while running < self.max_in_flight and started < len(remote):
+                    index = remote[started]
+                    submit(_task(index, queries[index], answers))
+                    started += 1
+                    running += 1
+                timeout = None if end is None else end - self._clock.monotonic()
+                if timeout is not None and timeout <= 0:
+                    break
+                try:
+                    answer = answers.get(timeout=timeout)
+                except queue.Empty:
+                    break  # the deadline: the queries still running are given up
+                if answer is None:  # the interrupt was set
+                    break
+                index, outcome = answer
+                running -= 1
+                if isinstance(outcome, BaseException):
+                    raise outcome  # Ctrl-C, SystemExit: raised in the wait
+                outcomes[index] = outcome
+        finally:
+            if forget is not None:
+                forget()
+        return outcomes
 
     def _sleep(self, seconds: float, wakeup: Wakeup | None) -> bool:
         """Sleep in this thread; an endless sleep ends when ``wakeup`` is set."""
@@ -493,9 +623,9 @@ class Poller(Generic[J]):
                     entry.event_driven = True
                     self._ensure_waker(make_waker)
             if self._interrupt is not None:
-                waker = self._ensure_waker(make_waker)
-                self._interrupt._listen(waker)
-                undo.append(self._forgetting(self._interrupt, waker))
+                forget = self.listen(self._ensure_waker(make_waker))
+                assert forget is not None  # there is an interrupt to listen to
+                undo.append(forget)
             yield from self._loop()
         finally:
             # Every undo runs, even after one fails; the first failure is raised.
@@ -514,7 +644,7 @@ class Poller(Generic[J]):
         return self.waker
 
     @staticmethod
-    def _forgetting(interrupt: Interrupt, waker: Waker) -> Callable[[], None]:
+    def _forgetting(interrupt: Interrupt, waker: _Settable) -> Callable[[], None]:
         return lambda: interrupt._forget(waker)
 
     def _waker_of(self, entry: _Entry[J]) -> Callable[[], None]:
@@ -540,11 +670,15 @@ class Poller(Generic[J]):
                 self.waker.clear()
             if self._interrupt is not None and self._interrupt.is_set():
                 raise self._errors[1](f"the wait for {self._what()} was interrupted")
-            finished, waiting, failed = yield from self._round(at_deadline, slept_to)
+            finished, waiting, failed, cut = yield from self._round(at_deadline, slept_to)
             if finished:
                 yield finished
             if not self.pending:
                 return
+            if cut:  # the driver gave up a query still running
+                if self.interrupted():
+                    raise self._errors[1](f"the wait for {self._what()} was interrupted")
+                raise self._timeout_error()
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
                 if self._fresh.issuperset(self.pending):
                     raise self._timeout_error()
@@ -586,30 +720,35 @@ class Poller(Generic[J]):
     ) -> Generator[
         Step[J],
         object,
-        tuple[list[tuple[J, JobStatus]], list[tuple[_Entry[J], JobStatus]], list[_Entry[J]]],
+        tuple[list[tuple[J, JobStatus]], list[tuple[_Entry[J], JobStatus]], list[_Entry[J]], bool],
     ]:
         """Query the jobs that are due (all of them at the deadline) and sort the answers.
 
         Returns:
             The jobs found final, the entries found not final with their
-            status, and the entries whose query failed and was ridden out.
+            status, the entries whose query failed and was ridden out, and
+            whether the driver gave up a query (the round then ends there).
         """
         fresh = self._fresh
         if at_deadline:
             due = [entry for index, entry in self.pending.items() if index not in fresh]
         else:
             due = self._due(max(self._clock.monotonic(), slept_to))
-        deadline = self._deadline
-        passed = at_deadline  # whether the deadline has come during this round
         finished: list[tuple[J, JobStatus]] = []
         waiting: list[tuple[_Entry[J], JobStatus]] = []
         failed: list[_Entry[J]] = []
-        for batch, entries in self._groups(due):
-            outcome = yield from self._ask(batch, entries, not at_deadline)
-            if not passed and deadline is not None:
-                passed = self._clock.monotonic() >= deadline
-            if passed:  # asked at the deadline, or in flight when it came
-                fresh.update(entry.index for entry in entries)
+        requests = list(self._groups(due))
+        # One request at a time, or all of the round's together for the driver to
+        # run at once: the answers are read in the same order either way.
+        step = 1 if self.max_in_flight == 1 else max(1, len(requests))
+        cut = False
+        for first in range(0, len(requests), step):
+            part = requests[first : first + step]
+            outcome, cut, late = yield from self._ask(part, not at_deadline)
+            if at_deadline:
+                fresh.update(entry.index for _, entries in part for entry in entries)
+            else:  # the answers that came at or after the deadline count as its queries
+                fresh.update(entry.index for entry in late)
             for entry, status in outcome:
                 if status is None:
                     failed.append(entry)
@@ -623,7 +762,9 @@ class Poller(Generic[J]):
                     finished.append((entry.handle, status))
                 else:
                     waiting.append((entry, status))
-        return finished, waiting, failed
+            if cut:
+                break
+        return finished, waiting, failed, cut
 
     def _schedule(
         self, now: float, waiting: list[tuple[_Entry[J], JobStatus]], failed: list[_Entry[J]]
@@ -635,12 +776,26 @@ class Poller(Generic[J]):
             ``None`` if no job was planned.
         """
         soonest: tuple[float, float] | None = None
+        # The jobs a batch asked, that no hint paces, stay together: each is next due
+        # after the shortest of their policy's delays (a jittered policy would
+        # otherwise scatter them, and split the next round into single queries).
+        together: dict[Batch, list[tuple[_Entry[J], float]]] = {}
         for entry, _status in waiting:
             if entry.event_driven:
                 continue  # it calls back when it ends
             hint = _hint(entry.job, entry.hint)
-            delay = _next_delay(self._policy, entry.delays) if hint is None else hint
-            soonest = self._plan(entry, now, delay, soonest)
+            if hint is not None:
+                soonest = self._plan(entry, now, hint, soonest)
+                continue
+            delay = _next_delay(self._policy, entry.delays)
+            if entry.batch is None:
+                soonest = self._plan(entry, now, delay, soonest)
+            else:
+                together.setdefault(entry.batch, []).append((entry, delay))
+        for members in together.values():
+            shortest = min(delay for _, delay in members)
+            for entry, _delay in members:
+                soonest = self._plan(entry, now, shortest, soonest)
         for entry in failed:
             retry = self._retry
             assert retry is not None  # only a Retry turns a failure into a missed query
@@ -682,50 +837,77 @@ class Poller(Generic[J]):
         return self._heap[0][0] if self._heap else math.inf
 
     def _ask(
-        self, batch: Batch | None, entries: list[_Entry[J]], hints: bool
-    ) -> Generator[Step[J], object, list[tuple[_Entry[J], JobStatus | None]]]:
-        """Have the driver query one job, or one batch; ``None`` marks a ridden-out failure.
+        self, part: list[tuple[Batch | None, list[_Entry[J]]]], hints: bool
+    ) -> Generator[
+        Step[J],
+        object,
+        tuple[list[tuple[_Entry[J], JobStatus | None]], bool, list[_Entry[J]]],
+    ]:
+        """Have the driver make the queries of ``part``: one job each, or one batch.
 
         With ``hints``, each polled job found pending is asked for its poll hint.
+
+        Returns:
+            Each entry answered with its status, or ``None`` for a ridden-out
+            failure; whether the driver gave up a query; and the entries
+            answered (or failed) at or after the deadline.
         """
-        jobs = [entry.job for entry in entries]
-        hinted = [hints and not entry.event_driven for entry in entries]
-        query = _query_of(jobs, batch, hinted)
-        try:
-            answered = yield Ask(query, all(entry.event_driven for entry in entries))
-        except Abandoned as abandoned:
-            if abandoned.interrupted:
-                raise self._errors[1](f"the wait for {self._what()} was interrupted") from None
-            raise self._timeout_error() from None
-        except Exception as failure:
-            if self._retry is None or not isinstance(failure, self._retry.exceptions):
-                if isinstance(failure, StopIteration):
-                    raise StopIterationError("status()", failure)  # noqa: B904 - it sets its cause
-                raise
-            return self._missed(entries, failure, self._retry.max_failures)
-        assert isinstance(answered, tuple)  # the driver sends back what the query returned
-        answers, hinted_by = answered
-        if len(answers) != len(entries):
-            raise ValueError(f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs")
-        outcome: list[tuple[_Entry[J], JobStatus | None]] = []
-        for entry, answer, hint in zip(entries, answers, hinted_by, strict=True):
-            entry.failures.clear()
-            entry.retry_delays = None
-            entry.hint = hint
-            outcome.append((entry, check_status(entry.job, answer)))
-        return outcome
+        queries: list[Callable[[], Answers]] = []
+        local: list[bool] = []
+        for batch, entries in part:
+            hinted = [hints and not entry.event_driven for entry in entries]
+            queries.append(_query_of([entry.job for entry in entries], batch, hinted, self._clock))
+            local.append(all(entry.event_driven for entry in entries))
+        outcomes = yield Ask(queries, local)
+        assert isinstance(outcomes, list)  # the driver sends back one outcome per query
+        answered: list[tuple[_Entry[J], JobStatus | None]] = []
+        late: list[_Entry[J]] = []
+        deadline = math.inf if self._deadline is None else self._deadline
+        cut = False
+        for (batch, entries), outcome in zip(part, outcomes, strict=True):
+            if outcome is None:
+                cut = True
+                continue
+            ok, value = outcome
+            if (value[2] if ok else self._clock.monotonic()) >= deadline:
+                late += entries
+            if not ok:
+                if self._retry is None or not isinstance(value, self._retry.exceptions):
+                    if isinstance(value, StopIteration):
+                        raise StopIterationError("status()", value)
+                    raise value
+                answered += self._missed(entries, value, self._retry.max_failures)
+                continue
+            answers, hinted_by, _ = value
+            if len(answers) != len(entries):
+                raise ValueError(
+                    f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs"
+                )
+            for entry, answer, hint in zip(entries, answers, hinted_by, strict=True):
+                entry.failures.clear()
+                entry.retry_delays = None
+                entry.hint = hint
+                entry.batch = batch
+                answered.append((entry, check_status(entry.job, answer)))
+        return answered, cut, late
 
     def _groups(self, due: list[_Entry[J]]) -> Iterator[tuple[Batch | None, list[_Entry[J]]]]:
-        """The due jobs, one by one, or grouped by the batch that can query them together."""
-        groups: dict[Batch, list[_Entry[J]]] = {}
+        """The due jobs, one by one, or grouped by the batch that can query them together.
+
+        A group larger than its batch takes is split into batches it takes.
+        """
+        groups: dict[Batch, tuple[int | None, list[_Entry[J]]]] = {}
         for entry in due:
-            batch = self._batch(entry.job) if self._batch is not None and len(due) > 1 else None
-            if batch is None:
+            found = self._batch(entry.job) if self._batch is not None and len(due) > 1 else None
+            if found is None:
                 yield None, [entry]
             else:
-                groups.setdefault(batch, []).append(entry)
-        for batch, entries in groups.items():
-            yield (batch if len(entries) > 1 else None), entries
+                groups.setdefault(found[0], (found[1], []))[1].append(entry)
+        for batch, (largest, entries) in groups.items():
+            size = len(entries) if largest is None else largest
+            for first in range(0, len(entries), size):
+                chunk = entries[first : first + size]
+                yield (batch if len(chunk) > 1 else None), chunk
 
     def _missed(
         self, entries: list[_Entry[J]], failure: Exception, max_failures: int
@@ -767,9 +949,10 @@ def start(
     on_status: object = None,
     retry: object = None,
     interrupt: object = None,
-    batch: Callable[[Pollable], Batch | None] | None = None,
+    batch: BatchOf | None = None,
     adapt: Callable[[J], Pollable] | None = None,
     errors: tuple[type[JobTimeoutError], type[WaitInterruptedError]] | None = None,
+    max_in_flight: object = 1,
 ) -> Poller[J]:
     """Check a wait's arguments, naming any that is bad, and make its :class:`Poller`.
 
@@ -777,6 +960,10 @@ def start(
     """
     limit = check_timeout(timeout)
     policy = as_policy(*poll)
+    if isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int):
+        raise TypeError(f"max_in_flight must be an int, not {max_in_flight!r}")
+    if max_in_flight < 1:
+        raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight!r}")
     check_callable("callback", callback)
     check_callable("on_status", on_status)
     if retry is not None and not isinstance(retry, Retry):
@@ -795,4 +982,5 @@ def start(
         batch=batch,
         adapt=adapt,
         errors=errors,
+        max_in_flight=max_in_flight,
     )

@@ -4,10 +4,11 @@
 async iterator) take the arguments of their blocking namesakes.
 
 They run the same loop as the blocking waits, with the same exact deadline,
-but never block the event loop: a polled job's ``status()`` runs in a thread
-of its own, sleeps are asyncio sleeps (a clock other than the system's sleeps
-in a thread too), and an event-driven job such as :class:`~jobv1.FutureJob`
-is awaited through its future, with no thread and no polling.
+but never block the event loop: polled jobs' ``status()`` calls run on
+jobv1's worker threads, up to ``max_in_flight`` at once, sleeps are asyncio
+sleeps (a clock other than the system's sleeps in a worker thread too), and
+an event-driven job such as :class:`~jobv1.FutureJob` is awaited through its
+future, with no thread and no polling.
 
 A slow ``status()`` never holds a wait up: at the deadline, on an interrupt,
 or when the awaiting task is cancelled, the wait ends at once and the query
@@ -32,19 +33,20 @@ from ._interop import as_job
 from ._job import start_one
 from ._many import (
     ALL_COMPLETED,
+    DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_POLL,
     check_hashable,
     check_return_when,
     enough,
     start_many,
 )
-from ._polling import Abandoned, Ask, Poller, Sleep
+from ._polling import LAST_QUERY_SECONDS, Ask, Poller, Sleep, outcome_of
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 
     from ._interrupt import Interrupt
-    from ._polling import Step
+    from ._polling import Outcome, Step
     from ._protocols import Clock, PollPolicy
     from ._retry import Retry
     from ._status import JobStatus
@@ -55,7 +57,7 @@ J = TypeVar("J")
 
 #: Seconds the deadline's last query may take to answer, on the real clock, before
 #: the wait ends without it (a query begun earlier is given up at the deadline).
-LAST_QUERY_SECONDS = 1.0
+LAST_QUERY_SECONDS = LAST_QUERY_SECONDS  # noqa: PLW0127 - documented here, defined by the loop
 
 
 class _LoopWaker:
@@ -113,23 +115,18 @@ async def _sleep(clock: Clock, seconds: float, waker: _LoopWaker | None) -> bool
     return waker is not None and waker.is_set()
 
 
-def _ask(query: Callable[[], Any]) -> tuple[bool, Any]:
-    """Run one query: ``(True, answers)``, or ``(False, the exception)``."""
-    try:
-        return True, query()
-    except Exception as failure:  # handed to the loop, which raises it or rides it out
-        return False, failure
-
-
 async def _off_loop(call: Callable[[], Any]) -> tuple[bool, Any]:
-    """Run ``call`` in a thread of its own and await its outcome, as :func:`_ask` gives it.
+    """Run ``call`` on a worker thread and await its outcome, as ``outcome_of`` gives it.
 
     Not the loop's default executor: a wait that ends (at its deadline, on
     an interrupt, cancelled, Ctrl-C) leaves a call still running to finish on
     its own, and ``asyncio.run`` waits for the default executor's threads
-    before it returns. The thread hands back the exception object itself:
-    asyncio would replace a ``TimeoutError`` raised in it with a copy.
+    before it returns; jobv1's workers are daemon threads. The worker hands
+    back the exception object itself: asyncio would replace a
+    ``TimeoutError`` raised in it with a copy.
     """
+    from ._workers import submit
+
     loop = asyncio.get_running_loop()
     outcome: asyncio.Future[tuple[bool, Any]] = loop.create_future()
 
@@ -144,53 +141,62 @@ async def _off_loop(call: Callable[[], Any]) -> tuple[bool, Any]:
     def run() -> None:
         result: tuple[bool, Any] | BaseException
         try:
-            result = _ask(call)
+            result = outcome_of(call)
         except BaseException as interrupted:  # Ctrl-C, SystemExit: raised in the wait
             result = interrupted
         with contextlib.suppress(RuntimeError):  # the loop may be closed by now
             loop.call_soon_threadsafe(deliver, result)
 
-    threading.Thread(target=run, name="jobv1-query", daemon=True).start()
+    submit(run)
     return await outcome
 
 
-async def _query(
-    poller: Poller[Any], ask: Ask, waker: _LoopWaker | None
-) -> tuple[bool, Any] | Abandoned:
-    """Run ``ask`` off the loop, until it answers, or the wait must end without it.
+async def _answers(poller: Poller[Any], ask: Ask, waker: _LoopWaker | None) -> list[Outcome]:
+    """Run the queries of ``ask``: on the loop if local, else on worker threads.
 
-    Returns:
-        ``(answered, outcome)`` as :func:`_ask` gives it, or :class:`Abandoned`
-        when the deadline passed, or the interrupt was set, while the query
-        was still running.
+    At most ``poller.max_in_flight`` run at once. Their outcomes come back
+    in order, as ``outcome_of`` gives them; ``None`` for a query given up, still
+    running, when the deadline passed (:meth:`Poller.query_end`) or the
+    interrupt was set.
     """
+    queries = ask.queries
+    outcomes, remote = ask.run_local()
+    if not remote:
+        return outcomes
     clock = poller.clock
-    left = poller.time_left() if isinstance(clock, SystemClock) else None
-    # A query begun before the deadline is given up at the deadline; one begun at
-    # it, the deadline's last query, gets LAST_QUERY_SECONDS to answer.
-    end = None if left is None else clock.monotonic() + (left if left > 0 else LAST_QUERY_SECONDS)
-    query = asyncio.ensure_future(_off_loop(ask.query))
+    end = poller.query_end()
+    running: dict[asyncio.Future[tuple[bool, Any]], int] = {}
     woken: asyncio.Future[Any] | None = None
+    started = 0
     try:
-        while True:
-            waiting: set[asyncio.Future[Any]] = {query}
+        while started < len(remote) or running:
+            while len(running) < poller.max_in_flight and started < len(remote):
+                index = remote[started]
+                running[asyncio.ensure_future(_off_loop(queries[index]))] = index
+                started += 1
+            waiting: set[asyncio.Future[Any]] = set(running)
             if waker is not None and not waker.is_set():
-                woken = asyncio.ensure_future(waker.event.wait())
+                if woken is None or woken.done():
+                    woken = asyncio.ensure_future(waker.event.wait())
                 waiting.add(woken)
             timeout = None if end is None else end - clock.monotonic()
             if timeout is not None and timeout <= 0:
-                return Abandoned(interrupted=False)
-            await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            if query.done():
-                return query.result()
+                break  # the deadline: the queries still running are given up
+            done, _ = await asyncio.wait(
+                waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            for future in done:
+                if future is not woken:
+                    outcomes[running.pop(future)] = future.result()
             if poller.interrupted():
-                return Abandoned(interrupted=True)
-            # Else an event-driven job called back: the loop sees to it after this
-            # query; or the deadline passed, which the next turn finds.
+                break
+            # Else an event-driven job called back: the loop sees to it after these
+            # queries; or the deadline passed, which the next turn finds.
     finally:
-        for task in (query, woken):
+        for task in (*running, woken):
             if task is not None and not task.done():
                 task.cancel()
+    return outcomes
 
 
 async def _drive(poller: Poller[J]) -> AsyncGenerator[list[tuple[J, JobStatus]], None]:
@@ -207,16 +213,8 @@ async def _drive(poller: Poller[J]) -> AsyncGenerator[list[tuple[J, JobStatus]],
         request: Step[J] = next(steps)
         while True:
             if isinstance(request, Ask):
-                answer: tuple[bool, Any] | Abandoned
-                if request.local:
-                    answer = _ask(request.query)
-                else:
-                    answer = await _query(poller, request, wakers[0] if wakers else None)
-                if isinstance(answer, Abandoned):
-                    request = steps.throw(answer)
-                else:
-                    answered, outcome = answer
-                    request = steps.send(outcome) if answered else steps.throw(outcome)
+                outcomes = await _answers(poller, request, wakers[0] if wakers else None)
+                request = steps.send(outcomes)
             elif isinstance(request, Sleep):
                 woken = await _sleep(poller.clock, request.seconds, wakers[0] if wakers else None)
                 request = steps.send(woken)
@@ -281,6 +279,7 @@ async def wait(
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
 ) -> tuple[set[J], set[J]]:
     """Await the jobs being final, or some of them; :func:`jobv1.wait`, awaitable.
 
@@ -295,7 +294,13 @@ async def wait(
         WaitInterruptedError: ``interrupt`` was set.
     """
     poller = start_many(
-        jobs, timeout=timeout, poll=poll, on_status=on_status, retry=retry, interrupt=interrupt
+        jobs,
+        timeout=timeout,
+        poll=poll,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        max_in_flight=max_in_flight,
     )
     check_return_when(return_when)
     check_hashable(poller.jobs)
@@ -321,6 +326,7 @@ def as_completed(
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
 ) -> AsyncIterator[J]:
     """Iterate, with ``async for``, over the jobs as they end; :func:`jobv1.as_completed`, async.
 
@@ -336,7 +342,13 @@ def as_completed(
     """
     return _flatten(
         start_many(
-            jobs, timeout=timeout, poll=poll, on_status=on_status, retry=retry, interrupt=interrupt
+            jobs,
+            timeout=timeout,
+            poll=poll,
+            on_status=on_status,
+            retry=retry,
+            interrupt=interrupt,
+            max_in_flight=max_in_flight,
         )
     )
 

@@ -1,0 +1,81 @@
+"""The worker threads that run status queries off the waiting thread.
+
+One pool for the whole process, shared by every wait: it starts a daemon
+thread whenever a task finds no idle one, and a thread idle for
+:data:`IDLE_SECONDS` ends. Daemon threads, because a wait that ends at its
+deadline leaves a slow query to finish on its own, and the interpreter must
+not wait for it at exit (as it waits for a ``ThreadPoolExecutor``'s).
+How many queries a wait runs at once is for the wait to bound
+(``max_in_flight``); the pool only runs what it is given.
+
+A task runs under the clock of the thread that gave it, so that a query
+made for a wait in virtual time reads the same virtual time.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+
+from ._clock import lent
+from ._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["IDLE_SECONDS", "submit"]
+
+#: Seconds an idle worker waits for a task before it ends.
+IDLE_SECONDS = 30.0
+
+
+class _Pool:
+    __slots__ = ("idle", "lock", "tasks")
+
+    def __init__(self) -> None:
+        self.tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        #: The workers waiting for a task and not yet counted on for one.
+        self.idle = 0
+
+    def submit(self, task: Callable[[], None]) -> None:
+        with self.lock:
+            self.tasks.put(task)
+            if self.idle:
+                self.idle -= 1  # a waiting worker takes it
+                return
+        threading.Thread(target=self.work, name="jobv1-query", daemon=True).start()
+
+    def work(self) -> None:
+        while True:
+            try:
+                task = self.tasks.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self.lock:
+                    if self.tasks.empty():  # else a task came as the wait ended: take it
+                        self.idle -= 1
+                        return
+                continue
+            task()
+            with self.lock:
+                self.idle += 1
+
+
+_pool = _Pool()
+
+
+def _forked() -> None:  # pragma: no cover - runs in a forked child, which coverage does not see
+    global _pool  # noqa: PLW0603 - the parent's workers do not exist in a forked child
+    _pool = _Pool()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def submit(task: Callable[[], None]) -> None:
+    """Run ``task()`` on a worker thread, under this thread's clock.
+
+    ``task`` must not raise: it hands its outcome back itself.
+    """
+    _pool.submit(lent(task))
