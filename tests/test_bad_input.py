@@ -247,6 +247,30 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "wait must be a finite number of seconds >= 0, got -2",
     ),
     ("wait", lambda: lib.wait([_Unhashable([D])]), TypeError, UNHASHABLE),
+    (
+        "wait",
+        lambda: lib.wait([job()], max_in_flight=0),
+        ValueError,
+        "max_in_flight must be at least 1, got 0",
+    ),
+    (
+        "as_completed",
+        lambda: lib.as_completed([job()], max_in_flight=True),
+        TypeError,
+        "max_in_flight must be an int, not True",
+    ),
+    (
+        "aio.wait",
+        lambda: run_async(aio_.wait([job()], max_in_flight=2.5)),
+        TypeError,
+        "max_in_flight must be an int, not 2.5",
+    ),
+    (
+        "aio.as_completed",
+        lambda: aio_.as_completed([job()], max_in_flight=-1),
+        ValueError,
+        "max_in_flight must be at least 1, got -1",
+    ),
     ("aio.wait", lambda: run_async(aio_.wait([_Unhashable([D])])), TypeError, UNHASHABLE),
     (
         "aio.wait",

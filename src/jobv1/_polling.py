@@ -489,10 +489,6 @@ class Poller(Generic[J]):
         """The clock the wait reads and sleeps on."""
         return self._clock
 
-    def time_left(self) -> float | None:
-        """Seconds from now to the deadline (negative once past it); ``None`` if there is none."""
-        return None if self._deadline is None else self._deadline - self._clock.monotonic()
-
     def interrupted(self) -> bool:
         """Whether the wait's interrupt is set."""
         return self._interrupt is not None and self._interrupt.is_set()
@@ -575,9 +571,8 @@ class Poller(Generic[J]):
                     submit(_task(index, queries[index], answers))
                     started += 1
                     running += 1
-                timeout = None if end is None else end - self._clock.monotonic()
-                if timeout is not None and timeout <= 0:
-                    break
+                # Past the end, the answers already in are still taken.
+                timeout = None if end is None else max(0.0, end - self._clock.monotonic())
                 try:
                     answer = answers.get(timeout=timeout)
                 except queue.Empty:
@@ -777,8 +772,10 @@ class Poller(Generic[J]):
         """
         soonest: tuple[float, float] | None = None
         # The jobs a batch asked, that no hint paces, stay together: each is next due
-        # after the shortest of their policy's delays (a jittered policy would
-        # otherwise scatter them, and split the next round into single queries).
+        # after the first one's policy delay, one draw of a jittered policy for all
+        # (a draw each would scatter them, and split the next round into single
+        # queries). Each still takes its own delay, so that each keeps its place
+        # in the policy's sequence.
         together: dict[Batch, list[tuple[_Entry[J], float]]] = {}
         for entry, _status in waiting:
             if entry.event_driven:
@@ -793,9 +790,9 @@ class Poller(Generic[J]):
             else:
                 together.setdefault(entry.batch, []).append((entry, delay))
         for members in together.values():
-            shortest = min(delay for _, delay in members)
+            delay = members[0][1]
             for entry, _delay in members:
-                soonest = self._plan(entry, now, shortest, soonest)
+                soonest = self._plan(entry, now, delay, soonest)
         for entry in failed:
             retry = self._retry
             assert retry is not None  # only a Retry turns a failure into a missed query
