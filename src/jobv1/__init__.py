@@ -13,6 +13,7 @@ from ._futures import ExecutorBackend, FutureJob
 from ._interop import as_job
 from ._interrupt import Interrupt
 from ._job import Job, JobV1
+from ._limit import RateLimit
 from ._many import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
 from ._policy import Backoff
 from ._retry import Retry
@@ -60,6 +61,7 @@ __all__ = [
     "JobTimeoutError",
     "JobV1",
     "PollPolicy",
+    "RateLimit",
     "Retry",
     "WaitInterruptedError",
     "as_completed",

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 
 from ._clock import current_clock
 from ._errors import JobError
+from ._limit import check_rate_limit
 from ._polling import StopIterationError, start, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
     from ._backend import Backend
     from ._interrupt import Interrupt
+    from ._limit import RateLimit
     from ._polling import Poller
     from ._protocols import PollPolicy
     from ._retry import Retry
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 else:
     ResultT = TypeVar("ResultT")
 
-__all__ = ["Job", "JobV1", "batch_of", "start_one"]
+__all__ = ["Job", "JobV1", "batch_of", "limit_of", "start_one"]
 
 
 class Job:
@@ -171,6 +173,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
         on_status: Callable[[Any, JobStatus], object] | None = None,
         retry: Retry | None = None,
         interrupt: Interrupt | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         """Poll the job's status until it is final: ``DONE``, ``CANCELLED`` or ``ERROR``.
 
@@ -200,6 +203,9 @@ class JobV1(Job, ABC, Generic[ResultT]):
             retry: Which exceptions from :meth:`status` to ride out; by
                 default every exception propagates at once.
             interrupt: Stops the wait from another thread when it is set.
+            rate_limit: A :class:`~jobv1.RateLimit` the wait's queries draw
+                from, with every other wait given it (and the limit the
+                job's backend declares as ``status_rate_limit``, if any).
 
         Raises:
             JobTimeoutError: The deadline came and the job was not final.
@@ -218,6 +224,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
             on_status=on_status,
             retry=retry,
             interrupt=interrupt,
+            rate_limit=rate_limit,
         )
         if self._async:
             rounds = iter(poller)
@@ -242,6 +249,7 @@ def start_one(
     on_status: object,
     retry: object,
     interrupt: object,
+    rate_limit: object = None,
     adapt: Callable[[Any], JobV1[Any]] | None = None,
 ) -> Poller[Any]:
     """Check the arguments of a wait on one job, naming any that is bad, and make its poller.
@@ -259,6 +267,20 @@ def start_one(
         interrupt=interrupt,
         adapt=adapt,
         errors=getattr(job, "_wait_errors", None),
+        rate_limit=rate_limit,
+        limit_of=limit_of,
+    )
+
+
+def limit_of(job: Any) -> RateLimit | None:
+    """The rate limit the job's backend declares as ``status_rate_limit``, if any.
+
+    Raises:
+        TypeError: ``status_rate_limit`` is not a :class:`~jobv1.RateLimit`.
+    """
+    backend = getattr(job, "_backend", None)
+    return check_rate_limit(
+        f"status_rate_limit of {backend!r}", getattr(backend, "status_rate_limit", None)
     )
 
 

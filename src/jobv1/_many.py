@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._clock import current_clock
 from ._errors import JobTimeoutError
 from ._interop import view
-from ._job import JobV1, batch_of
+from ._job import JobV1, batch_of, limit_of
 from ._policy import Backoff
 from ._polling import Poller, StopIterationError, start, unshielded
 from ._status import JobStatus
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from typing import Any, Final
 
     from ._interrupt import Interrupt
+    from ._limit import RateLimit
     from ._protocols import PollPolicy
     from ._retry import Retry
 
@@ -72,6 +73,7 @@ def start_many(
     retry: Retry | None,
     interrupt: Interrupt | None,
     max_in_flight: int,
+    rate_limit: RateLimit | None,
 ) -> Poller[J]:
     """Check the arguments of a wait on many jobs and make its :class:`Poller`."""
     return start(
@@ -85,6 +87,8 @@ def start_many(
         batch=batch_of,
         adapt=_element,
         max_in_flight=max_in_flight,
+        rate_limit=rate_limit,
+        limit_of=limit_of,
     )
 
 
@@ -124,6 +128,7 @@ def wait(
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    rate_limit: RateLimit | None = None,
 ) -> tuple[set[J], set[J]]:
     """Wait until the jobs are final, or some are, as ``return_when`` says.
 
@@ -156,6 +161,9 @@ def wait(
         interrupt: Stops the wait from another thread when it is set.
         max_in_flight: How many status queries may run at once; ``1``
             makes them one after another, in this thread.
+        rate_limit: A :class:`~jobv1.RateLimit` the wait's queries draw
+            from, with every other wait given it (and the limit each job's
+            backend declares as ``status_rate_limit``, if any).
 
     Returns:
         ``(done, not_done)``: the sets of jobs that are final and that are
@@ -176,6 +184,7 @@ def wait(
         retry=retry,
         interrupt=interrupt,
         max_in_flight=max_in_flight,
+        rate_limit=rate_limit,
     )
     check_return_when(return_when)
     check_hashable(poller.jobs)
@@ -205,6 +214,7 @@ def as_completed(
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    rate_limit: RateLimit | None = None,
 ) -> Iterator[J]:
     """Yield each job once, as soon as it is seen in a final state.
 
@@ -229,6 +239,9 @@ def as_completed(
         interrupt: Stops the wait from another thread when it is set.
         max_in_flight: How many status queries may run at once; ``1``
             makes them one after another, in this thread.
+        rate_limit: A :class:`~jobv1.RateLimit` the wait's queries draw
+            from, with every other wait given it (and the limit each job's
+            backend declares as ``status_rate_limit``, if any).
 
     Returns:
         An iterator over the jobs, as they were given.
@@ -249,5 +262,6 @@ def as_completed(
         retry=retry,
         interrupt=interrupt,
         max_in_flight=max_in_flight,
+        rate_limit=rate_limit,
     )
     return (job for finished in poller for job, _ in finished)

@@ -35,6 +35,7 @@ from ._checks import check_callable, check_timeout, real
 from ._clock import SystemClock
 from ._errors import JobTimeoutError, WaitInterruptedError
 from ._interrupt import Interrupt
+from ._limit import RateLimit, check_rate_limit
 from ._policy import as_policy
 from ._retry import Retry
 from ._status import JobStatus, is_final, is_qiskit_status
@@ -359,6 +360,7 @@ class _Entry(Generic[J]):
         "hint",
         "index",
         "job",
+        "limit",
         "retry_delays",
         "status",
     )
@@ -376,11 +378,27 @@ class _Entry(Generic[J]):
         self.hint: object = None
         #: The batch its last query went through, or ``None`` if it was asked alone.
         self.batch: Batch | None = None
+        #: The rate limit its backend declares, if any.
+        self.limit: RateLimit | None = None
         #: The failures of the queries since the last one that succeeded.
         self.failures: list[Exception] = []
         self.retry_delays: Iterator[float] | None = None
         #: Whether the job calls back when it ends, instead of being polled.
         self.event_driven = False
+
+
+class _Sorted(Generic[J]):
+    """The answers of a round so far, sorted."""
+
+    __slots__ = ("failed", "finished", "waiting")
+
+    def __init__(self) -> None:
+        #: The jobs found final, with their status.
+        self.finished: list[tuple[J, JobStatus]] = []
+        #: The entries found not final, with their status.
+        self.waiting: list[tuple[_Entry[J], JobStatus]] = []
+        #: The entries whose query failed and was ridden out.
+        self.failed: list[_Entry[J]] = []
 
 
 def _chained(failures: list[Exception]) -> Exception:
@@ -421,6 +439,9 @@ class Poller(Generic[J]):
             :class:`~jobv1.WaitInterruptedError`; subclasses of them.
         max_in_flight: How many queries may run at once: with more than
             one, a round's queries are asked of the driver together.
+        rate_limit: A limit every query of the wait draws from, or ``None``.
+        limit_of: Says, for a job, which :class:`~jobv1.RateLimit` its
+            backend declares, or ``None``; its queries draw from that too.
     """
 
     def __init__(
@@ -438,8 +459,11 @@ class Poller(Generic[J]):
         adapt: Callable[[J], Pollable] | None = None,
         errors: tuple[type[JobTimeoutError], type[WaitInterruptedError]] | None = None,
         max_in_flight: int = 1,
+        rate_limit: RateLimit | None = None,
+        limit_of: Callable[[Pollable], RateLimit | None] | None = None,
     ) -> None:
         self._clock = clock
+        self._rate_limit = rate_limit
         #: How many queries a driver may run at once.
         self.max_in_flight = max_in_flight
         self._errors = (JobTimeoutError, WaitInterruptedError) if errors is None else errors
@@ -464,6 +488,13 @@ class Poller(Generic[J]):
             for index, job in enumerate(self._jobs)
         }
         self._total = len(self.pending)
+        if limit_of is not None:
+            for entry in self.pending.values():
+                entry.limit = limit_of(entry.job)
+        #: Whether any query of the wait draws from a rate limit.
+        self._limited = rate_limit is not None or any(
+            entry.limit is not None for entry in self.pending.values()
+        )
         # When each job is next due to be polled: a heap of (due, n, entry), n
         # breaking ties. Every job starts in it, due now; a job is queried only
         # when it is taken out (or woken, or at the deadline), so a pending
@@ -729,37 +760,103 @@ class Poller(Generic[J]):
             due = [entry for index, entry in self.pending.items() if index not in fresh]
         else:
             due = self._due(max(self._clock.monotonic(), slept_to))
-        finished: list[tuple[J, JobStatus]] = []
-        waiting: list[tuple[_Entry[J], JobStatus]] = []
-        failed: list[_Entry[J]] = []
+        sorted_ = _Sorted[J]()
         requests = list(self._groups(due))
         # One request at a time, or all of the round's together for the driver to
         # run at once: the answers are read in the same order either way.
         step = 1 if self.max_in_flight == 1 else max(1, len(requests))
+        part: list[tuple[Batch | None, list[_Entry[J]]]] = []
         cut = False
-        for first in range(0, len(requests), step):
-            part = requests[first : first + step]
-            outcome, cut, late = yield from self._ask(part, not at_deadline)
-            if at_deadline:
-                fresh.update(entry.index for _, entries in part for entry in entries)
-            else:  # the answers that came at or after the deadline count as its queries
-                fresh.update(entry.index for entry in late)
-            for entry, status in outcome:
-                if status is None:
-                    failed.append(entry)
+        for request in requests:
+            # An event-driven job's query is local, cheap, and draws from no limit.
+            if self._limited and not all(entry.event_driven for entry in request[1]):
+                turn = self._turn(request[1][0])
+                if turn is None:  # its turn would come after the deadline
+                    self._held_back(request[1], at_deadline)
                     continue
-                if status is not entry.status:
-                    entry.status = status
-                    if self._on_status is not None:
-                        self._on_status(entry.handle, status)
-                if is_final(status):
-                    del self.pending[entry.index]
-                    finished.append((entry.handle, status))
-                else:
-                    waiting.append((entry, status))
-            if cut:
-                break
-        return finished, waiting, failed, cut
+                if turn > self._clock.monotonic():
+                    if part:
+                        cut = yield from self._take(part, at_deadline, sorted_)
+                        part = []
+                        if cut:
+                            break
+                    yield from self._pace(turn)
+            part.append(request)
+            if len(part) == step:
+                cut = yield from self._take(part, at_deadline, sorted_)
+                part = []
+                if cut:
+                    break
+        if part and not cut:
+            cut = yield from self._take(part, at_deadline, sorted_)
+        return sorted_.finished, sorted_.waiting, sorted_.failed, cut
+
+    def _take(
+        self,
+        part: list[tuple[Batch | None, list[_Entry[J]]]],
+        at_deadline: bool,
+        into: _Sorted[J],
+    ) -> Generator[Step[J], object, bool]:
+        """Make the queries of ``part``, sort their answers ``into`` the round's; return cut."""
+        fresh = self._fresh
+        outcome, cut, late = yield from self._ask(part, not at_deadline)
+        if at_deadline:
+            fresh.update(entry.index for _, entries in part for entry in entries)
+        else:  # the answers that came at or after the deadline count as its queries
+            fresh.update(entry.index for entry in late)
+        for entry, status in outcome:
+            if status is None:
+                into.failed.append(entry)
+                continue
+            if status is not entry.status:
+                entry.status = status
+                if self._on_status is not None:
+                    self._on_status(entry.handle, status)
+            if is_final(status):
+                del self.pending[entry.index]
+                into.finished.append((entry.handle, status))
+            else:
+                into.waiting.append((entry, status))
+        return cut
+
+    def _turn(self, entry: _Entry[J]) -> float | None:
+        """Reserve a request's turn with each limit it draws from: when, or ``None``.
+
+        ``None`` when a turn would come after the deadline: then nothing is
+        reserved with the limits after the one that refused.
+        """
+        limits = (self._rate_limit, entry.limit)
+        now = self._clock.monotonic()
+        until = math.inf if self._deadline is None else max(self._deadline, now)
+        turn = now
+        for limit in dict.fromkeys(limits):  # each limit once
+            if limit is not None:
+                reserved = limit.reserve(now, until)
+                if reserved is None:
+                    return None
+                turn = max(turn, reserved)
+        return turn
+
+    def _pace(self, turn: float) -> Generator[Step[J], object, None]:
+        """Sleep until ``turn``, when a rate limit lets the next request be made."""
+        while (left := turn - self._clock.monotonic()) > 0:
+            if self.waker is not None:
+                self.waker.clear()
+            yield Sleep(left)
+            if self.interrupted():
+                raise self._errors[1](f"the wait for {self._what()} was interrupted")
+        if self._woken and self.waker is not None:
+            self.waker.set()  # a job that called back meanwhile is seen to after this round
+
+    def _held_back(self, entries: list[_Entry[J]], at_deadline: bool) -> None:
+        """The rate limit gives ``entries`` no turn before the deadline."""
+        deadline = self._deadline
+        assert deadline is not None  # a limit gives every request a turn, in the end
+        if at_deadline or self._clock.monotonic() >= deadline:
+            self._fresh.update(entry.index for entry in entries)  # given up: no turn left
+            return
+        for entry in entries:  # asked again at the deadline, if a turn is free then
+            heapq.heappush(self._heap, (deadline, next(self._pushes), entry))
 
     def _schedule(
         self, now: float, waiting: list[tuple[_Entry[J], JobStatus]], failed: list[_Entry[J]]
@@ -950,6 +1047,8 @@ def start(
     adapt: Callable[[J], Pollable] | None = None,
     errors: tuple[type[JobTimeoutError], type[WaitInterruptedError]] | None = None,
     max_in_flight: object = 1,
+    rate_limit: object = None,
+    limit_of: Callable[[Pollable], RateLimit | None] | None = None,
 ) -> Poller[J]:
     """Check a wait's arguments, naming any that is bad, and make its :class:`Poller`.
 
@@ -961,6 +1060,7 @@ def start(
         raise TypeError(f"max_in_flight must be an int, not {max_in_flight!r}")
     if max_in_flight < 1:
         raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight!r}")
+    shared = check_rate_limit("rate_limit", rate_limit)
     check_callable("callback", callback)
     check_callable("on_status", on_status)
     if retry is not None and not isinstance(retry, Retry):
@@ -980,4 +1080,6 @@ def start(
         adapt=adapt,
         errors=errors,
         max_in_flight=max_in_flight,
+        rate_limit=shared,
+        limit_of=limit_of,
     )

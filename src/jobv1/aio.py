@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 
     from ._interrupt import Interrupt
+    from ._limit import RateLimit
     from ._polling import Outcome, Step
     from ._protocols import Clock, PollPolicy
     from ._retry import Retry
@@ -236,6 +237,7 @@ async def wait_for_final_state(
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
+    rate_limit: RateLimit | None = None,
 ) -> None:
     """Await ``job`` reaching a final state; :meth:`jobv1.JobV1.wait_for_final_state`, awaitable.
 
@@ -260,6 +262,7 @@ async def wait_for_final_state(
         on_status=on_status,
         retry=retry,
         interrupt=interrupt,
+        rate_limit=rate_limit,
         adapt=as_job,
     )
     if getattr(job, "_async", True):
@@ -280,6 +283,7 @@ async def wait(
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    rate_limit: RateLimit | None = None,
 ) -> tuple[set[J], set[J]]:
     """Await the jobs being final, or some of them; :func:`jobv1.wait`, awaitable.
 
@@ -301,6 +305,7 @@ async def wait(
         retry=retry,
         interrupt=interrupt,
         max_in_flight=max_in_flight,
+        rate_limit=rate_limit,
     )
     check_return_when(return_when)
     check_hashable(poller.jobs)
@@ -327,6 +332,7 @@ def as_completed(
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+    rate_limit: RateLimit | None = None,
 ) -> AsyncIterator[J]:
     """Iterate, with ``async for``, over the jobs as they end; :func:`jobv1.as_completed`, async.
 
@@ -349,6 +355,7 @@ def as_completed(
             retry=retry,
             interrupt=interrupt,
             max_in_flight=max_in_flight,
+            rate_limit=rate_limit,
         )
     )
 

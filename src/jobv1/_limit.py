@@ -1,0 +1,103 @@
+"""A rate limit on status requests, shared by every wait that is given it."""
+
+from __future__ import annotations
+
+import _thread
+import math
+
+from ._checks import real
+
+__all__ = ["RateLimit", "check_rate_limit"]
+
+
+class RateLimit:
+    """At most ``requests`` status requests every ``per`` seconds, however many waits run.
+
+    A token bucket: it holds up to ``burst`` requests, and fills again at
+    ``requests / per`` a second. Every wait given the same :class:`RateLimit`
+    (through ``rate_limit=``, or by a backend's ``status_rate_limit``)
+    draws from it, in any thread and on any event loop: one status query,
+    or one batch query, is one request. A query the limit holds back waits
+    for its turn; one whose turn would come after the wait's deadline is not
+    made, and the wait ends at its deadline as it would have. So in any span
+    of ``per`` seconds at most ``requests + burst - 1`` requests are made.
+
+    The limit keeps time on the clock of the waits that use it: share it
+    between waits on one clock (the system's, or one virtual clock). It is
+    a shared resource, not a value: copying gives the same limit, and
+    pickling (say, to a process pool) gives a fresh one with the same
+    settings, for that process alone.
+
+    Args:
+        requests: How many requests per ``per`` seconds; an int ``>= 1``.
+        per: The seconds they are counted over; finite and ``> 0``.
+        burst: How many requests may be made at once after a quiet spell;
+            an int ``>= 1``.
+
+    Raises:
+        TypeError: An argument is of the wrong type.
+        ValueError: An argument is out of range.
+    """
+
+    __slots__ = ("_lock", "_next", "_slack", "_step", "burst", "per", "requests")
+
+    requests: int
+    per: float
+    burst: int
+
+    def __init__(self, requests: int, per: float = 1.0, *, burst: int = 1) -> None:
+        for name, count in (("requests", requests), ("burst", burst)):
+            if isinstance(count, bool) or not isinstance(count, int):
+                raise TypeError(f"{name} must be an int, not {count!r}")
+            if count < 1:
+                raise ValueError(f"{name} must be at least 1, got {count!r}")
+        seconds = real("per", per)
+        if not 0 < seconds < math.inf:
+            raise ValueError(f"per must be a finite number of seconds > 0, got {per!r}")
+        self.requests, self.per, self.burst = requests, seconds, burst
+        #: Seconds between two requests at the steady rate.
+        self._step = seconds / requests
+        #: How far ahead of the steady rate a burst may run.
+        self._slack = self._step * (burst - 1)
+        #: When the next request would be due at the steady rate, on the waits' clock.
+        self._next = -math.inf
+        self._lock = _thread.allocate_lock()
+
+    def reserve(self, now: float, until: float) -> float | None:
+        """Reserve the next request's turn: the time it may be made, or ``None`` if after ``until``.
+
+        Args:
+            now: The time on the waits' clock.
+            until: The latest turn worth having (a wait's deadline).
+        """
+        with self._lock:
+            due = max(self._next, now)
+            turn = max(now, due - self._slack)
+            if turn > until:
+                return None
+            self._next = due + self._step
+            return turn
+
+    def __copy__(self) -> RateLimit:
+        return self
+
+    def __deepcopy__(self, memo: object) -> RateLimit:
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _fresh, (self.requests, self.per, self.burst)
+
+    def __repr__(self) -> str:
+        return f"RateLimit({self.requests}, per={self.per!r}, burst={self.burst})"
+
+
+def _fresh(requests: int, per: float, burst: int) -> RateLimit:
+    """A limit with these settings and nothing reserved: what unpickling gives."""
+    return RateLimit(requests, per, burst=burst)
+
+
+def check_rate_limit(name: str, value: object) -> RateLimit | None:
+    """``value`` if it is a :class:`RateLimit` or ``None``; else a ``TypeError`` naming ``name``."""
+    if value is not None and not isinstance(value, RateLimit):
+        raise TypeError(f"{name} must be a RateLimit or None, not {value!r}")
+    return value

@@ -1,0 +1,255 @@
+"""RateLimit (issue 12): a limit on status requests that every wait given it honours together."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import copy
+import itertools
+import pickle
+import threading
+import time
+from typing import Any
+
+import pytest
+
+import jobv1
+from conftest import ScriptedJob
+from jobv1 import FutureJob, Interrupt, JobStatus, RateLimit, WaitInterruptedError, aio
+from jobv1.testing import FakeBackend, FakeClock, Hold
+from test_many import BatchBackend
+
+R, D = JobStatus.RUNNING, JobStatus.DONE
+
+
+class Timed(ScriptedJob):
+    """Notes the clock's time at each of its status queries."""
+
+    def __init__(self, statuses: list[Any], job_id: str, clock: Any, times: list[float]) -> None:
+        super().__init__(statuses, job_id)
+        self.clock, self.times = clock, times
+
+    def status(self) -> JobStatus:
+        self.times.append(self.clock.monotonic())
+        return super().status()
+
+
+def spaced(times: list[float], gap: float) -> bool:
+    ordered = sorted(times)
+    return all(b - a >= gap - 1e-9 for a, b in itertools.pairwise(ordered))
+
+
+@pytest.mark.parametrize("max_in_flight", [1, 8])
+def test_a_wait_makes_no_more_requests_than_the_limit_allows(
+    fake_clock: FakeClock, max_in_flight: int
+) -> None:
+    times: list[float] = []
+    jobs = [Timed([R, R, D], f"job-{n}", fake_clock, times) for n in range(10)]
+    limit = RateLimit(2, per=1.0)
+    done, _ = jobv1.wait(jobs, poll=1, rate_limit=limit, max_in_flight=max_in_flight)
+    assert done == set(jobs)
+    assert len(times) == 30
+    assert spaced(times, 0.5)  # 2 a second, no burst
+    assert times[:3] == [0, 0.5, 1.0]
+
+
+def test_a_burst_goes_at_once_then_the_rate_holds(fake_clock: FakeClock) -> None:
+    times: list[float] = []
+    jobs = [Timed([D], f"job-{n}", fake_clock, times) for n in range(8)]
+    jobv1.wait(jobs, rate_limit=RateLimit(2, per=1.0, burst=4))
+    assert times == [0, 0, 0, 0, 0.5, 1.0, 1.5, 2.0]
+
+
+@pytest.mark.realtime
+def test_waits_in_several_threads_share_one_limit() -> None:
+    """Real time: 2 threads x 10 jobs under 40 requests a second take about 0.5 s, spaced."""
+    times: list[float] = []
+    lock = threading.Lock()
+    limit = RateLimit(40, per=1.0)
+
+    class Clocked(ScriptedJob):
+        def status(self) -> JobStatus:
+            with lock:
+                times.append(time.monotonic())
+            return super().status()
+
+    def one(name: str) -> None:
+        jobv1.wait([Clocked([D], f"{name}-{n}") for n in range(10)], rate_limit=limit)
+
+    threads = [threading.Thread(target=one, args=(name,)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(times) == 20
+    times.sort()
+    # the k-th request is made no sooner than its turn, k / 40 s after the first
+    assert all(t - times[0] >= k * 0.025 - 0.002 for k, t in enumerate(times))
+
+
+def test_asyncio_waits_share_one_limit(fake_clock: FakeClock) -> None:
+    times: list[float] = []
+    limit = RateLimit(4, per=1.0)
+
+    async def main() -> None:
+        await asyncio.gather(
+            *(
+                aio.wait(
+                    [Timed([D], f"{name}-{n}", fake_clock, times) for n in range(3)],
+                    rate_limit=limit,
+                )
+                for name in "ab"
+            )
+        )
+
+    asyncio.run(main())
+    assert len(times) == 6
+    assert max(times) >= 1.25  # six requests at 4 a second need 1.25 s at least
+
+
+def test_a_request_whose_turn_comes_after_the_deadline_is_not_made(fake_clock: FakeClock) -> None:
+    times: list[float] = []
+    jobs = [Timed([R], f"job-{n}", fake_clock, times) for n in range(3)]
+    limit = RateLimit(1, per=10.0)
+    done, not_done = jobv1.wait(jobs, timeout=5, poll=1, rate_limit=limit)
+    assert (done, not_done) == (set(), set(jobs))
+    assert times == [0]  # the next turns, at 10 and 20, are past the deadline at 5
+    assert fake_clock.monotonic() == 5
+    with pytest.raises(jobv1.JobTimeoutError):
+        jobs[1].wait_for_final_state(timeout=3, rate_limit=limit)
+    assert fake_clock.monotonic() == 8
+
+
+def test_the_deadline_query_is_made_when_a_turn_is_free(fake_clock: FakeClock) -> None:
+    times: list[float] = []
+    job = Timed([R], "job", fake_clock, times)
+    with pytest.raises(jobv1.JobTimeoutError):
+        job.wait_for_final_state(timeout=10, wait=4, rate_limit=RateLimit(1, per=2.0))
+    assert times == [0, 4, 8, 10]
+
+
+def test_a_backend_declares_its_limit(fake_clock: FakeClock) -> None:
+    class Limited(BatchBackend):
+        status_rate_limit = RateLimit(1, per=2.0)
+
+    backend = Limited()
+    jobs = [backend.run(script=[Hold(R, seconds=3)]) for _ in range(3)]
+    jobv1.wait(jobs, poll=1)
+    assert backend.requests == [3, 3, 3]  # one batch request a turn
+    assert [q.time for q in jobs[0].queries] == [0, 2, 4]
+
+
+def test_a_backend_with_a_bad_limit_is_refused(fake_clock: FakeClock) -> None:
+    class Bad(FakeBackend):
+        status_rate_limit = 10
+
+    job = Bad().run(script=[])
+    with pytest.raises(
+        TypeError, match=r"status_rate_limit of .* must be a RateLimit or None, not 10"
+    ):
+        job.wait_for_final_state()
+    assert job.queries == []
+
+
+def test_an_interrupt_ends_the_wait_for_a_turn() -> None:
+    interrupt = Interrupt()
+
+    class Interrupting(FakeClock):
+        def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+            interrupt.set()
+            return super().sleep(seconds, wakeup)
+
+    clock = Interrupting()
+    with clock:
+        jobs = [ScriptedJob([R], f"job-{n}") for n in range(3)]
+        with pytest.raises(WaitInterruptedError):
+            jobv1.wait(jobs, rate_limit=RateLimit(1, per=10.0), interrupt=interrupt)
+    assert [job.queries for job in jobs] == [1, 0, 0]
+
+
+def test_a_job_that_calls_back_while_the_wait_waits_for_a_turn_is_seen_at_once() -> None:
+    future: concurrent.futures.Future[int] = concurrent.futures.Future()
+    pushed = FutureJob(None, "pushed", future)
+
+    class Ending(FakeClock):
+        def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+            if not future.done():
+                future.set_result(1)  # while the wait waits for a turn
+            return super().sleep(seconds, wakeup)
+
+    clock = Ending()
+    with clock:
+        polled = [ScriptedJob([R], f"job-{n}") for n in range(2)]
+        order = []
+        for job in jobv1.as_completed(
+            [pushed, *polled], timeout=100, poll=50, rate_limit=RateLimit(1, per=1.0)
+        ):
+            order.append(job)
+            break
+    assert order == [pushed]
+    assert clock.monotonic() == 1  # right after the turn it waited for, not at t=50
+
+
+def test_a_limit_is_shared_when_copied_and_fresh_when_pickled() -> None:
+    limit = RateLimit(5, per=2, burst=2)
+    assert copy.copy(limit) is limit
+    assert copy.deepcopy({"limit": limit})["limit"] is limit
+    assert limit.reserve(0.0, 100.0) == 0.0
+    thawed = pickle.loads(pickle.dumps(limit))
+    assert thawed is not limit
+    assert repr(thawed) == repr(limit) == "RateLimit(5, per=2.0, burst=2)"
+    assert thawed.reserve(0.0, 100.0) == 0.0  # nothing reserved in the copy
+
+
+def test_reserve_gives_turns_at_the_rate_and_refuses_past_until() -> None:
+    limit = RateLimit(4, per=1.0, burst=2)
+    assert [limit.reserve(0.0, 10.0) for _ in range(4)] == [0.0, 0.0, 0.25, 0.5]
+    assert limit.reserve(0.0, 0.6) is None  # its turn would be 0.75
+    assert limit.reserve(0.0, 0.75) == 0.75  # the refusal reserved nothing
+    assert limit.reserve(5.0, 10.0) == 5.0  # a quiet spell refills the bucket
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "words"),
+    [
+        ((0,), ValueError, "requests must be at least 1, got 0"),
+        ((True,), TypeError, "requests must be an int, not True"),
+        ((2.5,), TypeError, "requests must be an int, not 2.5"),
+        ((1, 0), ValueError, "per must be a finite number of seconds > 0, got 0"),
+        ((1, float("inf")), ValueError, "per must be a finite number of seconds > 0, got inf"),
+        ((1, "1"), TypeError, "per must be a real number, not '1'"),
+    ],
+)
+def test_bad_settings_are_refused(arguments: tuple[Any, ...], error: type, words: str) -> None:
+    with pytest.raises(error, match=f"^{words}$"):
+        RateLimit(*arguments)
+
+
+def test_a_bad_burst_or_rate_limit_is_refused(fake_clock: FakeClock) -> None:
+    with pytest.raises(ValueError, match=r"^burst must be at least 1, got 0$"):
+        RateLimit(1, burst=0)
+    job = ScriptedJob([D])
+    with pytest.raises(TypeError, match=r"^rate_limit must be a RateLimit or None, not 5$"):
+        jobv1.wait([job], rate_limit=5)  # type: ignore[arg-type]
+    assert job.queries == 0
+
+
+@pytest.mark.realtime
+def test_slow_queries_given_up_at_the_deadline_end_the_wait_for_a_turn() -> None:
+    from test_concurrency import Stuck
+
+    release = threading.Event()
+    stuck = [Stuck(f"stuck-{n}", release) for n in range(2)]
+    later = ScriptedJob([D], "later")
+    started = time.monotonic()
+    try:
+        # two turns at once, then one every 0.1 s: the third waits for the first two
+        done, not_done = jobv1.wait(
+            [*stuck, later], timeout=0.3, rate_limit=RateLimit(10, per=1.0, burst=2)
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+    assert (done, not_done) == (set(), {*stuck, later})
+    assert later.queries == 0
+    assert elapsed < 1.5
