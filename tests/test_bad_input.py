@@ -265,6 +265,37 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         TypeError,
         "max_in_flight must be an int, not 2.5",
     ),
+    ("RateLimit", lambda: lib.RateLimit(0), ValueError, "requests must be at least 1, got 0"),
+    (
+        "RateLimit",
+        lambda: lib.RateLimit(5, per=-1),
+        ValueError,
+        "per must be a finite number of seconds > 0, got -1",
+    ),
+    (
+        "RateLimit",
+        lambda: lib.RateLimit(5, burst=None),
+        TypeError,
+        "burst must be an int, not None",
+    ),
+    (
+        "wait",
+        lambda: lib.wait([job()], rate_limit=60),
+        TypeError,
+        "rate_limit must be a RateLimit or None, not 60",
+    ),
+    (
+        "JobV1.wait_for_final_state",
+        lambda: job().wait_for_final_state(rate_limit="1/s"),
+        TypeError,
+        "rate_limit must be a RateLimit or None, not '1/s'",
+    ),
+    (
+        "aio.wait_for_final_state",
+        lambda: run_async(aio_.wait_for_final_state(job(), rate_limit=1.0)),
+        TypeError,
+        "rate_limit must be a RateLimit or None, not 1.0",
+    ),
     (
         "aio.as_completed",
         lambda: aio_.as_completed([job()], max_in_flight=-1),
