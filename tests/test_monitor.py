@@ -283,3 +283,28 @@ def test_jobs_of_two_backends_with_the_same_id_are_two_lines(fake_clock: FakeClo
         "\r2 jobs: 1 RUNNING, 1 DONE · 0.0 s"
         "\r2 jobs: 2 DONE · 5.0 s           \n"
     )
+
+
+def test_the_line_for_many_jobs_keeps_its_counts_as_statuses_change(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    """Issue 12: the counts are kept as statuses change, not recounted over every job."""
+    screen = Terminal()
+    jobs = [
+        fake_backend.run(script=[Hold(Q, seconds=n % 7), Hold(R, seconds=n % 5)])
+        for n in range(60)
+    ]
+    seen: dict[int, JobStatus] = {}
+
+    class Checked(Monitor):
+        def __call__(self, job: Any, status: JobStatus) -> None:
+            seen[id(job)] = status
+            super().__call__(job, status)
+            line = screen.getvalue().rsplit("\r", 1)[-1].strip()
+            counts = {s: list(seen.values()).count(s) for s in JobStatus}
+            words = ", ".join(f"{n} {s.name}" for s, n in counts.items() if n)
+            assert line.startswith(f"{len(seen)} jobs: {words} · ") or len(seen) == 1, line
+
+    with Checked(screen) as monitor:
+        wait(jobs, poll=1, on_status=monitor)
+    assert screen.getvalue().rstrip().endswith("60 jobs: 60 DONE · 10.0 s")

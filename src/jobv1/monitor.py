@@ -101,6 +101,10 @@ class Monitor:
         self._statuses: dict[int, JobStatus] = {}
         self._positions: dict[int, str | None] = {}
         self._asked: dict[int, float] = {}  # when queue_position() was last called
+        # Kept as the statuses change, so that a line costs the same for any number of jobs.
+        self._counts: dict[JobStatus, int] = {}
+        self._unfinished = 0
+        self._first = math.inf  # when the first job was seen
         self._width = 0
 
     def __call__(self, job: Any, status: JobStatus) -> None:
@@ -122,7 +126,11 @@ class Monitor:
             position = _queue_position(job)
         with self._lock:
             self._jobs[key] = job
-            self._started.setdefault(key, now)
+            if key not in self._started:
+                self._started[key] = now
+                self._first = min(self._first, now)
+            self._count(self._statuses.get(key), -1)
+            self._count(status, 1)
             self._statuses[key] = status
             self._positions[key] = position
             if self._quiet:
@@ -132,6 +140,17 @@ class Monitor:
             elif changed:
                 self._output.write(self._describe(key, now) + "\n")
                 self._output.flush()
+
+    def _count(self, status: JobStatus | None, change: int) -> None:
+        if status is None:
+            return
+        count = self._counts.get(status, 0) + change
+        if count:
+            self._counts[status] = count
+        else:
+            del self._counts[status]
+        if status not in JOB_FINAL_STATES:
+            self._unfinished += change
 
     def _describe(self, key: int, now: float) -> str:
         elapsed = now - self._started[key]
@@ -144,16 +163,12 @@ class Monitor:
         if len(self._statuses) == 1:
             line = self._describe(next(iter(self._statuses)), now)
         else:
-            counts: dict[JobStatus, int] = {}
-            for status in self._statuses.values():
-                counts[status] = counts.get(status, 0) + 1
+            counts = self._counts
             parts = ", ".join(f"{counts[s]} {s.name}" for s in JobStatus if s in counts)
-            line = (
-                f"{len(self._statuses)} jobs: {parts} · {now - min(self._started.values()):.1f} s"
-            )
+            line = f"{len(self._statuses)} jobs: {parts} · {now - self._first:.1f} s"
         self._output.write("\r" + line.ljust(self._width))
         self._width = len(line)
-        if all(status in JOB_FINAL_STATES for status in self._statuses.values()):
+        if not self._unfinished:
             self._end_line()
         self._output.flush()
 
