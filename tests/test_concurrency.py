@@ -301,3 +301,41 @@ def test_many_waits_share_the_pool_without_mixing_clocks() -> None:
     for thread in threads:
         thread.join(30)
     assert errors == []
+
+
+def test_a_wait_on_thousands_of_jobs_lets_the_event_loop_run(fake_clock: FakeClock) -> None:
+    """Issue 12: 100,000 event-driven jobs blocked the loop for 3.7 s in one stretch."""
+    import concurrent.futures
+
+    from jobv1 import FutureJob
+
+    def done_jobs() -> list[FutureJob[int]]:
+        jobs = []
+        for n in range(3000):
+            future: concurrent.futures.Future[int] = concurrent.futures.Future()
+            future.set_result(n)
+            jobs.append(FutureJob(None, f"f{n}", future))
+        return jobs
+
+    async def main() -> tuple[int, int]:
+        ticks = 0
+        stop = False
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not stop:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        ticking = asyncio.ensure_future(ticker())
+        await asyncio.sleep(0)
+        before = ticks
+        done, _ = await aio.wait(done_jobs())
+        assert len(done) == 3000
+        stop = True
+        await ticking
+        return before, ticks
+
+    before, after = asyncio.run(main())
+    assert after - before >= 6  # watching, asking and reading the answers, in slices
+    assert len(jobv1.wait(done_jobs())[0]) == 3000

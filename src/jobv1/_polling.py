@@ -105,7 +105,9 @@ _AT_DEADLINE = 1e-6
 
 __all__ = [
     "LAST_QUERY_SECONDS",
+    "SLICE",
     "Ask",
+    "Breathe",
     "Poller",
     "Sleep",
     "StopIterationError",
@@ -148,6 +150,22 @@ class Ask:
         return outcomes, remote
 
 
+class Breathe:
+    """A request to the driver: let others run a moment (the event loop), then send back ``None``.
+
+    The loop asks for it every :data:`SLICE` jobs of a long stretch of work
+    (watching many jobs, reading a round's answers), so that an asyncio
+    driver hands control back to its event loop; a blocking driver just
+    goes on.
+    """
+
+    __slots__ = ()
+
+
+#: How many jobs the loop sees to between two :class:`Breathe` requests.
+SLICE = 1000
+
+
 class Sleep:
     """A request to the driver: sleep ``seconds``, or until the waker is set; send back woken.
 
@@ -164,7 +182,7 @@ class Sleep:
 if TYPE_CHECKING:
     #: What the loop yields to its driver: a request, or the list of the jobs
     #: that ended in a round, with their final statuses.
-    Step = Union[Ask, Sleep, list[tuple[J, JobStatus]]]  # noqa: UP007
+    Step = Union[Ask, Sleep, Breathe, list[tuple[J, JobStatus]]]  # noqa: UP007
 
 
 def check_status(job: Pollable, status: object) -> JobStatus:
@@ -571,6 +589,8 @@ class Poller(Generic[J]):
                     request = steps.send(
                         self._sleep(request.seconds, events[0] if events else None)
                     )
+                elif isinstance(request, Breathe):
+                    request = steps.send(None)
                 else:
                     yield request
                     request = next(steps)
@@ -637,7 +657,9 @@ class Poller(Generic[J]):
         """
         undo: list[Callable[[], object]] = []
         try:
-            for entry in self.pending.values():
+            for count, entry in enumerate(self.pending.values(), 1):
+                if not count % SLICE:
+                    yield Breathe()
                 stop = _shielded("watch()", entry.job.watch)(self._waker_of(entry))
                 if stop is not None and not callable(stop):
                     raise TypeError(
@@ -804,7 +826,9 @@ class Poller(Generic[J]):
             fresh.update(entry.index for _, entries in part for entry in entries)
         else:  # the answers that came at or after the deadline count as its queries
             fresh.update(entry.index for entry in late)
-        for entry, status in outcome:
+        for count, (entry, status) in enumerate(outcome, 1):
+            if not count % SLICE:
+                yield Breathe()
             if status is None:
                 into.failed.append(entry)
                 continue

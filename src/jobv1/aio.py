@@ -40,7 +40,7 @@ from ._many import (
     enough,
     start_many,
 )
-from ._polling import LAST_QUERY_SECONDS, Ask, Poller, Sleep, outcome_of
+from ._polling import LAST_QUERY_SECONDS, SLICE, Ask, Breathe, Poller, Sleep, outcome_of
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
@@ -152,6 +152,20 @@ async def _off_loop(call: Callable[[], Any]) -> tuple[bool, Any]:
     return await outcome
 
 
+async def _run_local(ask: Ask) -> tuple[list[Outcome], list[int]]:
+    """Run the local queries of ``ask`` on the loop, in slices; return them and the others'."""
+    outcomes: list[Outcome] = [None] * len(ask.queries)
+    remote: list[int] = []
+    for index, local in enumerate(ask.local):
+        if not local:
+            remote.append(index)
+            continue
+        outcomes[index] = outcome_of(ask.queries[index])
+        if not index % SLICE:
+            await asyncio.sleep(0)  # many event-driven jobs: let the loop run between slices
+    return outcomes, remote
+
+
 async def _answers(poller: Poller[Any], ask: Ask, waker: _LoopWaker | None) -> list[Outcome]:
     """Run the queries of ``ask``: on the loop if local, else on worker threads.
 
@@ -161,7 +175,7 @@ async def _answers(poller: Poller[Any], ask: Ask, waker: _LoopWaker | None) -> l
     interrupt was set.
     """
     queries = ask.queries
-    outcomes, remote = ask.run_local()
+    outcomes, remote = await _run_local(ask)
     if not remote:
         return outcomes
     clock = poller.clock
@@ -216,6 +230,9 @@ async def _drive(poller: Poller[J]) -> AsyncGenerator[list[tuple[J, JobStatus]],
             if isinstance(request, Ask):
                 outcomes = await _answers(poller, request, wakers[0] if wakers else None)
                 request = steps.send(outcomes)
+            elif isinstance(request, Breathe):
+                await asyncio.sleep(0)
+                request = steps.send(None)
             elif isinstance(request, Sleep):
                 woken = await _sleep(poller.clock, request.seconds, wakers[0] if wakers else None)
                 request = steps.send(woken)
