@@ -291,8 +291,7 @@ def test_the_line_for_many_jobs_keeps_its_counts_as_statuses_change(
     """Issue 12: the counts are kept as statuses change, not recounted over every job."""
     screen = Terminal()
     jobs = [
-        fake_backend.run(script=[Hold(Q, seconds=n % 7), Hold(R, seconds=n % 5)])
-        for n in range(60)
+        fake_backend.run(script=[Hold(Q, seconds=n % 7), Hold(R, seconds=n % 5)]) for n in range(60)
     ]
     seen: dict[int, JobStatus] = {}
 
