@@ -443,3 +443,58 @@ def test_the_queue_position_stays_shown_between_asks(
     queued = [line for line in screen.getvalue().split("\r") if "QUEUED" in line]
     assert len(queued) == 4  # on_status at t=0, then the callback after the queries at 0, 1, 2
     assert all("queue position 4" in line for line in queued)
+
+
+def test_a_class_that_is_no_policy_is_refused_as_a_value(fake_clock: FakeClock) -> None:
+    with pytest.raises(TypeError, match=r"^wait must be a number of seconds or a poll policy"):
+        ScriptedJob([D]).wait_for_final_state(wait=int)  # type: ignore[arg-type]
+
+
+def test_a_job_id_with_a_backslash_and_a_control_character_escapes_only_the_latter(
+    fake_clock: FakeClock,
+) -> None:
+    log = io.StringIO()
+    job = FakeJob(None, "a\\b\x1b", script=[])
+    job.submit()
+    job.wait_for_final_state(on_status=Monitor(log))
+    assert log.getvalue() == "a\\b\\x1b: DONE · 0.0 s\n"
+
+
+def test_a_job_answering_qiskits_statuses_is_asked_for_its_hint(fake_clock: FakeClock) -> None:
+    providers = pytest.importorskip("qiskit.providers")
+    seen: list[object] = []
+
+    class Foreign(ScriptedJob):
+        def poll_hint(self, status: JobStatus) -> float | None:
+            seen.append(status)
+            return 7.0
+
+    qiskit_status = providers.JobStatus
+    job = Foreign([qiskit_status.RUNNING, qiskit_status.RUNNING, qiskit_status.DONE])
+    job.wait_for_final_state(wait=1)
+    assert fake_clock.monotonic() == 14
+    assert seen == [R, R]
+    assert all(type(status) is JobStatus for status in seen)
+
+
+def test_a_sleep_cut_short_does_not_make_later_jobs_due(fake_clock: FakeClock) -> None:
+    """A wake-up (a job's end) at t=2 must not bring forward a polled job due at t=5."""
+    future: concurrent.futures.Future[int] = concurrent.futures.Future()
+    pushed = FutureJob(None, "pushed", future)
+    times: list[float] = []
+    polled = Hinted([R, R, D], "polled", hint=5.0)
+    polled.times = times
+
+    class EndsAtTwo(Recording):
+        def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+            if not future.done():
+                super().sleep(2.0, wakeup)  # the future ends 2 s into the sleep
+                future.set_result(1)
+                return True
+            return super().sleep(seconds, wakeup)
+
+    clock = EndsAtTwo()
+    with clock:
+        order = list(jobv1.as_completed([pushed, polled]))
+    assert order == [pushed, polled]
+    assert times == [0, 5, 10]
