@@ -185,15 +185,21 @@ if TYPE_CHECKING:
     Step = Union[Ask, Sleep, Breathe, list[tuple[J, JobStatus]]]  # noqa: UP007
 
 
+def _as_status(value: object) -> JobStatus | None:
+    """``value`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else ``None``."""
+    if isinstance(value, JobStatus):
+        return value
+    return JobStatus(value) if is_qiskit_status(value) else None
+
+
 def check_status(job: Pollable, status: object) -> JobStatus:
     """``status`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else a ``TypeError``."""
-    if isinstance(status, JobStatus):
-        return status
-    if is_qiskit_status(status):
-        return JobStatus(status)
-    raise TypeError(
-        f"status() of job {job.job_id()!r} returned {status!r}, which is not a JobStatus"
-    )
+    converted = _as_status(status)
+    if converted is None:
+        raise TypeError(
+            f"status() of job {job.job_id()!r} returned {status!r}, which is not a JobStatus"
+        )
+    return converted
 
 
 class StopIterationError(RuntimeError):
@@ -255,13 +261,8 @@ def _hint_of(job: Pollable, answer: object) -> object:
 
     This runs where the query ran; what it returns is read by :func:`_hint`.
     """
-    if isinstance(answer, JobStatus):
-        status = answer
-    elif is_qiskit_status(answer):
-        status = JobStatus(answer)
-    else:  # not a status: the loop raises for it
-        return None
-    if is_final(status):
+    status = _as_status(answer)
+    if status is None or is_final(status):  # not a status (the loop raises for it), or final
         return None
     try:
         return job.poll_hint(status)
