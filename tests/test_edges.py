@@ -374,23 +374,6 @@ def test_a_clock_installed_without_options_is_the_installing_threads_only() -> N
     assert isinstance(seen[0], SystemClock)
 
 
-def test_a_real_sleep_is_chunked_only_past_the_longest(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [1000.0]
-    slept: list[float] = []
-
-    def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(time, "sleep", fake_sleep)
-    clock = SystemClock()
-    for seconds, parts in [(1e9, [1e9]), (2e9, [1e9, 1e9]), (1e9 + 0.25, [1e9, 0.25])]:
-        slept.clear()
-        clock.sleep(seconds)
-        assert slept == pytest.approx(parts, abs=1e-6)
-
-
 def test_the_count_of_sleeps_that_leave_the_time_starts_again_after_each_move() -> None:
     from jobv1.testing._clock import STALLED_SLEEPS
 

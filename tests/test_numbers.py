@@ -94,6 +94,11 @@ def test_a_real_sleep_longer_than_the_system_allows_is_made_of_several(
     assert clock.sleep(2.5e9) is False
     assert slept == [1e9, 1e9, pytest.approx(0.5e9)]
     assert now[0] == pytest.approx(1000 + 2.5e9)
+    # chunked only past the longest, and the last part as long as what is left
+    for seconds, parts in [(1e9, [1e9]), (2e9, [1e9, 1e9]), (1e9 + 0.25, [1e9, 0.25])]:
+        slept.clear()
+        clock.sleep(seconds)
+        assert slept == pytest.approx(parts, abs=1e-6)
 
     class Wakeup:
         def __init__(self, after: int) -> None:
