@@ -77,6 +77,32 @@ def test_a_cancelled_job_raises_a_clear_job_error() -> None:
         job.result()
 
 
+def test_a_finished_jobs_result_still_checks_its_timeout() -> None:
+    job = job_of()
+    job.future.set_result(7)
+    assert job.result(timeout=0) == 7
+    with pytest.raises(ValueError, match="timeout must not be NaN"):
+        job.result(timeout=float("nan"))
+    with pytest.raises(TypeError, match="timeout must be a real number"):
+        job.result(timeout="1")  # type: ignore[arg-type]
+
+
+def test_a_ctrl_c_while_the_result_is_read_is_not_taken_for_the_jobs_failure() -> None:
+    class Interrupted(concurrent.futures.Future[int]):
+        def result(self, timeout: float | None = None) -> int:
+            raise KeyboardInterrupt
+
+    future = Interrupted()
+    future.set_result(1)
+    with pytest.raises(KeyboardInterrupt):
+        FutureJob(None, "f", future).result()
+    # A job whose own function was interrupted failed with it: that is its failure.
+    failed = job_of()
+    failed.future.set_exception(KeyboardInterrupt())
+    with pytest.raises(JobError, match="failed: KeyboardInterrupt"):
+        failed.result()
+
+
 def test_a_running_job_cannot_be_cancelled() -> None:
     job = job_of()
     job.future.set_running_or_notify_cancel()

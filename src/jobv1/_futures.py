@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import itertools
 
+from ._checks import check_timeout
 from ._errors import JobError
 from ._job import JobV1
 from ._status import JobStatus
@@ -85,14 +86,19 @@ class FutureJob(JobV1[T], Generic[T]):
             TypeError: ``timeout`` is not a real number.
             ValueError: ``timeout`` is NaN.
         """
-        self.wait_for_final_state(timeout)  # checks timeout
         future = self._future
-        if future.cancelled():
-            raise JobError(f"job {self.job_id()!r} was cancelled")
-        error = future.exception()
-        if error is not None:
+        if future.done():  # nothing to wait for: the future's own fast path
+            check_timeout(timeout)
+        else:
+            self.wait_for_final_state(timeout)  # checks timeout
+        try:
+            return future.result(0)
+        except BaseException as error:  # the job's failure, or its cancellation
+            if future.cancelled():
+                raise JobError(f"job {self.job_id()!r} was cancelled") from None
+            if error is not future.exception(0):
+                raise  # not the job's: a Ctrl-C while its result was read
             raise JobError(f"job {self.job_id()!r} failed: {error!r}") from error
-        return future.result()
 
     def cancel(self) -> bool:
         """Cancel the job if it has not started: ``True`` if it is now ``CANCELLED``.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from ._alone import wait_alone
+from ._checks import check_callable, check_seconds, check_timeout
 from ._clock import current_clock
-from ._errors import JobError
+from ._errors import JobError, JobTimeoutError
 from ._limit import check_rate_limit
+from ._policy import as_policy
 from ._polling import StopIterationError, start, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
@@ -29,6 +32,11 @@ else:
     ResultT = TypeVar("ResultT")
 
 __all__ = ["Job", "JobV1", "batch_of", "limit_of", "start_one"]
+
+#: The types of a ``wait`` given as a plain number of seconds (not ``bool``).
+_NUMBERS = (int, float)
+#: The errors a wait raises when the job's class names none (``_wait_errors``).
+_ERRORS = (JobTimeoutError,)
 
 
 class Job:
@@ -216,6 +224,31 @@ class JobV1(Job, ABC, Generic[ResultT]):
             ValueError: ``timeout`` is NaN, or ``wait`` is negative, infinite
                 or NaN.
         """
+        if (
+            on_status is None
+            and retry is None
+            and interrupt is None
+            and rate_limit is None
+            and getattr(self.watch, "__func__", None) is _WATCH
+        ):
+            # The common case, on a path of its own: it behaves as the loop does.
+            limit = check_timeout(timeout)
+            pace = (
+                check_seconds("wait", wait) if type(wait) in _NUMBERS else as_policy("wait", wait)
+            )
+            check_callable("callback", callback)
+            if limit_of(self) is None:  # else the loop sees to the backend's rate limit
+                if self._async:
+                    wait_alone(
+                        self,
+                        clock=current_clock(),
+                        timeout=limit,
+                        pace=pace,
+                        callback=callback,
+                        hinted=getattr(self.poll_hint, "__func__", None) is not _POLL_HINT,
+                        error=getattr(self, "_wait_errors", _ERRORS)[0],
+                    )
+                return
         poller = start_one(
             self,
             timeout=timeout,
@@ -238,6 +271,12 @@ class JobV1(Job, ABC, Generic[ResultT]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} job_id={self._job_id!r}>"
+
+
+# A job whose watch() and poll_hint() are these, on its class and not replaced
+# on the instance, is polled and gives no hints.
+_WATCH = JobV1.watch
+_POLL_HINT = JobV1.poll_hint
 
 
 def start_one(

@@ -101,9 +101,10 @@ LAST_QUERY_SECONDS = 1.0
 
 #: A query due this close to the deadline is made at the deadline, as its last
 #: query: sums of intervals drift by a few ulps, and no clock sleeps this finely.
-_AT_DEADLINE = 1e-6
+AT_DEADLINE = 1e-6
 
 __all__ = [
+    "AT_DEADLINE",
     "LAST_QUERY_SECONDS",
     "SLICE",
     "Ask",
@@ -112,8 +113,14 @@ __all__ = [
     "Sleep",
     "StopIterationError",
     "check_status",
+    "delays_of",
+    "hint_of",
+    "next_delay",
     "outcome_of",
+    "past_range",
+    "read_hint",
     "start",
+    "timeout_message",
     "unshielded",
 ]
 
@@ -256,7 +263,7 @@ class _Failed:
         self.error = error
 
 
-def _hint_of(job: Pollable, answer: object) -> object:
+def hint_of(job: Pollable, answer: object) -> object:
     """Ask ``job`` for its poll hint after a query answered ``answer``, if that is pending.
 
     This runs where the query ran; what it returns is read by :func:`_hint`.
@@ -282,7 +289,7 @@ def _query_of(
         answers: list[object] = [jobs[0].status()] if batch is None else list(batch(jobs))
         # A batch that answers too few or too many statuses is refused by the loop.
         hints = [
-            _hint_of(job, answer) if wanted else None
+            hint_of(job, answer) if wanted else None
             for job, answer, wanted in zip(jobs, answers, hinted, strict=False)
         ]
         return answers, hints, clock.monotonic()
@@ -324,8 +331,8 @@ class _Poke:
         self.answers.put(None)
 
 
-def _hint(job: Pollable, hint: object) -> float | None:
-    """The seconds of a poll hint as :func:`_hint_of` gave it; raise what ``poll_hint()`` raised."""
+def read_hint(job: Pollable, hint: object) -> float | None:
+    """The seconds of a poll hint as :func:`hint_of` gave it; raise what ``poll_hint()`` raised."""
     if hint is None:
         return None
     if isinstance(hint, _Failed):
@@ -341,7 +348,15 @@ def _hint(job: Pollable, hint: object) -> float | None:
     return seconds
 
 
-def _delays_of(policy: PollPolicy) -> Iterator[float]:
+def past_range(job: Pollable, delay: float, now: float) -> ValueError:
+    """The error for a delay that, added to the clock's time ``now``, overflows it."""
+    return ValueError(
+        f"a delay of {delay!r} s before the next query of job {job.job_id()!r} "
+        f"goes past the end of the clock's range (it reads {now!r})"
+    )
+
+
+def delays_of(policy: PollPolicy) -> Iterator[float]:
     """A fresh iterator over the policy's delays; a ``TypeError`` if it gives none."""
     delays = policy.delays()
     try:
@@ -353,7 +368,7 @@ def _delays_of(policy: PollPolicy) -> Iterator[float]:
         ) from None
 
 
-def _next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
+def next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
     try:
         delay = next(delays)
     except StopIteration:
@@ -393,7 +408,7 @@ class _Entry(Generic[J]):
         self.job = job
         self.delays = delays
         self.status: JobStatus | None = None
-        #: The job's poll hint at its last query, as :func:`_hint_of` gave it.
+        #: The job's poll hint at its last query, as :func:`hint_of` gave it.
         self.hint: object = None
         #: The batch its last query went through, or ``None`` if it was asked alone.
         self.batch: Batch | None = None
@@ -502,7 +517,7 @@ class Poller(Generic[J]):
                 index,
                 job,
                 job if adapt is None else adapt(job),  # type: ignore[arg-type]
-                _delays_of(policy),
+                delays_of(policy),
             )
             for index, job in enumerate(self._jobs)
         }
@@ -758,7 +773,7 @@ class Poller(Generic[J]):
         """
         wake = self._next_due()
         deadline = self._deadline
-        if deadline is not None and wake >= deadline - _AT_DEADLINE:
+        if deadline is not None and wake >= deadline - AT_DEADLINE:
             return deadline, max(0.0, deadline - now)
         if soonest is not None and wake == soonest[0]:
             return wake, soonest[1]
@@ -902,11 +917,11 @@ class Poller(Generic[J]):
         for entry, _status in waiting:
             if entry.event_driven:
                 continue  # it calls back when it ends
-            hint = _hint(entry.job, entry.hint)
+            hint = read_hint(entry.job, entry.hint)
             if hint is not None:
                 soonest = self._plan(entry, now, hint, soonest)
                 continue
-            delay = _next_delay(self._policy, entry.delays)
+            delay = next_delay(self._policy, entry.delays)
             if entry.batch is None:
                 soonest = self._plan(entry, now, delay, soonest)
             else:
@@ -919,10 +934,8 @@ class Poller(Generic[J]):
             retry = self._retry
             assert retry is not None  # only a Retry turns a failure into a missed query
             if entry.retry_delays is None:
-                entry.retry_delays = _delays_of(retry.backoff)
-            soonest = self._plan(
-                entry, now, _next_delay(retry.backoff, entry.retry_delays), soonest
-            )
+                entry.retry_delays = delays_of(retry.backoff)
+            soonest = self._plan(entry, now, next_delay(retry.backoff, entry.retry_delays), soonest)
         return soonest
 
     def _plan(
@@ -931,10 +944,7 @@ class Poller(Generic[J]):
         """Make ``entry`` due ``delay`` after ``now``; return the sooner of that and ``soonest``."""
         due = now + delay
         if due == math.inf:
-            raise ValueError(
-                f"a delay of {delay!r} s before the next query of job {entry.job.job_id()!r} "
-                f"goes past the end of the clock's range (it reads {now!r})"
-            )
+            raise past_range(entry.job, delay, now)
         heapq.heappush(self._heap, (due, next(self._pushes), entry))
         return (due, delay) if soonest is None or due < soonest[0] else soonest
 
@@ -1043,19 +1053,28 @@ class Poller(Generic[J]):
         return f"{len(self.pending)} of {self._total} jobs"
 
     def _timeout_error(self) -> JobTimeoutError:
-        within = f"did not reach a final state within the timeout of {self.timeout:g} s"
+        assert self.timeout is not None  # only a wait with a deadline times out
         if self._total == 1:
-            # Qiskit's message first, word for word, for the tests that match it.
             entry = self.pending[0]
-            last = "" if entry.status is None else f" (last status: {entry.status.name})"
-            message = f"Timeout while waiting for job {entry.job.job_id()}. It {within}{last}"
+            message = timeout_message(entry.job.job_id(), self.timeout, entry.status)
         else:
-            message = f"{self._what()} {within}"
+            message = f"{self._what()} {_within(self.timeout)}"
         error = self._errors[0](message)
         causes = [entry.failures[-1] for entry in self.pending.values() if entry.failures]
         if causes:
             error.__cause__ = causes[-1]
         return error
+
+
+def _within(timeout: float) -> str:
+    return f"did not reach a final state within the timeout of {timeout:g} s"
+
+
+def timeout_message(job_id: str, timeout: float, status: JobStatus | None) -> str:
+    """What a wait on one job raises at its deadline, with the last status seen."""
+    # Qiskit's message first, word for word, for the tests that match it.
+    last = "" if status is None else f" (last status: {status.name})"
+    return f"Timeout while waiting for job {job_id}. It {_within(timeout)}{last}"
 
 
 def start(
