@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 else:
     ResultT = TypeVar("ResultT")
 
-__all__ = ["Job", "JobV1", "batch_of", "limit_of", "start_one"]
+__all__ = ["Job", "JobV1", "batch_of", "gives_hints", "limit_of", "start_one"]
 
 #: The types of a ``wait`` given as a plain number of seconds (not ``bool``).
 _NUMBERS = (int, float)
@@ -245,7 +245,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
                         timeout=limit,
                         pace=pace,
                         callback=callback,
-                        hinted=getattr(self.poll_hint, "__func__", None) is not _POLL_HINT,
+                        hinted=gives_hints(self),
                         error=getattr(self, "_wait_errors", _ERRORS)[0],
                     )
                 return
@@ -308,7 +308,13 @@ def start_one(
         errors=getattr(job, "_wait_errors", None),
         rate_limit=rate_limit,
         limit_of=limit_of,
+        hints_of=gives_hints,
     )
+
+
+def gives_hints(job: Any) -> bool:
+    """Whether the job's ``poll_hint()`` may give hints: not if it is :class:`JobV1`'s own."""
+    return getattr(job.poll_hint, "__func__", None) is not _POLL_HINT
 
 
 def limit_of(job: Any) -> RateLimit | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._clock import current_clock
 from ._errors import JobTimeoutError
 from ._interop import view
-from ._job import JobV1, batch_of, limit_of
+from ._job import JobV1, batch_of, gives_hints, limit_of
 from ._policy import Backoff
 from ._polling import Poller, StopIterationError, start, unshielded
 from ._status import JobStatus
@@ -89,6 +89,7 @@ def start_many(
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
         limit_of=limit_of,
+        hints_of=gives_hints,
     )
 
 

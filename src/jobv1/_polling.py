@@ -277,16 +277,32 @@ def hint_of(job: Pollable, answer: object) -> object:
         return _Failed(error)
 
 
-def _query_of(
-    jobs: list[Pollable], batch: Batch | None, hinted: list[bool], clock: Clock
-) -> Callable[[], Answers]:
-    """The query of ``jobs``, one by one or by ``batch``, asking the ``hinted`` ones for hints.
+class _One:
+    """The query of one job: its status, then its poll hint if wanted, and when they came.
 
-    It notes when the answers came: queries run at once end at different times.
+    A small object rather than a closure: a round makes one per job.
     """
 
+    __slots__ = ("clock", "hinted", "job")
+
+    def __init__(self, job: Pollable, hinted: bool, clock: Clock) -> None:
+        self.job = job
+        self.hinted = hinted
+        self.clock = clock
+
+    def __call__(self) -> Answers:
+        job = self.job
+        answer = job.status()
+        return [answer], [hint_of(job, answer) if self.hinted else None], self.clock.monotonic()
+
+
+def _batch_query(
+    jobs: list[Pollable], batch: Batch, hinted: list[bool], clock: Clock
+) -> Callable[[], Answers]:
+    """The query of ``jobs`` by one call of ``batch``, asking the ``hinted`` ones for hints."""
+
     def query() -> Answers:
-        answers: list[object] = [jobs[0].status()] if batch is None else list(batch(jobs))
+        answers: list[object] = list(batch(jobs))
         # A batch that answers too few or too many statuses is refused by the loop.
         hints = [
             hint_of(job, answer) if wanted else None
@@ -303,32 +319,6 @@ def outcome_of(query: Callable[[], object]) -> tuple[bool, Any]:
         return True, query()
     except Exception as failure:  # handed to the loop, which raises it or rides it out
         return False, failure
-
-
-def _task(index: int, query: Callable[[], Answers], answers: Any) -> Callable[[], None]:
-    """The task a worker runs for one query: it puts ``(index, outcome)`` in ``answers``."""
-
-    def run() -> None:
-        result: Outcome | BaseException
-        try:
-            result = outcome_of(query)
-        except BaseException as interrupted:  # Ctrl-C, SystemExit: raised in the wait
-            result = interrupted
-        answers.put((index, result))
-
-    return run
-
-
-class _Poke:
-    """Wakes a driver waiting on a queue of answers: what an interrupt sets."""
-
-    __slots__ = ("answers",)
-
-    def __init__(self, answers: Any) -> None:
-        self.answers = answers
-
-    def set(self) -> None:
-        self.answers.put(None)
 
 
 def read_hint(job: Pollable, hint: object) -> float | None:
@@ -382,6 +372,10 @@ def next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
     return seconds
 
 
+#: What an entry's ``grouping`` is until it is asked for.
+_UNKNOWN = object()
+
+
 class _Entry(Generic[J]):
     """The loop's record of one pending job."""
 
@@ -390,8 +384,10 @@ class _Entry(Generic[J]):
         "delays",
         "event_driven",
         "failures",
+        "grouping",
         "handle",
         "hint",
+        "hinted",
         "index",
         "job",
         "limit",
@@ -410,6 +406,8 @@ class _Entry(Generic[J]):
         self.status: JobStatus | None = None
         #: The job's poll hint at its last query, as :func:`hint_of` gave it.
         self.hint: object = None
+        #: Whether its ``poll_hint()`` may give hints: ``False`` for the base's.
+        self.hinted = True
         #: The batch its last query went through, or ``None`` if it was asked alone.
         self.batch: Batch | None = None
         #: The rate limit its backend declares, if any.
@@ -419,6 +417,9 @@ class _Entry(Generic[J]):
         self.retry_delays: Iterator[float] | None = None
         #: Whether the job calls back when it ends, instead of being polled.
         self.event_driven = False
+        #: The batch that can query it with others and its largest size, or
+        #: ``None``, once the wait's ``batch`` has said (:data:`BatchOf`).
+        self.grouping: Any = _UNKNOWN
 
 
 class _Sorted(Generic[J]):
@@ -476,6 +477,8 @@ class Poller(Generic[J]):
         rate_limit: A limit every query of the wait draws from, or ``None``.
         limit_of: Says, for a job, which :class:`~jobv1.RateLimit` its
             backend declares, or ``None``; its queries draw from that too.
+        hints_of: Says whether a job's ``poll_hint()`` may give hints: a job
+            for which it says ``False`` is never asked. By default every job is.
     """
 
     def __init__(
@@ -495,6 +498,7 @@ class Poller(Generic[J]):
         max_in_flight: int = 1,
         rate_limit: RateLimit | None = None,
         limit_of: Callable[[Pollable], RateLimit | None] | None = None,
+        hints_of: Callable[[Pollable], bool] | None = None,
     ) -> None:
         self._clock = clock
         self._rate_limit = rate_limit
@@ -525,6 +529,9 @@ class Poller(Generic[J]):
         if limit_of is not None:
             for entry in self.pending.values():
                 entry.limit = limit_of(entry.job)
+        if hints_of is not None:
+            for entry in self.pending.values():
+                entry.hinted = hints_of(entry.job)
         #: Whether any query of the wait draws from a rate limit.
         self._limited = rate_limit is not None or any(
             entry.limit is not None for entry in self.pending.values()
@@ -621,40 +628,27 @@ class Poller(Generic[J]):
         This thread waits for them until :meth:`query_end`, or the
         interrupt, and gives up those still running then (``None``).
         """
-        import queue
+        import threading
 
-        from ._workers import submit
+        from ._workers import Run
 
-        queries = request.queries
         outcomes, remote = request.run_local()
-        answers: queue.SimpleQueue[tuple[int, Outcome | BaseException] | None] = queue.SimpleQueue()
+        if not remote:
+            return outcomes
+        finished = threading.Event()
+        run = Run(request.queries, remote, outcomes, finished)
         end = self.query_end()
-        forget = self.listen(_Poke(answers))
+        forget = self.listen(finished)
         try:
-            started = running = 0
-            while started < len(remote) or running:
-                while running < self.max_in_flight and started < len(remote):
-                    index = remote[started]
-                    submit(_task(index, queries[index], answers))
-                    started += 1
-                    running += 1
-                # Past the end, the answers already in are still taken.
-                timeout = None if end is None else max(0.0, end - self._clock.monotonic())
-                try:
-                    answer = answers.get(timeout=timeout)
-                except queue.Empty:
-                    break  # the deadline: the queries still running are given up
-                if answer is None:  # the interrupt was set
-                    break
-                index, outcome = answer
-                running -= 1
-                if isinstance(outcome, BaseException):
-                    raise outcome  # Ctrl-C, SystemExit: raised in the wait
-                outcomes[index] = outcome
+            run.start(self.max_in_flight)
+            finished.wait(None if end is None else max(0.0, end - self._clock.monotonic()))
         finally:
+            run.stop()  # at the deadline or the interrupt: the queries still running are given up
             if forget is not None:
                 forget()
-        return outcomes
+        if run.raised is not None:
+            raise run.raised  # Ctrl-C, SystemExit: raised in the wait
+        return list(outcomes)  # as they are now: a query given up may still end later
 
     def _sleep(self, seconds: float, wakeup: Wakeup | None) -> bool:
         """Sleep in this thread; an endless sleep ends when ``wakeup`` is set."""
@@ -981,12 +975,21 @@ class Poller(Generic[J]):
             failure; whether the driver gave up a query; and the entries
             answered (or failed) at or after the deadline.
         """
+        clock = self._clock
         queries: list[Callable[[], Answers]] = []
         local: list[bool] = []
         for batch, entries in part:
-            hinted = [hints and not entry.event_driven for entry in entries]
-            queries.append(_query_of([entry.job for entry in entries], batch, hinted, self._clock))
-            local.append(all(entry.event_driven for entry in entries))
+            if batch is None:
+                entry = entries[0]
+                queries.append(
+                    _One(entry.job, hints and entry.hinted and not entry.event_driven, clock)
+                )
+                local.append(entry.event_driven)
+            else:
+                hinted = [hints and entry.hinted and not entry.event_driven for entry in entries]
+                jobs = [entry.job for entry in entries]
+                queries.append(_batch_query(jobs, batch, hinted, clock))
+                local.append(all(entry.event_driven for entry in entries))
         outcomes = yield Ask(queries, local)
         assert isinstance(outcomes, list)  # the driver sends back one outcome per query
         answered: list[tuple[_Entry[J], JobStatus | None]] = []
@@ -1013,11 +1016,13 @@ class Poller(Generic[J]):
                     f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs"
                 )
             for entry, answer, hint in zip(entries, answers, hinted_by, strict=True):
-                entry.failures.clear()
-                entry.retry_delays = None
+                if entry.failures:
+                    entry.failures.clear()
+                    entry.retry_delays = None
                 entry.hint = hint
                 entry.batch = batch
-                answered.append((entry, check_status(entry.job, answer)))
+                status = answer if type(answer) is JobStatus else check_status(entry.job, answer)
+                answered.append((entry, status))
         return answered, cut, late
 
     def _groups(self, due: list[_Entry[J]]) -> Iterator[tuple[Batch | None, list[_Entry[J]]]]:
@@ -1026,8 +1031,13 @@ class Poller(Generic[J]):
         A group larger than its batch takes is split into batches it takes.
         """
         groups: dict[Batch, tuple[int | None, list[_Entry[J]]]] = {}
+        find = self._batch if len(due) > 1 else None
         for entry in due:
-            found = self._batch(entry.job) if self._batch is not None and len(due) > 1 else None
+            found = None
+            if find is not None:
+                found = entry.grouping
+                if found is _UNKNOWN:  # asked once per job, the first time it is due with others
+                    found = entry.grouping = find(entry.job)
             if found is None:
                 yield None, [entry]
             else:
@@ -1093,6 +1103,7 @@ def start(
     max_in_flight: object = 1,
     rate_limit: object = None,
     limit_of: Callable[[Pollable], RateLimit | None] | None = None,
+    hints_of: Callable[[Pollable], bool] | None = None,
 ) -> Poller[J]:
     """Check a wait's arguments, naming any that is bad, and make its :class:`Poller`.
 
@@ -1126,4 +1137,5 @@ def start(
         max_in_flight=max_in_flight,
         rate_limit=shared,
         limit_of=limit_of,
+        hints_of=hints_of,
     )

@@ -22,9 +22,12 @@ from ._clock import lent
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
+    from typing import Any
 
-__all__ = ["IDLE_SECONDS", "submit"]
+    from ._interrupt import _Settable
+
+__all__ = ["IDLE_SECONDS", "Run", "submit"]
 
 #: Seconds an idle worker waits for a task before it ends.
 IDLE_SECONDS = 30.0
@@ -79,3 +82,70 @@ def submit(task: Callable[[], None]) -> None:
     ``task`` must not raise: it hands its outcome back itself.
     """
     _pool.submit(lent(task))
+
+
+class Run:
+    """Calls run by up to ``bound`` workers, each taking the next call not begun, in order.
+
+    Each call's outcome goes into ``outcomes`` at its index: ``(True, what it
+    returned)`` or ``(False, the exception it raised)``. ``finished`` is set
+    when every call has ended, or when one raised a ``BaseException`` (a
+    Ctrl-C, kept as :attr:`raised`). A worker hands over nothing but that:
+    however many calls it makes, it touches the waiting thread once.
+
+    Args:
+        calls: The calls, by index.
+        indices: The indices of the calls to make, in the order to begin them.
+        outcomes: Where the outcomes go, by index.
+        finished: Set when the run is over.
+    """
+
+    __slots__ = ("calls", "finished", "left", "lock", "outcomes", "raised", "stopped", "take")
+
+    def __init__(
+        self,
+        calls: Sequence[Callable[[], object]],
+        indices: list[int],
+        outcomes: list[Any],
+        finished: _Settable,
+    ) -> None:
+        self.calls = calls
+        self.take = iter(indices).__next__  # atomic: workers share it without a lock
+        self.outcomes = outcomes
+        self.finished = finished
+        self.left = len(indices)
+        self.lock = threading.Lock()
+        self.raised: BaseException | None = None
+        self.stopped = False
+
+    def start(self, bound: int) -> None:
+        """Have up to ``bound`` workers make the calls."""
+        for _ in range(min(bound, self.left)):
+            submit(self.work)
+
+    def stop(self) -> None:
+        """Let no worker begin another call; those under way finish on their own."""
+        self.stopped = True
+
+    def work(self) -> None:
+        """One worker's share: the next call not begun, until none is left or the run stops."""
+        while not self.stopped:
+            try:
+                index = self.take()
+            except StopIteration:
+                return
+            try:
+                outcome: tuple[bool, object] = (True, self.calls[index]())
+            except Exception as failure:  # handed to the wait, which raises it or rides it out
+                outcome = (False, failure)
+            except BaseException as interrupted:  # Ctrl-C, SystemExit: raised in the wait
+                self.raised = interrupted
+                self.stopped = True
+                self.finished.set()
+                return
+            self.outcomes[index] = outcome
+            with self.lock:
+                self.left -= 1
+                last = not self.left
+            if last:
+                self.finished.set()
