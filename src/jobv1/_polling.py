@@ -86,10 +86,12 @@ if TYPE_CHECKING:
     #: What a driver sends back for each query of an :class:`Ask`: ``(True,
     #: answers)``, ``(False, the exception)``, or ``None`` if it gave it up.
     Outcome = Union[tuple[bool, Any], None]  # noqa: UP007
-    #: What a query gives back: the answers; for each the job's poll hint (what
-    #: ``poll_hint()`` returned, a :class:`_Failed`, or ``None`` if not asked);
-    #: and the time on the wait's clock when the answers came.
+    #: What a batch query gives back: the answers; for each the job's poll hint
+    #: (what ``poll_hint()`` returned, a :class:`_Failed`, or ``None`` if not
+    #: asked); and the time on the wait's clock when the answers came.
     Answers = tuple[list[object], list[object], float]
+    #: What the query of one job gives back: its answer, its hint and when they came.
+    Answer = tuple[object, object, float]
 
 #: The jobs as the caller gave them: the loop queries them, or the views ``adapt`` makes.
 J = TypeVar("J")
@@ -135,7 +137,7 @@ class Ask:
 
     __slots__ = ("local", "queries")
 
-    def __init__(self, queries: list[Callable[[], Answers]], local: list[bool]) -> None:
+    def __init__(self, queries: list[Callable[[], Answers | Answer]], local: list[bool]) -> None:
         #: Status queries, or batch queries: each returns the statuses in order,
         #: and the ``poll_hint()`` of each job found pending, asked in the same
         #: thread right after its status, so that a driver that runs queries
@@ -290,10 +292,10 @@ class _One:
         self.hinted = hinted
         self.clock = clock
 
-    def __call__(self) -> Answers:
+    def __call__(self) -> Answer:
         job = self.job
         answer = job.status()
-        return [answer], [hint_of(job, answer) if self.hinted else None], self.clock.monotonic()
+        return answer, hint_of(job, answer) if self.hinted else None, self.clock.monotonic()
 
 
 def _batch_query(
@@ -372,6 +374,10 @@ def next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
     return seconds
 
 
+def _index(entry: _Entry[Any]) -> int:
+    return entry.index
+
+
 #: What an entry's ``grouping`` is until it is asked for.
 _UNKNOWN = object()
 
@@ -395,14 +401,15 @@ class _Entry(Generic[J]):
         "status",
     )
 
-    def __init__(self, index: int, handle: J, job: Pollable, delays: Iterator[float]) -> None:
+    def __init__(self, index: int, handle: J, job: Pollable) -> None:
         #: The job's place in the wait's list: rounds query in that order.
         self.index = index
         #: The job as the caller gave it: what hooks are given and the wait reports.
         self.handle = handle
         #: What the loop queries: the job itself, or its adapted view.
         self.job = job
-        self.delays = delays
+        #: The policy's delays for this job, from its first non-final answer on.
+        self.delays: Iterator[float] | None = None
         self.status: JobStatus | None = None
         #: The job's poll hint at its last query, as :func:`hint_of` gave it.
         self.hint: object = None
@@ -412,8 +419,8 @@ class _Entry(Generic[J]):
         self.batch: Batch | None = None
         #: The rate limit its backend declares, if any.
         self.limit: RateLimit | None = None
-        #: The failures of the queries since the last one that succeeded.
-        self.failures: list[Exception] = []
+        #: The failures of the queries since the last one that succeeded, if any.
+        self.failures: list[Exception] | None = None
         self.retry_delays: Iterator[float] | None = None
         #: Whether the job calls back when it ends, instead of being polled.
         self.event_driven = False
@@ -516,13 +523,9 @@ class Poller(Generic[J]):
         self._deadline = None if timeout is None else now + timeout
         self._jobs = list(jobs)
         #: The entries of the jobs not final yet, by index, in the jobs' order.
+        delays_of(policy)  # a policy that gives no delays is refused before any query
         self.pending = {
-            index: _Entry(
-                index,
-                job,
-                job if adapt is None else adapt(job),  # type: ignore[arg-type]
-                delays_of(policy),
-            )
+            index: _Entry(index, job, job if adapt is None else adapt(job))  # type: ignore[arg-type]
             for index, job in enumerate(self._jobs)
         }
         self._total = len(self.pending)
@@ -536,12 +539,17 @@ class Poller(Generic[J]):
         self._limited = rate_limit is not None or any(
             entry.limit is not None for entry in self.pending.values()
         )
-        # When each job is next due to be polled: a heap of (due, n, entry), n
-        # breaking ties. Every job starts in it, due now; a job is queried only
-        # when it is taken out (or woken, or at the deadline), so a pending
-        # polled job is in it once and an ended or event-driven one not at all.
-        self._heap = [(now, index, entry) for index, entry in self.pending.items()]
-        self._pushes = itertools.count(len(self._heap))
+        # When the jobs are next due to be polled: the jobs due at each time, and
+        # a heap of those times. Jobs asked together, on one policy, are mostly
+        # due together: one time for all, not one heap entry per job. Every job
+        # starts due now; a job is queried only when its time is taken out (or
+        # it is woken, or at the deadline), so a pending polled job is due once
+        # and an ended or event-driven one not at all.
+        self._due_at: dict[float, list[_Entry[J]]] = {}
+        self._times: list[float] = []
+        if self.pending:
+            self._due_at[now] = list(self.pending.values())
+            self._times.append(now)
         # The event-driven jobs that called back, appended to from any thread.
         # (list.append and list.pop are atomic: no lock is needed.)
         self._woken: list[_Entry[J]] = []
@@ -890,7 +898,7 @@ class Poller(Generic[J]):
             self._fresh.update(entry.index for entry in entries)  # given up: no turn left
             return
         for entry in entries:  # asked again at the deadline, if a turn is free then
-            heapq.heappush(self._heap, (deadline, next(self._pushes), entry))
+            self._make_due(entry, deadline)
 
     def _schedule(
         self, now: float, waiting: list[tuple[_Entry[J], JobStatus]], failed: list[_Entry[J]]
@@ -915,6 +923,8 @@ class Poller(Generic[J]):
             if hint is not None:
                 soonest = self._plan(entry, now, hint, soonest)
                 continue
+            if entry.delays is None:
+                entry.delays = delays_of(self._policy)
             delay = next_delay(self._policy, entry.delays)
             if entry.batch is None:
                 soonest = self._plan(entry, now, delay, soonest)
@@ -939,25 +949,37 @@ class Poller(Generic[J]):
         due = now + delay
         if due == math.inf:
             raise past_range(entry.job, delay, now)
-        heapq.heappush(self._heap, (due, next(self._pushes), entry))
+        self._make_due(entry, due)
         return (due, delay) if soonest is None or due < soonest[0] else soonest
+
+    def _make_due(self, entry: _Entry[J], due: float) -> None:
+        jobs = self._due_at.get(due)
+        if jobs is None:
+            self._due_at[due] = [entry]
+            heapq.heappush(self._times, due)
+        else:
+            jobs.append(entry)
 
     def _due(self, now: float) -> list[_Entry[J]]:
         """The pending entries due by ``now`` or woken since their last query, in job order."""
-        due: dict[int, _Entry[J]] = {}
-        heap = self._heap
-        while heap and heap[0][0] <= now:
-            entry = heapq.heappop(heap)[2]
-            due[entry.index] = entry
-        while self._woken:
-            entry = self._woken.pop()
-            if entry.index in self.pending:
-                due[entry.index] = entry
-        return [due[index] for index in sorted(due)]
+        times, due_at = self._times, self._due_at
+        due: list[_Entry[J]] = []
+        while times and times[0] <= now:
+            due += due_at.pop(heapq.heappop(times))
+        if self._woken:
+            pending = self.pending
+            while self._woken:
+                entry = self._woken.pop()
+                if entry.index in pending:
+                    due.append(entry)
+            due = list({entry.index: entry for entry in due}.values())  # each once
+        # In job order: one time's jobs are in it already, but mixed ones are not.
+        due.sort(key=_index)
+        return due
 
     def _next_due(self) -> float:
         """When the next polled job is due; infinite if none is."""
-        return self._heap[0][0] if self._heap else math.inf
+        return self._times[0] if self._times else math.inf
 
     def _ask(
         self, part: list[tuple[Batch | None, list[_Entry[J]]]], hints: bool
@@ -975,22 +997,7 @@ class Poller(Generic[J]):
             failure; whether the driver gave up a query; and the entries
             answered (or failed) at or after the deadline.
         """
-        clock = self._clock
-        queries: list[Callable[[], Answers]] = []
-        local: list[bool] = []
-        for batch, entries in part:
-            if batch is None:
-                entry = entries[0]
-                queries.append(
-                    _One(entry.job, hints and entry.hinted and not entry.event_driven, clock)
-                )
-                local.append(entry.event_driven)
-            else:
-                hinted = [hints and entry.hinted and not entry.event_driven for entry in entries]
-                jobs = [entry.job for entry in entries]
-                queries.append(_batch_query(jobs, batch, hinted, clock))
-                local.append(all(entry.event_driven for entry in entries))
-        outcomes = yield Ask(queries, local)
+        outcomes = yield self._request(part, hints)
         assert isinstance(outcomes, list)  # the driver sends back one outcome per query
         answered: list[tuple[_Entry[J], JobStatus | None]] = []
         late: list[_Entry[J]] = []
@@ -1010,6 +1017,15 @@ class Poller(Generic[J]):
                     raise value
                 answered += self._missed(entries, value, self._retry.max_failures)
                 continue
+            if batch is None:  # one job's query
+                entry = entries[0]
+                answer, entry.hint, _ = value
+                if entry.failures:
+                    entry.failures = entry.retry_delays = None
+                entry.batch = None
+                status = answer if type(answer) is JobStatus else check_status(entry.job, answer)
+                answered.append((entry, status))
+                continue
             answers, hinted_by, _ = value
             if len(answers) != len(entries):
                 raise ValueError(
@@ -1017,13 +1033,31 @@ class Poller(Generic[J]):
                 )
             for entry, answer, hint in zip(entries, answers, hinted_by, strict=True):
                 if entry.failures:
-                    entry.failures.clear()
-                    entry.retry_delays = None
+                    entry.failures = entry.retry_delays = None
                 entry.hint = hint
                 entry.batch = batch
                 status = answer if type(answer) is JobStatus else check_status(entry.job, answer)
                 answered.append((entry, status))
         return answered, cut, late
+
+    def _request(self, part: list[tuple[Batch | None, list[_Entry[J]]]], hints: bool) -> Ask:
+        """The :class:`Ask` for the queries of ``part``; with ``hints``, polled jobs give hints."""
+        clock = self._clock
+        queries: list[Callable[[], Answers | Answer]] = []
+        local: list[bool] = []
+        for batch, entries in part:
+            if batch is None:
+                entry = entries[0]
+                queries.append(
+                    _One(entry.job, hints and entry.hinted and not entry.event_driven, clock)
+                )
+                local.append(entry.event_driven)
+            else:
+                hinted = [hints and entry.hinted and not entry.event_driven for entry in entries]
+                jobs = [entry.job for entry in entries]
+                queries.append(_batch_query(jobs, batch, hinted, clock))
+                local.append(all(entry.event_driven for entry in entries))
+        return Ask(queries, local)
 
     def _groups(self, due: list[_Entry[J]]) -> Iterator[tuple[Batch | None, list[_Entry[J]]]]:
         """The due jobs, one by one, or grouped by the batch that can query them together.
@@ -1052,6 +1086,8 @@ class Poller(Generic[J]):
         self, entries: list[_Entry[J]], failure: Exception, max_failures: int
     ) -> list[tuple[_Entry[J], JobStatus | None]]:
         for entry in entries:
+            if entry.failures is None:
+                entry.failures = []
             entry.failures.append(failure)
             if len(entry.failures) > max_failures:
                 raise _chained(entry.failures)
