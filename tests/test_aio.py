@@ -606,3 +606,34 @@ def test_no_hint_is_asked_at_the_deadline(fake_clock: FakeClock) -> None:
     with pytest.raises(JobTimeoutError):
         Hinted([R]).wait_for_final_state(timeout=12, wait=5)
     assert asked == [0, 5, 10]  # none at t=12, the deadline's own query
+
+
+def test_wake_ups_from_other_threads_send_the_loop_one_call_until_it_arrives() -> None:
+    from jobv1.aio import _LoopWaker
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        waker = _LoopWaker(loop)
+        sent: list[object] = []
+        real = loop.call_soon_threadsafe
+
+        def counting(callback: Any, *args: Any) -> Any:
+            sent.append(callback)
+            return real(callback, *args)
+
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        # 1,000 futures ending in another thread, before the loop runs again.
+        thread = threading.Thread(target=lambda: [waker.set() for _ in range(1000)])
+        thread.start()
+        thread.join()
+        assert len(sent) == 1
+        await asyncio.wait_for(waker.event.wait(), 5)
+        waker.clear()
+        # Once that call arrived, the next wake-up sends one of its own.
+        thread = threading.Thread(target=waker.set)
+        thread.start()
+        thread.join()
+        assert len(sent) == 2
+        await asyncio.wait_for(waker.event.wait(), 5)
+
+    asyncio.run(main())

@@ -801,13 +801,13 @@ class Poller(Generic[J]):
         else:
             due = self._due(max(self._clock.monotonic(), slept_to))
         sorted_ = _Sorted[J]()
-        requests = list(self._groups(due))
-        # One request at a time, or all of the round's together for the driver to
-        # run at once: the answers are read in the same order either way.
-        step = 1 if self.max_in_flight == 1 else max(1, len(requests))
+        # One request at a time, or up to SLICE together for the driver to run at
+        # once: the answers are read in the same order either way. (A round of
+        # 100,000 is asked in parts, so that an event loop driving it runs between.)
+        step = 1 if self.max_in_flight == 1 else SLICE
         part: list[tuple[Batch | None, list[_Entry[J]]]] = []
         cut = False
-        for request in requests:
+        for request in self._groups(due):
             # An event-driven job's query is local, cheap, and draws from no limit.
             if self._limited and not all(entry.event_driven for entry in request[1]):
                 turn = self._turn(request[1][0])

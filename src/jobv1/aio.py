@@ -70,15 +70,26 @@ class _LoopWaker:
         self.event = asyncio.Event()
         #: Set along with :attr:`event`, for a clock sleeping in a worker thread.
         self.threads = threading.Event()
+        # Whether a call setting the event is on its way to the loop: then the
+        # wake-ups of other threads need not send one (100,000 futures ending
+        # at once would otherwise queue 100,000 calls, run back to back).
+        self._on_its_way = False
 
     def set(self) -> None:
         self.threads.set()
         if threading.get_ident() == self._thread:
             self.event.set()
             return
+        if self._on_its_way:
+            return
+        self._on_its_way = True
         # A loop that is closed has nobody waiting on it any more.
         with contextlib.suppress(RuntimeError):
-            self._loop.call_soon_threadsafe(self.event.set)
+            self._loop.call_soon_threadsafe(self._arrive)
+
+    def _arrive(self) -> None:
+        self._on_its_way = False  # first: a wake-up from now on sends a call of its own
+        self.event.set()
 
     def clear(self) -> None:
         self.event.clear()
