@@ -621,9 +621,14 @@ def test_wake_ups_from_other_threads_send_the_loop_one_call_until_it_arrives() -
             sent.append(callback)
             return real(callback, *args)
 
-        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign, assignment]
+
+        def many() -> None:
+            for _ in range(1000):
+                waker.set()
+
         # 1,000 futures ending in another thread, before the loop runs again.
-        thread = threading.Thread(target=lambda: [waker.set() for _ in range(1000)])
+        thread = threading.Thread(target=many)
         thread.start()
         thread.join()
         assert len(sent) == 1
