@@ -30,6 +30,18 @@ def future_job_latency(samples: int = 50) -> list[float]:
     return latencies
 
 
+def future_result_latency(samples: int = 50) -> list[float]:
+    """The same for the future's own ``result()``: what ``AerJob.result()`` and
+    ``PrimitiveJob.result()`` call, the strongest alternative for an event-driven job."""
+    latencies = []
+    with ThreadPoolExecutor() as pool:
+        for n in range(samples):
+            future = pool.submit(finish_after, 0.01 + 0.001 * (n % 7))
+            ended = future.result()
+            latencies.append(time.perf_counter() - ended)
+    return latencies
+
+
 def qiskit_polled_future_latency(samples: int = 3) -> list[float] | None:
     """The same for a Qiskit JobV1 over a future, as AerJob is: the inherited polled wait."""
     try:

@@ -9,6 +9,7 @@ Qiskit and matplotlib come with the ``bench`` extra: ``pip install -e '.[bench]'
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import statistics
@@ -16,28 +17,31 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobv1 import JobStatus, JobV1
-from jobv1.testing import use_clock
 
-from . import latency, pacing
+from . import concurrency, latency, pacing, scale
+from ._measure import interleaved, spread
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 ROOT = Path(__file__).parent.parent
-PAIRS = ((0.2, 1.0), (0.05, 0.5), (1.0, 0.3))
+#: (timeout, wait): Qiskit's worst cases, and timeouts that are multiples of wait,
+#: where its last sleep ends right at the deadline.
+PAIRS = ((0.2, 1.0), (0.05, 0.5), (1.0, 0.3), (1.0, 0.25), (0.5, 0.25), (0.6, 0.2))
 
 
-def _startup(code: str, runs: int = 15) -> tuple[float, float]:
-    """Median wall time (ms) of ``python -c code`` and its peak memory (MiB), bytecode cached."""
-    # As installed packages run: with their bytecode written once and then reused.
+def _startup_once(code: str) -> float:
+    """Wall time (ms) of ``python -c code``, bytecode cached, as installed packages run."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    start = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], env=env, check=True)
-        times.append(1000 * (time.perf_counter() - start))
+    return 1000 * (time.perf_counter() - start)
+
+
+def _peak_mib(code: str) -> float:
     # VmHWM, read with the builtin open(): the peak resident memory of this process image
     # (ru_maxrss would count the parent's memory at fork time).
     probe = (
@@ -45,19 +49,26 @@ def _startup(code: str, runs: int = 15) -> tuple[float, float]:
         "if line.startswith('VmHWM')))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
-    return statistics.median(times), int(out.split()[-1]) / 1024
+    return int(out.split()[-1]) / 1024
 
 
-def import_costs() -> list[tuple[str, float, float]]:
-    rows = [("bare interpreter", *_startup("pass")), ("import jobv1", *_startup("import jobv1"))]
+def import_costs(runs: int = 9) -> list[tuple[str, list[float], float]]:
+    """Each import's start-up times (ms), run in turn with the others, and its peak memory."""
+    codes = {"bare interpreter": "pass", "import jobv1": "import jobv1"}
     try:
         import qiskit  # noqa: F401
     except ImportError:
-        return rows
-    rows.append(("import qiskit.providers", *_startup("import qiskit.providers", runs=5)))
-    return rows
+        pass
+    else:
+        codes["import qiskit.providers"] = "import qiskit.providers"
+    for code in codes.values():
+        _startup_once(code)  # write the bytecode first
+    times = interleaved(
+        {name: functools.partial(_startup_once, code) for name, code in codes.items()}, runs
+    )
+    return [(name, times[name], _peak_mib(code)) for name, code in codes.items()]
 
 
 class _Never:
@@ -69,22 +80,18 @@ class _Never:
         return self._running  # type: ignore[attr-defined]
 
 
-def overshoot(base: type, running: Any, timeout: float, wait: float, runs: int = 3) -> float:
-    """Median ms between the deadline and the JobTimeoutError of a wait on a job that never ends."""
-    job_class = type("Never", (_Never, base), {"_running": running})
-    late = []
-    for _ in range(runs):
-        job = job_class(None, "never")
-        start = time.monotonic()
-        try:
-            job.wait_for_final_state(timeout=timeout, wait=wait)
-        except Exception as error:  # both libraries raise a JobTimeoutError of their own
-            assert type(error).__name__ == "JobTimeoutError"
-        late.append(1000 * (time.monotonic() - start - timeout))
-    return statistics.median(late)
+def overshoot(base: type, running: Any, timeout: float, wait: float) -> float:
+    """ms between the deadline and the JobTimeoutError of a wait on a job that never ends."""
+    job = type("Never", (_Never, base), {"_running": running})(None, "never")
+    start = time.monotonic()
+    try:
+        job.wait_for_final_state(timeout=timeout, wait=wait)
+    except Exception as error:  # both libraries raise a JobTimeoutError of their own
+        assert type(error).__name__ == "JobTimeoutError"
+    return 1000 * (time.monotonic() - start - timeout)
 
 
-def overshoots() -> list[tuple[str, float, float | None]]:
+def overshoots(runs: int = 3) -> list[tuple[str, list[float], list[float] | None]]:
     try:
         from qiskit.providers import JobStatus as QiskitStatus
         from qiskit.providers import JobV1 as QiskitJobV1
@@ -92,114 +99,58 @@ def overshoots() -> list[tuple[str, float, float | None]]:
         QiskitJobV1 = None  # noqa: N806
     rows = []
     for timeout, wait in PAIRS:
-        ours = overshoot(JobV1, JobStatus.RUNNING, timeout, wait)
-        theirs = (
-            None
-            if QiskitJobV1 is None
-            else overshoot(QiskitJobV1, QiskitStatus.RUNNING, timeout, wait)
-        )
-        rows.append((f"timeout={timeout}, wait={wait}", ours, theirs))
+        sides: dict[str, Callable[[], float]] = {
+            "ours": functools.partial(overshoot, JobV1, JobStatus.RUNNING, timeout, wait)
+        }
+        if QiskitJobV1 is not None:
+            sides["theirs"] = functools.partial(
+                overshoot, QiskitJobV1, QiskitStatus.RUNNING, timeout, wait
+            )
+        results = interleaved(sides, runs)
+        rows.append((f"timeout={timeout}, wait={wait}", results["ours"], results.get("theirs")))
     return rows
 
 
-class _Counter(JobV1):
-    """Answers RUNNING ``polls`` times, then DONE, as cheaply as possible."""
-
-    def __init__(self, polls: int) -> None:
-        super().__init__(None, "counter")
-        self.left = polls
-
-    def submit(self) -> None: ...
-    def result(self) -> None: ...
-    def status(self) -> JobStatus:
-        self.left -= 1
-        return JobStatus.RUNNING if self.left >= 0 else JobStatus.DONE
+def _na(values: list[float] | None, unit: str, digits: int = 2) -> str:
+    return "n/a" if values is None else spread(values, unit, digits)
 
 
-def _per_call(fn: Any, calls: int) -> float:
-    start = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - start) / calls
-
-
-class _NoSleep:
-    """A clock that reads the real time and never sleeps: the loop's own cost remains."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
-        return False
-
-
-def cpu_per_poll(polls: int = 200_000) -> tuple[float, float | None]:
-    """Microseconds the wait loop spends per poll, status() and sleeping taken out."""
-    status_cost = _per_call(_Counter(10**9).status, polls)
-    with use_clock(_NoSleep()):
-        job = _Counter(polls)
-        start = time.perf_counter()
-        job.wait_for_final_state(wait=0)
-        ours = 1e6 * ((time.perf_counter() - start) / polls - status_cost)
-    try:
-        import qiskit.providers.job as qiskit_job
-        from qiskit.providers import JobStatus as QiskitStatus
-        from qiskit.providers import JobV1 as QiskitJobV1
-    except ImportError:
-        return ours, None
-
-    class QiskitCounter(QiskitJobV1):  # type: ignore[misc]
-        def __init__(self, polls: int) -> None:
-            super().__init__(None, "counter")
-            self.left = polls
-
-        def submit(self) -> None: ...
-        def result(self) -> None: ...
-        def status(self) -> Any:
-            self.left -= 1
-            return QiskitStatus.RUNNING if self.left >= 0 else QiskitStatus.DONE
-
-    status_cost = _per_call(QiskitCounter(10**9).status, polls)
-    # Qiskit's wait calls time.sleep through its module's `time`: give it one that does not
-    # sleep, for this measurement only.
-    real_time = qiskit_job.time
-    qiskit_job.time = SimpleNamespace(time=time.time, sleep=lambda seconds: None)
-    try:
-        job_q = QiskitCounter(polls)
-        start = time.perf_counter()
-        job_q.wait_for_final_state(wait=0)
-        theirs = 1e6 * ((time.perf_counter() - start) / polls - status_cost)
-    finally:
-        qiskit_job.time = real_time
-    return ours, theirs
+def _ratio(ours: list[float], theirs: list[float] | None) -> str:
+    if theirs is None:
+        return "n/a"
+    return f"{statistics.median(ours) / statistics.median(theirs):.2f}x"
 
 
 def report() -> tuple[str, list[tuple[str, float, float, float, float, float, float, float]]]:
     lines = [
         (
             f"Measured with Python {platform.python_version()} on {platform.machine()}, "
-            f"{platform.system()}; `python -m benchmarks.run`."
+            f"{platform.system()}; `python -m benchmarks.run`. Each figure is the median "
+            "of its runs, with the range in brackets; the sides of a comparison run in "
+            "turn (A B A B)."
         ),
         "",
-        "Import time and peak memory (median of fresh interpreters):",
+        "Import time and peak memory (fresh interpreters, run in turn):",
         "",
-        "| what | time | peak memory |",
-        "|---|---:|---:|",
+        "| what | time | against a bare interpreter | peak memory |",
+        "|---|---:|---:|---:|",
     ]
     costs = import_costs()
-    bare = costs[0][1]
-    for name, ms, mib in costs:
-        lines.append(f"| {name} | {ms:.1f} ms ({ms / bare:.2f}x) | {mib:.1f} MiB |")
+    bare = statistics.median(costs[0][1])
+    for name, times, mib in costs:
+        lines.append(
+            f"| {name} | {spread(times, ' ms', 1)} | {statistics.median(times) / bare:.2f}x "
+            f"| {mib:.1f} MiB |"
+        )
     lines += [
         "",
-        "Deadline overshoot: how late a wait on a job that never ends raises (median, real time):",
+        "Deadline overshoot: how late a wait on a job that never ends raises (real time):",
         "",
         "| wait | jobv1 | Qiskit JobV1 |",
         "|---|---:|---:|",
     ]
     for label, ours, theirs in overshoots():
-        their = "n/a" if theirs is None else f"{theirs:.1f} ms"
-        lines.append(f"| {label} | {ours:.2f} ms | {their} |")
+        lines.append(f"| {label} | {spread(ours, ' ms')} | {_na(theirs, ' ms', 1)} |")
     table = pacing.rows()
     lines += [
         "",
@@ -220,48 +171,128 @@ def report() -> tuple[str, list[tuple[str, float, float, float, float, float, fl
             f"| {label} | {fq:.1f} | {fd:.3f} s ({fw:.3f} s) | {bq:.1f} "
             f"| {bd:.3f} s ({bw:.3f} s) | {extra:+.1%} |"
         )
-    ours_latency = latency.future_job_latency()
+    ours_latency = [1000 * x for x in latency.future_job_latency()]
+    own_latency = [1000 * x for x in latency.future_result_latency()]
     theirs_latency = latency.qiskit_polled_future_latency()
     lines += [
         "",
         "Event-driven latency: from a job's end to its wait returning (real time):",
         "",
-        "| job | median | max |",
-        "|---|---:|---:|",
+        "| job | latency |",
+        "|---|---:|",
+        f"| jobv1 `FutureJob`, wait=5 | {spread(ours_latency, ' ms')} |",
         (
-            f"| jobv1 `FutureJob`, wait=5 | {1000 * statistics.median(ours_latency):.2f} ms "
-            f"| {1000 * max(ours_latency):.2f} ms |"
+            "| the real `AerJob`/`PrimitiveJob` path: the future's own `result()` "
+            f"| {spread(own_latency, ' ms')} |"
         ),
     ]
     if theirs_latency is not None:
         lines.append(
-            f"| Qiskit AerJob-style polled future, wait=5 "
-            f"| {1000 * statistics.median(theirs_latency):.0f} ms "
-            f"| {1000 * max(theirs_latency):.0f} ms |"
+            "| Qiskit `JobV1.wait_for_final_state` polling a future, wait=5 "
+            f"| {spread([1000 * x for x in theirs_latency], ' ms', 0)} |"
         )
-    ours_cpu, theirs_cpu = cpu_per_poll()
-    their_cpu = "n/a" if theirs_cpu is None else f"{theirs_cpu:.2f} µs"
     lines += [
         "",
-        "CPU per poll of the wait loop itself, `status()` and sleeping taken out:",
+        "CPU per poll of one wait, `status()`'s own CPU taken out (µs):",
         "",
-        "| jobv1 | Qiskit JobV1 |",
-        "|---:|---:|",
-        f"| {ours_cpu:.2f} µs | {their_cpu} |",
+        "| case | jobv1 | Qiskit JobV1 | ratio |",
+        "|---|---:|---:|---:|",
     ]
+    for label, ours, theirs in scale.cpu_per_poll():
+        lines.append(f"| {label} | {spread(ours)} | {_na(theirs, '')} | {_ratio(ours, theirs)} |")
+    lines += [
+        "",
+        "Fixed costs (µs per call):",
+        "",
+        "| call | jobv1 | against | theirs | ratio |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for label, ours, against, theirs in scale.fixed_costs():
+        lines.append(
+            f"| {label} | {spread(ours)} | {against} | {_na(theirs, '')} | {_ratio(ours, theirs)} |"
+        )
+    loop = scale.many_job_loop()
+    lines += [
+        "",
+        (
+            "The many-job loop: µs of `jobv1.wait` per query over 1,000 jobs answering "
+            "RUNNING 20 times, `status()` taken out, no sleeping; against the plainest "
+            "loop by hand (no deadline, order, hooks or checks):"
+        ),
+        "",
+        "| loop | µs per query |",
+        "|---|---:|",
+    ]
+    for label, values in loop.items():
+        lines.append(f"| {label} | {spread(values)} |")
+    deadlines = scale.deadline_at_scale()
+    memory = scale.memory_per_job()
+    lines += [
+        "",
+        (
+            "The deadline at scale: ms between `timeout=0.2` and the return of `jobv1.wait` "
+            "over jobs that never end and answer at once (real time):"
+        ),
+        "",
+        "| jobs | late by |",
+        "|---:|---:|",
+    ]
+    for count, late in deadlines:
+        lines.append(f"| {count:,} | {spread(late, ' ms', 1)} |")
+    lines += ["", f"Memory a wait allocates per job at its peak (10,000 jobs): {memory:.0f} bytes."]
+    completed = scale.as_completed_vs_stdlib()
+    lines += [
+        "",
+        "`as_completed` over 10,000 futures already finished (seconds, one thread):",
+        "",
+        "| side | time |",
+        "|---|---:|",
+    ]
+    for label, values in completed.items():
+        lines.append(f"| {label} | {spread(values, ' s', 3)} |")
     bulk = latency.as_completed_10k()
-    memory = latency.as_completed_10k(trace_memory=True)
     lines += [
         "",
         "`as_completed` over 10,000 `FutureJob`s ending over 2 s, one waiting thread (real time):",
         "",
-        "| p50 | p99 | max | memory the wait allocates |",
-        "|---:|---:|---:|---:|",
-        (
-            f"| {bulk['p50_ms']:.2f} ms | {bulk['p99_ms']:.2f} ms | {bulk['max_ms']:.2f} ms "
-            f"| {memory['wait_bytes_per_job']:.0f} bytes per job |"
-        ),
+        "| p50 | p99 | max |",
+        "|---:|---:|---:|",
+        f"| {bulk['p50_ms']:.2f} ms | {bulk['p99_ms']:.2f} ms | {bulk['max_ms']:.2f} ms |",
     ]
+    lag = scale.loop_lag()
+    lines += [
+        "",
+        (
+            "The event loop while `aio.as_completed` awaits 100,000 `FutureJob`s ending in "
+            "another thread, 1,000 every 10 ms (one run):"
+        ),
+        "",
+        "| the call itself | worst lag | p99 lag | longest full GC meanwhile | total |",
+        "|---:|---:|---:|---:|---:|",
+        (
+            f"| {lag['call_ms']:.0f} ms | {lag['worst_lag_ms']:.0f} ms | "
+            f"{lag['p99_lag_ms']:.1f} ms | {lag['worst_gc_ms']:.0f} ms | {lag['total_s']:.1f} s |"
+        ),
+        "",
+        concurrency.report(runs=3),
+    ]
+    held = scale.rate_limit_held()
+    batches = scale.jitter_with_batches()
+    lines += [
+        "",
+        (
+            f"A shared `RateLimit(40, per=1.0, burst=10)`: 4 threads waiting on 50 jobs each "
+            f"with `poll=0` for 2 s made {held['requests']:.0f} requests; the busiest second "
+            f"had {held['busiest_second']:.0f} (at most {held['allowed']:.0f} allowed)."
+        ),
+        "",
+        "Requests to a batch backend over 2,000 jobs ending after 10 min (virtual time):",
+        "",
+        "| policy | requests |",
+        "|---|---:|",
+    ]
+    for label, count in batches.items():
+        lines.append(f"| {label} | {count} |")
     return "\n".join(lines), table
 
 

@@ -1,0 +1,398 @@
+"""The loop's own cost, and waits at scale, each against the strongest alternative.
+
+    python -m benchmarks.scale      # print the tables
+
+Every figure is the median of several runs with its range in brackets; the
+sides of a comparison run in turn, A B A B. Qiskit comes with the ``bench``
+extra; without it, its columns say n/a.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import gc
+import statistics
+import threading
+import time
+import tracemalloc
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+import jobv1
+from jobv1 import Backoff, FutureJob, JobStatus, JobV1, RateLimit, aio
+from jobv1.testing import FakeClock, use_clock
+
+from ._measure import interleaved, per_call
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+R, D = JobStatus.RUNNING, JobStatus.DONE
+
+
+class NoSleep:
+    """A clock that reads the real time and never sleeps: the loop's own cost remains."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+        return False
+
+
+def _qiskit() -> Any:
+    try:
+        import qiskit.providers.job as job_module
+        from qiskit import providers
+    except ImportError:
+        return None
+    return SimpleNamespace(JobV1=providers.JobV1, JobStatus=providers.JobStatus, module=job_module)
+
+
+def _counter(base: type, running: Any, done: Any, status_seconds: float = 0.0) -> type:
+    """A job class answering RUNNING ``left`` times, then DONE; each status() may take time."""
+
+    def __init__(self: Any, left: int) -> None:  # noqa: N807 - the class's own, made below
+        base.__init__(self, None, "counter")  # type: ignore[misc]
+        self.left = left
+
+    def status(self: Any) -> Any:
+        if status_seconds:
+            time.sleep(status_seconds)
+        self.left -= 1
+        return running if self.left >= 0 else done
+
+    return type(
+        "Counter",
+        (base,),
+        {
+            "__init__": __init__,
+            "status": status,
+            "submit": lambda self: None,
+            "result": lambda self: None,
+        },
+    )
+
+
+def _cpu_of_waits(job_class: type, polls: int, clock: Any, qiskit_sleep: Any = None) -> float:
+    """CPU µs per poll of one wait, the status() calls' own CPU taken out."""
+    status = _per_status(job_class, polls)
+    job = job_class(polls)
+    started = time.process_time()
+    if qiskit_sleep is None:
+        with use_clock(clock):
+            job.wait_for_final_state(wait=0)
+    else:
+        module = _qiskit().module
+        real = module.time
+        module.time = SimpleNamespace(time=time.time, sleep=qiskit_sleep)
+        try:
+            job.wait_for_final_state(wait=0)
+        finally:
+            module.time = real
+    return 1e6 * (time.process_time() - started) / polls - status
+
+
+def _per_status(job_class: type, polls: int) -> float:
+    probe = job_class(10**9)
+    started = time.process_time()
+    for _ in range(polls):
+        probe.status()
+    return 1e6 * (time.process_time() - started) / polls
+
+
+class _RealSleep0:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+        time.sleep(0)
+        return False
+
+
+def cpu_per_poll(runs: int = 5) -> list[tuple[str, list[float], list[float] | None]]:
+    """CPU per poll, jobv1 against Qiskit: with nothing else, a real sleep(0), a 1 ms status()."""
+    qiskit = _qiskit()
+    cases = [
+        ("status() and sleep taken out", 0.0, NoSleep(), lambda seconds: None, 100_000),
+        ("a real sleep(0) between polls", 0.0, _RealSleep0(), time.sleep, 50_000),
+        ("a status() of 1 ms, sleep taken out", 0.001, NoSleep(), lambda seconds: None, 2000),
+    ]
+    rows = []
+    for label, status_seconds, clock, qiskit_sleep, polls in cases:
+        ours = _counter(JobV1, R, D, status_seconds)
+        sides: dict[str, Callable[[], float]] = {
+            "jobv1": functools.partial(_cpu_of_waits, ours, polls, clock)
+        }
+        if qiskit is not None:
+            theirs = _counter(
+                qiskit.JobV1, qiskit.JobStatus.RUNNING, qiskit.JobStatus.DONE, status_seconds
+            )
+            sides["qiskit"] = functools.partial(_cpu_of_waits, theirs, polls, None, qiskit_sleep)
+        results = interleaved(sides, runs)
+        rows.append((label, results["jobv1"], results.get("qiskit")))
+    return rows
+
+
+def fixed_costs(runs: int = 5) -> list[tuple[str, list[float], str, list[float] | None]]:
+    """µs for a wait on a job already DONE, and for FutureJob.result() on a finished future."""
+    qiskit = _qiskit()
+    done_ours = _counter(JobV1, R, D)(0)
+    rows = []
+    sides: dict[str, Callable[[], float]] = {
+        "jobv1": lambda: per_call(done_ours.wait_for_final_state, 20_000)
+    }
+    if qiskit is not None:
+        done_theirs = _counter(qiskit.JobV1, qiskit.JobStatus.RUNNING, qiskit.JobStatus.DONE)(0)
+        sides["other"] = lambda: per_call(done_theirs.wait_for_final_state, 20_000)
+    results = interleaved(sides, runs)
+    rows.append(
+        ("wait on a job already DONE", results["jobv1"], "Qiskit JobV1", results.get("other"))
+    )
+    future: concurrent.futures.Future[int] = concurrent.futures.Future()
+    future.set_result(1)
+    job = FutureJob(None, "f", future)
+    results = interleaved(
+        {
+            "jobv1": lambda: per_call(job.result, 100_000),
+            "other": lambda: per_call(future.result, 100_000),
+        },
+        runs,
+    )
+    rows.append(
+        ("result() of a finished job", results["jobv1"], "Future.result()", results["other"])
+    )
+    return rows
+
+
+def many_job_loop(count: int = 1000, polls: int = 20, runs: int = 5) -> dict[str, list[float]]:
+    """µs of loop per query of ``wait`` over ``count`` jobs, status() taken out, no sleeping."""
+    job_class = _counter(JobV1, R, D)
+    status = _per_status(job_class, count * polls)
+
+    def ours(bound: int) -> float:
+        jobs = [job_class(polls) for _ in range(count)]
+        started = time.perf_counter()
+        with use_clock(NoSleep()):
+            jobv1.wait(jobs, poll=0, max_in_flight=bound)
+        return 1e6 * (time.perf_counter() - started) / (count * (polls + 1)) - status
+
+    def by_hand() -> float:
+        # The plainest loop there is: no deadline, no order, no hooks, no checks.
+        jobs = [job_class(polls) for _ in range(count)]
+        started = time.perf_counter()
+        pending = jobs
+        while pending:
+            pending = [job for job in pending if job.status() is not D]
+        return 1e6 * (time.perf_counter() - started) / (count * (polls + 1)) - status
+
+    return interleaved(
+        {
+            "max_in_flight=8 (default)": lambda: ours(8),
+            "max_in_flight=1": lambda: ours(1),
+            "by hand": by_hand,
+        },
+        runs,
+    )
+
+
+class _Never(JobV1):
+    def submit(self) -> None: ...
+    def result(self) -> None: ...
+    def status(self) -> JobStatus:
+        return R
+
+
+def deadline_at_scale(
+    counts: tuple[int, ...] = (1000, 10_000, 100_000), runs: int = 3
+) -> list[tuple[int, list[float]]]:
+    """ms between ``timeout=0.2`` and the return of ``wait`` over never-ending cheap jobs."""
+    rows = []
+    for count in counts:
+        jobs = [_Never(None, f"n{n}") for n in range(count)]
+        late = []
+        for _ in range(runs if count < 100_000 else 2):
+            started = time.monotonic()
+            jobv1.wait(jobs, timeout=0.2)
+            late.append(1000 * (time.monotonic() - started - 0.2))
+        rows.append((count, late))
+    return rows
+
+
+def memory_per_job(count: int = 10_000) -> float:
+    """Bytes a wait allocates per job, at its peak, on jobs that never end (virtual time)."""
+    jobs = [_Never(None, f"n{n}") for n in range(count)]
+    with FakeClock():
+        tracemalloc.start()
+        jobv1.wait(jobs, timeout=1)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak / count
+
+
+def loop_lag(count: int = 100_000) -> dict[str, float]:
+    """The event loop's worst lag while ``aio.as_completed`` awaits ``count`` FutureJobs.
+
+    The futures end in another thread, 1,000 every 10 ms. Also given: the
+    time the call itself takes (it checks every job before returning), and
+    the longest full garbage collection CPython made meanwhile, which no
+    code running on the loop can cut short.
+    """
+    futures: list[concurrent.futures.Future[int]] = [
+        concurrent.futures.Future() for _ in range(count)
+    ]
+    jobs = [FutureJob(None, f"f{n}", future) for n, future in enumerate(futures)]
+    collections: list[float] = []
+    began = [0.0]
+
+    def timing(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        elif info["generation"] == 2:
+            collections.append(time.perf_counter() - began[0])
+
+    def finish() -> None:
+        for first in range(0, count, 1000):
+            for future in futures[first : first + 1000]:
+                future.set_result(1)
+            time.sleep(0.01)
+
+    async def main() -> dict[str, float]:
+        lags: list[float] = []
+        stop = False
+
+        async def tick() -> None:
+            last = time.perf_counter()
+            while not stop:
+                await asyncio.sleep(0)
+                now = time.perf_counter()
+                lags.append(now - last)
+                last = now
+
+        ticker = asyncio.create_task(tick())
+        await asyncio.sleep(0)
+        threading.Thread(target=finish, daemon=True).start()
+        started = time.perf_counter()
+        completions = aio.as_completed(jobs, timeout=60)
+        call = time.perf_counter() - started
+        lags.clear()
+        ended = 0
+        async for _ in completions:
+            ended += 1
+        stop = True
+        await ticker
+        assert ended == count
+        return {
+            "call_ms": 1000 * call,
+            "worst_lag_ms": 1000 * max(lags),
+            "p99_lag_ms": 1000 * statistics.quantiles(lags, n=100)[98],
+            "total_s": time.perf_counter() - started,
+            "worst_gc_ms": 1000 * max(collections, default=0.0),
+        }
+
+    gc.callbacks.append(timing)
+    try:
+        return asyncio.run(main())
+    finally:
+        gc.callbacks.remove(timing)
+
+
+def as_completed_vs_stdlib(count: int = 10_000, runs: int = 3) -> dict[str, list[float]]:
+    """Seconds to see ``count`` already finished futures through each ``as_completed``."""
+
+    def futures() -> list[concurrent.futures.Future[int]]:
+        made: list[concurrent.futures.Future[int]] = [
+            concurrent.futures.Future() for _ in range(count)
+        ]
+        for future in made:
+            future.set_result(1)
+        return made
+
+    def ours() -> float:
+        jobs = [FutureJob(None, f"f{n}", future) for n, future in enumerate(futures())]
+        started = time.perf_counter()
+        assert sum(1 for _ in jobv1.as_completed(jobs)) == count
+        return time.perf_counter() - started
+
+    def stdlib() -> float:
+        made = futures()
+        started = time.perf_counter()
+        assert sum(1 for _ in concurrent.futures.as_completed(made)) == count
+        return time.perf_counter() - started
+
+    return interleaved(
+        {"jobv1.as_completed": ours, "concurrent.futures.as_completed": stdlib}, runs
+    )
+
+
+class _Batched:
+    """A backend that answers many jobs' statuses in one request, and counts them."""
+
+    def __init__(self, clock: FakeClock, ends: float) -> None:
+        self.clock, self.ends, self.requests = clock, ends, 0
+
+    def job_statuses(self, jobs: Any) -> list[JobStatus]:
+        self.requests += 1
+        return [D if self.clock.monotonic() >= self.ends else R for _ in jobs]
+
+
+class _OnBatched(JobV1):
+    def submit(self) -> None: ...
+    def result(self) -> None: ...
+    def status(self) -> JobStatus:
+        raise AssertionError("asked in batches only")
+
+
+def jitter_with_batches(count: int = 2000, ends: float = 600.0) -> dict[str, int]:
+    """Requests to a batch backend over ``count`` jobs ending at 10 min, by policy (virtual)."""
+    requests = {}
+    for label, policy in (
+        ("Backoff()", Backoff()),
+        ("Backoff(jitter=0.1)", Backoff(jitter=0.1)),
+        ("Backoff(jitter=0.5)", Backoff(jitter=0.5)),
+    ):
+        with FakeClock() as clock:
+            backend = _Batched(clock, ends)
+            jobs = [_OnBatched(backend, f"b{n}") for n in range(count)]  # type: ignore[arg-type]
+            jobv1.wait(jobs, poll=policy)
+            requests[label] = backend.requests
+    return requests
+
+
+def rate_limit_held(
+    per_second: int = 40, threads: int = 4, seconds: float = 2.0
+) -> dict[str, float]:
+    """Status requests per second from ``threads`` waits sharing one RateLimit (real time)."""
+    limit = RateLimit(per_second, per=1.0, burst=per_second // 4)
+    stamps: list[float] = []
+
+    class Counted(JobV1):
+        def submit(self) -> None: ...
+        def result(self) -> None: ...
+        def status(self) -> JobStatus:
+            stamps.append(time.monotonic())
+            return R
+
+    def one_wait(n: int) -> None:
+        jobs = [Counted(None, f"{n}-{k}") for k in range(50)]
+        jobv1.wait(jobs, timeout=seconds, poll=0, rate_limit=limit)
+
+    workers = [threading.Thread(target=one_wait, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    stamps.sort()
+    # The most requests in any window of one second, after the initial burst.
+    start = stamps[0]
+    busiest = max(
+        sum(1 for stamp in stamps if at <= stamp < at + 1.0)
+        for at in (start + step / 10 for step in range(int(10 * (seconds - 1)) + 1))
+    )
+    return {
+        "requests": len(stamps),
+        "busiest_second": busiest,
+        "allowed": per_second + per_second // 4,
+    }
