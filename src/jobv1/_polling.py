@@ -378,6 +378,15 @@ def _index(entry: _Entry[Any]) -> int:
     return entry.index
 
 
+def _no_limit(job: Pollable) -> None:
+    """The rate limit of a job whose wait was told of none."""
+
+
+def _every_job(job: Pollable) -> bool:
+    """Whether to ask a job for hints, when the wait was not told: always."""
+    return True
+
+
 #: What an entry's ``grouping`` is until it is asked for.
 _UNKNOWN = object()
 
@@ -529,12 +538,11 @@ class Poller(Generic[J]):
             for index, job in enumerate(self._jobs)
         }
         self._total = len(self.pending)
-        if limit_of is not None:
-            for entry in self.pending.values():
-                entry.limit = limit_of(entry.job)
-        if hints_of is not None:
-            for entry in self.pending.values():
-                entry.hinted = hints_of(entry.job)
+        limits = limit_of or _no_limit
+        hints = hints_of or _every_job
+        for entry in self.pending.values():  # one pass over the jobs for both
+            entry.limit = limits(entry.job)
+            entry.hinted = hints(entry.job)
         #: Whether any query of the wait draws from a rate limit.
         self._limited = rate_limit is not None or any(
             entry.limit is not None for entry in self.pending.values()
