@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import queue
 import threading
 import time
+import weakref
 from typing import Any
 
 import pytest
@@ -339,3 +341,18 @@ def test_a_wait_on_thousands_of_jobs_lets_the_event_loop_run(fake_clock: FakeClo
     before, after = asyncio.run(main())
     assert after - before >= 6  # watching, asking and reading the answers, in slices
     assert len(jobv1.wait(done_jobs())[0]) == 3000
+
+
+@pytest.mark.realtime
+def test_idle_workers_keep_no_job_alive(fake_clock: FakeClock) -> None:
+    jobs = [ScriptedJob([R, D], f"job-{n}") for n in range(50)]
+    refs = [weakref.ref(job) for job in jobs]
+    jobv1.wait(jobs, poll=1, max_in_flight=4)
+    del jobs
+    # A worker may still be handing back its share as the wait returns: give it a moment.
+    for _ in range(1000):
+        gc.collect()
+        if all(ref() is None for ref in refs):
+            break
+        time.sleep(0.01)
+    assert [ref() for ref in refs] == [None] * len(refs)

@@ -7,14 +7,17 @@ import copy
 import itertools
 import math
 import pickle
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from jobv1 import Backoff, ExecutorBackend, PollPolicy, Retry
-from jobv1._policy import Fixed, as_policy
+import jobv1
+from jobv1 import Backoff, ExecutorBackend, JobStatus, JobV1, PollPolicy, Retry
+from jobv1._policy import Fixed, as_policy, drawn_once
+from jobv1.testing import FakeClock
 
 
 def first(policy: PollPolicy, n: int) -> list[float]:
@@ -202,3 +205,76 @@ def test_a_backoff_that_cannot_grow_is_refused(initial: float, multiplier: float
 def test_the_smallest_backoffs_that_grow_are_accepted() -> None:
     assert first(Backoff(initial=5e-324, multiplier=2, maximum=1), 3) == [5e-324, 1e-323, 2e-323]
     assert first(Backoff(initial=1e-9, multiplier=1, maximum=1), 2) == [1e-9, 1e-9]
+
+
+@given(
+    initial=st.floats(1e-3, 10),
+    multiplier=st.floats(1, 4),
+    extra=st.floats(0, 100),
+    steps=st.lists(st.integers(0, 60), max_size=30),
+)
+def test_delays_drawn_once_are_the_policys_own(
+    initial: float, multiplier: float, extra: float, steps: list[int]
+) -> None:
+    for policy in (Backoff(initial, multiplier, initial + extra), Fixed(initial)):
+        drawn = drawn_once(policy)
+        assert drawn is not None
+        expected = first(policy, 61)
+        # asked in any order, as jobs at different steps ask
+        assert [drawn.at(step) for step in steps] == [expected[step] for step in steps]
+        assert [drawn.at(step) for step in range(61)] == expected
+        # and kept only as far as they change
+        assert len(drawn.drawn) == len(set(expected))
+
+
+class Counted(Backoff):
+    """A Backoff subclass: it may draw as it likes, so each job draws its own."""
+
+    __slots__ = ()
+    calls = 0
+
+    def delays(self) -> Iterator[float]:
+        type(self).calls += 1
+        return super().delays()
+
+
+def test_only_policies_that_pace_every_job_alike_are_drawn_once() -> None:
+    assert drawn_once(Backoff(jitter=0.5)) is None
+    assert drawn_once(Backoff(jitter=0.5, seed=1)) is None
+    assert drawn_once(Counted()) is None
+    assert drawn_once(Backoff()) is not None
+
+
+class Timed(JobV1[None]):
+    """Records when it is queried; answers RUNNING ``runs`` times, then DONE; hints once."""
+
+    def __init__(self, job_id: str, clock: FakeClock, runs: int, hint: float | None) -> None:
+        super().__init__(None, job_id)
+        self.clock, self.runs, self.hint = clock, runs, hint
+        self.times: list[float] = []
+
+    def submit(self) -> None:
+        """Nothing to submit."""
+
+    def result(self) -> None:
+        """No result."""
+
+    def status(self) -> JobStatus:
+        self.times.append(self.clock.monotonic())
+        return JobStatus.RUNNING if len(self.times) <= self.runs else JobStatus.DONE
+
+    def poll_hint(self, status: JobStatus) -> float | None:
+        hint, self.hint = self.hint, None
+        return hint
+
+
+@pytest.mark.parametrize("policy", [Backoff(initial=1, multiplier=2, maximum=4), Counted(1, 2, 4)])
+def test_each_job_keeps_its_own_step_in_the_policy(fake_clock: FakeClock, policy: Backoff) -> None:
+    Counted.calls = 0
+    plain = Timed("plain", fake_clock, 5, None)
+    hinted = Timed("hinted", fake_clock, 5, 0.5)  # a hint spends no step of the policy
+    jobv1.wait([plain, hinted], poll=policy, max_in_flight=1)
+    assert plain.times == [0, 1, 3, 7, 11, 15]
+    assert hinted.times == [0, 0.5, 1.5, 3.5, 7.5, 11.5]
+    # Counted is asked once before any query, then once per job; Backoff never per job
+    assert Counted.calls == (3 if type(policy) is Counted else 0)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from ._protocols import PollPolicy
 
-__all__ = ["Backoff", "Fixed", "as_policy"]
+__all__ = ["Backoff", "Drawn", "Fixed", "as_policy", "drawn_once"]
 
 
 class _Frozen:
@@ -166,6 +166,46 @@ class Backoff(_Frozen):
         while True:
             yield delay * (1 - self.jitter * draw()) if self.jitter else delay
             delay = min(delay * self.multiplier, self.maximum)
+
+
+class Drawn:
+    """A policy's delays, drawn once for all the jobs of a wait, each at its own step.
+
+    Only for a policy whose every ``delays()`` gives the same sequence, in
+    which a delay equal to the one before repeats for ever (:func:`drawn_once`
+    says which): a wait then keeps a step count per job rather than an
+    iterator, and the sequence only as far as it changes.
+    """
+
+    __slots__ = ("draw", "drawn", "settled")
+
+    def __init__(self, policy: PollPolicy) -> None:
+        self.draw = iter(policy.delays()).__next__
+        self.drawn = [self.draw()]
+        #: Whether the delays have stopped changing: the last drawn repeats.
+        self.settled = False
+
+    def at(self, step: int) -> float:
+        """The delay before query ``step + 1`` of a job (step 0: the first delay)."""
+        drawn = self.drawn
+        while step >= len(drawn) and not self.settled:
+            delay = self.draw()
+            if delay == drawn[-1]:
+                self.settled = True
+            else:
+                drawn.append(delay)
+        return drawn[step] if step < len(drawn) else drawn[-1]
+
+
+def drawn_once(policy: PollPolicy) -> Drawn | None:
+    """A :class:`Drawn` for ``policy`` if it paces every job alike; else ``None``.
+
+    Those are :class:`Fixed`, and :class:`Backoff` without jitter; not a
+    subclass of either, which may draw its delays otherwise.
+    """
+    if type(policy) is Fixed or (type(policy) is Backoff and not policy.jitter):
+        return Drawn(policy)
+    return None
 
 
 def as_policy(name: str, value: object) -> PollPolicy:

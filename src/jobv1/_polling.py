@@ -36,7 +36,7 @@ from ._clock import SystemClock
 from ._errors import JobTimeoutError, WaitInterruptedError
 from ._interrupt import Interrupt
 from ._limit import RateLimit, check_rate_limit
-from ._policy import as_policy
+from ._policy import as_policy, drawn_once
 from ._retry import Retry
 from ._status import JobStatus, is_final, is_qiskit_status
 from ._typing import TYPE_CHECKING, Generic, TypeVar
@@ -408,6 +408,7 @@ class _Entry(Generic[J]):
         "limit",
         "retry_delays",
         "status",
+        "step",
     )
 
     def __init__(self, index: int, handle: J, job: Pollable) -> None:
@@ -417,8 +418,10 @@ class _Entry(Generic[J]):
         self.handle = handle
         #: What the loop queries: the job itself, or its adapted view.
         self.job = job
-        #: The policy's delays for this job, from its first non-final answer on.
+        #: The policy's delays for this job, from its first non-final answer on,
+        #: unless the wait draws them once for all jobs (then: how many it took).
         self.delays: Iterator[float] | None = None
+        self.step = 0
         self.status: JobStatus | None = None
         #: The job's poll hint at its last query, as :func:`hint_of` gave it.
         self.hint: object = None
@@ -446,8 +449,8 @@ class _Sorted(Generic[J]):
     def __init__(self) -> None:
         #: The jobs found final, with their status.
         self.finished: list[tuple[J, JobStatus]] = []
-        #: The entries found not final, with their status.
-        self.waiting: list[tuple[_Entry[J], JobStatus]] = []
+        #: The entries found not final (their ``status`` is the one found).
+        self.waiting: list[_Entry[J]] = []
         #: The entries whose query failed and was ridden out.
         self.failed: list[_Entry[J]] = []
 
@@ -532,7 +535,11 @@ class Poller(Generic[J]):
         self._deadline = None if timeout is None else now + timeout
         self._jobs = list(jobs)
         #: The entries of the jobs not final yet, by index, in the jobs' order.
-        delays_of(policy)  # a policy that gives no delays is refused before any query
+        # One sequence of delays for every job, where the policy gives them all the
+        # same: a job keeps its step in it, not an iterator of its own.
+        self._drawn = drawn_once(policy)
+        if self._drawn is None:
+            delays_of(policy)  # a policy that gives no delays is refused before any query
         self.pending = {
             index: _Entry(index, job, job if adapt is None else adapt(job))  # type: ignore[arg-type]
             for index, job in enumerate(self._jobs)
@@ -761,8 +768,8 @@ class Poller(Generic[J]):
                 at_deadline = True
                 continue
             if self._callback is not None:
-                for entry, status in waiting:
-                    self._callback(entry.job.job_id(), status, entry.handle)
+                for entry in waiting:
+                    self._callback(entry.job.job_id(), entry.status, entry.handle)
             now = clock.monotonic()
             wake, seconds = self._nap(now, self._schedule(now, waiting, failed))
             woken = yield Sleep(seconds)
@@ -794,7 +801,7 @@ class Poller(Generic[J]):
     ) -> Generator[
         Step[J],
         object,
-        tuple[list[tuple[J, JobStatus]], list[tuple[_Entry[J], JobStatus]], list[_Entry[J]], bool],
+        tuple[list[tuple[J, JobStatus]], list[_Entry[J]], list[_Entry[J]], bool],
     ]:
         """Query the jobs that are due (all of them at the deadline) and sort the answers.
 
@@ -866,7 +873,7 @@ class Poller(Generic[J]):
                 del self.pending[entry.index]
                 into.finished.append((entry.handle, status))
             else:
-                into.waiting.append((entry, status))
+                into.waiting.append(entry)
         return cut
 
     def _turn(self, entry: _Entry[J]) -> float | None:
@@ -909,7 +916,7 @@ class Poller(Generic[J]):
             self._make_due(entry, deadline)
 
     def _schedule(
-        self, now: float, waiting: list[tuple[_Entry[J], JobStatus]], failed: list[_Entry[J]]
+        self, now: float, waiting: list[_Entry[J]], failed: list[_Entry[J]]
     ) -> tuple[float, float] | None:
         """Set when each job queried in this round is next due.
 
@@ -924,16 +931,21 @@ class Poller(Generic[J]):
         # queries). Each still takes its own delay, so that each keeps its place
         # in the policy's sequence.
         together: dict[Batch, list[tuple[_Entry[J], float]]] = {}
-        for entry, _status in waiting:
+        drawn = self._drawn
+        for entry in waiting:
             if entry.event_driven:
                 continue  # it calls back when it ends
             hint = read_hint(entry.job, entry.hint)
             if hint is not None:
                 soonest = self._plan(entry, now, hint, soonest)
                 continue
-            if entry.delays is None:
-                entry.delays = delays_of(self._policy)
-            delay = next_delay(self._policy, entry.delays)
+            if drawn is not None:
+                delay = drawn.at(entry.step)
+                entry.step += 1
+            else:
+                if entry.delays is None:
+                    entry.delays = delays_of(self._policy)
+                delay = next_delay(self._policy, entry.delays)
             if entry.batch is None:
                 soonest = self._plan(entry, now, delay, soonest)
             else:

@@ -61,6 +61,8 @@ class _Pool:
                         return
                 continue
             task()
+            # Hold nothing while idle: the task holds a wait's queries, and so its jobs.
+            del task
             with self.lock:
                 self.idle += 1
 
