@@ -26,7 +26,7 @@ from ._polling import (
     timeout_message,
     unshielded,
 )
-from ._status import JobStatus, is_final
+from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -63,7 +63,9 @@ def wait_alone(
         hinted: Whether the job's class has a ``poll_hint()`` of its own.
         error: The class of the error to raise at the deadline.
     """
-    deadline = None if timeout is None else clock.monotonic() + timeout
+    monotonic, sleep = clock.monotonic, clock.sleep
+    done, cancelled, failed = JOB_FINAL_STATES  # told by identity, inline: the cheapest test
+    deadline = None if timeout is None else monotonic() + timeout
     # A policy that gives no delays is refused here, before any query.
     delays = None if isinstance(pace, float) else delays_of(pace)
     fixed = pace if isinstance(pace, float) else 0.0
@@ -75,16 +77,16 @@ def wait_alone(
         hint = hint_of(job, answer) if hinted and not at_deadline else None
         # The deadline's own query, or one that answered at or after the deadline
         # (a slow one that crossed it): the last query of the wait.
-        last = at_deadline or (deadline is not None and clock.monotonic() >= deadline)
+        last = at_deadline or (deadline is not None and monotonic() >= deadline)
         status = answer if type(answer) is JobStatus else check_status(job, answer)
-        if is_final(status):
+        if status is done or status is cancelled or status is failed:
             return
         if last:
             assert timeout is not None  # only a wait with a deadline has a last query
             raise error(timeout_message(job.job_id(), timeout, status))
         if callback is not None:
             callback(job.job_id(), status, job)
-        now = clock.monotonic()
+        now = monotonic()
         seconds = None if hint is None else _read(job, hint)
         if seconds is None:
             seconds = fixed if delays is None else next_delay(pace, delays)  # type: ignore[arg-type]
@@ -94,8 +96,8 @@ def wait_alone(
         if deadline is not None and wake >= deadline - AT_DEADLINE:
             wake = deadline
             seconds = max(0.0, deadline - now)
-        clock.sleep(seconds, None)
-        at_deadline = deadline is not None and (wake == deadline or clock.monotonic() >= deadline)
+        sleep(seconds, None)
+        at_deadline = deadline is not None and (wake == deadline or monotonic() >= deadline)
 
 
 def _read(job: Pollable, hint: object) -> float | None:
