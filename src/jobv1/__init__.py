@@ -2,17 +2,25 @@
 
 Subclass :class:`JobV1`; wait on many jobs, jobv1's or Qiskit's, with
 :func:`wait` and :func:`as_completed`, or await them with :mod:`jobv1.aio`;
+get a result under a deadline with :func:`result`, cancel with :func:`cancel`;
 stay a Qiskit provider with :mod:`jobv1.qiskit`; run functions as
 jobs on any executor with :class:`ExecutorBackend`; test with
 :mod:`jobv1.testing`; show progress with :mod:`jobv1.monitor`. The
 documentation is in the ``docs`` folder.
 """
 
-from ._errors import JobError, JobTimeoutError, WaitInterruptedError
+from ._errors import (
+    JobCancelledError,
+    JobError,
+    JobFailedError,
+    JobTimeoutError,
+    WaitInterruptedError,
+)
 from ._futures import ExecutorBackend, FutureJob
 from ._interop import as_job
 from ._interrupt import Interrupt
 from ._job import Job, JobV1
+from ._lifecycle import cancel, result
 from ._limit import RateLimit
 from ._many import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
 from ._policy import Backoff
@@ -56,7 +64,9 @@ __all__ = [
     "Interrupt",
     "JOB_FINAL_STATES",
     "Job",
+    "JobCancelledError",
     "JobError",
+    "JobFailedError",
     "JobStatus",
     "JobTimeoutError",
     "JobV1",
@@ -66,5 +76,7 @@ __all__ = [
     "WaitInterruptedError",
     "as_completed",
     "as_job",
+    "cancel",
+    "result",
     "wait",
 ]

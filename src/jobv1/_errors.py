@@ -5,12 +5,27 @@ The tree::
     Exception
     └── JobError                 anything that went wrong with a job
         ├── JobTimeoutError      a wait reached its deadline (also a TimeoutError)
-        └── WaitInterruptedError a wait was stopped through its Interrupt
+        ├── WaitInterruptedError a wait was stopped through its Interrupt
+        ├── JobFailedError       a job whose result was asked for ended in ERROR
+        └── JobCancelledError    a job whose result was asked for was cancelled
 """
 
 from __future__ import annotations
 
-__all__ = ["JobError", "JobTimeoutError", "WaitInterruptedError"]
+from ._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._status import JobStatus
+
+__all__ = [
+    "JobCancelledError",
+    "JobError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "WaitInterruptedError",
+]
 
 
 class JobError(Exception):
@@ -32,3 +47,37 @@ class JobTimeoutError(JobError, TimeoutError):
 
 class WaitInterruptedError(JobError):
     """A wait was stopped early, from another thread, through the interrupt it was given."""
+
+
+class _EndedError(JobError):
+    """A job ended otherwise than ``DONE``: the error of a result that cannot be had."""
+
+    def __init__(self, message: str, *, job: Any = None, status: JobStatus | None = None) -> None:
+        super().__init__(message)
+        #: The job, as it was given.
+        self.job = job
+        #: Its final status.
+        self.status = status
+
+
+class JobFailedError(_EndedError):
+    """The job ended in ``ERROR``, so it has no result.
+
+    Raised by :func:`jobv1.result`. Where the provider's ``result()`` raised
+    an error of its own for the job, that error is the ``__cause__``.
+
+    Attributes:
+        job: The job, as it was given.
+        status: Its final status, ``ERROR``.
+    """
+
+
+class JobCancelledError(_EndedError):
+    """The job was cancelled, so it has no result.
+
+    Raised by :func:`jobv1.result`.
+
+    Attributes:
+        job: The job, as it was given.
+        status: Its final status, ``CANCELLED``.
+    """

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 else:
     ResultT = TypeVar("ResultT")
 
-__all__ = ["Job", "JobV1", "batch_of", "gives_hints", "limit_of", "start_one"]
+__all__ = ["Job", "JobV1", "batch_of", "final_status", "gives_hints", "limit_of", "start_one"]
 
 #: The types of a ``wait`` given as a plain number of seconds (not ``bool``).
 _NUMBERS = (int, float)
@@ -260,14 +260,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
             rate_limit=rate_limit,
         )
         if self._async:
-            rounds = iter(poller)
-            try:
-                try:
-                    next(rounds)
-                finally:
-                    rounds.close()  # the watches are undone now, and their failures raised
-            except StopIterationError as carried:
-                raise unshielded(carried) from None
+            final_status(poller)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} job_id={self._job_id!r}>"
@@ -310,6 +303,19 @@ def start_one(
         limit_of=limit_of,
         hints_of=gives_hints,
     )
+
+
+def final_status(poller: Poller[Any]) -> JobStatus:
+    """Drive the wait of ``poller`` on one job in this thread; return the job's final status."""
+    rounds = iter(poller)
+    try:
+        try:
+            [(_, status)] = next(rounds)
+        finally:
+            rounds.close()  # the watches are undone now, and their failures raised
+    except StopIterationError as carried:
+        raise unshielded(carried) from None
+    return status
 
 
 def gives_hints(job: Any) -> bool:

@@ -114,6 +114,7 @@ __all__ = [
     "Poller",
     "Sleep",
     "StopIterationError",
+    "chained",
     "check_status",
     "delays_of",
     "hint_of",
@@ -455,7 +456,7 @@ class _Sorted(Generic[J]):
         self.failed: list[_Entry[J]] = []
 
 
-def _chained(failures: list[Exception]) -> Exception:
+def chained(failures: list[Exception]) -> Exception:
     """The last failure, with each earlier one as the ``__context__`` of the next."""
     for earlier, later in itertools.pairwise(failures):
         if later is not earlier and later.__context__ is None:
@@ -583,6 +584,11 @@ class Poller(Generic[J]):
     def clock(self) -> Clock:
         """The clock the wait reads and sleeps on."""
         return self._clock
+
+    @property
+    def deadline(self) -> float | None:
+        """When the wait ends, on :attr:`clock`; ``None`` for no deadline."""
+        return self._deadline
 
     def interrupted(self) -> bool:
         """Whether the wait's interrupt is set."""
@@ -955,12 +961,20 @@ class Poller(Generic[J]):
             for entry, _delay in members:
                 soonest = self._plan(entry, now, delay, soonest)
         for entry in failed:
-            retry = self._retry
-            assert retry is not None  # only a Retry turns a failure into a missed query
+            soonest = self._plan(entry, now, self._retry_delay(entry), soonest)
+        return soonest
+
+    def _retry_delay(self, entry: _Entry[J]) -> float:
+        """The delay before the next query of a job whose last query failed and was ridden out."""
+        retry = self._retry
+        assert retry is not None  # only a Retry turns a failure into a missed query
+        assert entry.failures  # and it keeps the failure
+        delay = retry.delay_after(entry.failures[-1])
+        if delay is None:
             if entry.retry_delays is None:
                 entry.retry_delays = delays_of(retry.backoff)
-            soonest = self._plan(entry, now, next_delay(retry.backoff, entry.retry_delays), soonest)
-        return soonest
+            delay = next_delay(retry.backoff, entry.retry_delays)
+        return delay
 
     def _plan(
         self, entry: _Entry[J], now: float, delay: float, soonest: tuple[float, float] | None
@@ -1031,7 +1045,7 @@ class Poller(Generic[J]):
             if (value[2] if ok else self._clock.monotonic()) >= deadline:
                 late += entries
             if not ok:
-                if self._retry is None or not isinstance(value, self._retry.exceptions):
+                if self._retry is None or not self._retry.rides_out(value):
                     if isinstance(value, StopIteration):
                         raise StopIterationError("status()", value)
                     raise value
@@ -1110,7 +1124,7 @@ class Poller(Generic[J]):
                 entry.failures = []
             entry.failures.append(failure)
             if len(entry.failures) > max_failures:
-                raise _chained(entry.failures)
+                raise chained(entry.failures)
         return [(entry, None) for entry in entries]
 
     def _what(self) -> str:

@@ -1,11 +1,16 @@
-"""``Retry``: opt-in tolerance of failing status queries."""
+"""``Retry``: opt-in tolerance of failing status queries and result fetches."""
 
 from __future__ import annotations
 
+import math
+
+from ._checks import check_callable, real
 from ._policy import Backoff, _Frozen, as_policy
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ._protocols import PollPolicy
 
 __all__ = ["Retry"]
@@ -23,30 +28,48 @@ class Retry(_Frozen):
     still holds: a wait that times out after a failed query raises
     :class:`~jobv1.JobTimeoutError` from that failure.
 
+    ``predicate`` reads the failure itself, to ride out some errors of a
+    class and not others (an HTTP 503, not a 404); ``retry_after`` takes
+    the delay from the failure (an HTTP 429's ``Retry-After``) instead of
+    from ``backoff``. :func:`jobv1.result` rides out failures of the result
+    fetch by the same rules.
+
     Args:
         *exceptions: The exception classes to ride out; subclasses of
             :class:`Exception`, at least one.
         max_failures: How many failures in a row are ridden out, ``>= 1``.
         backoff: The delays after the first, second... failure in a row:
             seconds or a :class:`~jobv1.PollPolicy`.
+        predicate: Called as ``predicate(failure)`` with a failure of one of
+            ``exceptions``: it is ridden out only if this returns true.
+            ``None`` rides out every one.
+        retry_after: Called as ``retry_after(failure)`` with a failure
+            ridden out: the seconds to let pass before the next try
+            (a finite number ``>= 0``), or ``None`` to follow ``backoff``.
+            A delay it gives does not use up a step of ``backoff``.
 
     Raises:
         TypeError: An exception class is not a subclass of ``Exception``,
-            ``max_failures`` is not an int, or ``backoff`` not a policy.
+            ``max_failures`` is not an int, ``backoff`` not a policy, or
+            ``predicate`` or ``retry_after`` not callable.
         ValueError: No exception class is given, or ``max_failures < 1``.
     """
 
-    __slots__ = ("backoff", "exceptions", "max_failures")
-    _FIELDS = ("exceptions", "max_failures", "backoff")
+    __slots__ = ("backoff", "exceptions", "max_failures", "predicate", "retry_after")
+    _FIELDS = ("exceptions", "max_failures", "backoff", "predicate", "retry_after")
     exceptions: tuple[type[Exception], ...]
     max_failures: int
     backoff: PollPolicy
+    predicate: Callable[[Exception], object] | None
+    retry_after: Callable[[Exception], object] | None
 
     def __init__(
         self,
         *exceptions: type[Exception],
         max_failures: int = 5,
         backoff: float | PollPolicy = Backoff(initial=0.5, multiplier=2, maximum=30),  # noqa: B008 - immutable
+        predicate: Callable[[Exception], object] | None = None,
+        retry_after: Callable[[Exception], object] | None = None,
     ) -> None:
         if not exceptions:
             raise ValueError("Retry needs at least one exception class to ride out, got none")
@@ -57,12 +80,49 @@ class Retry(_Frozen):
             raise TypeError(f"max_failures must be an int, not {max_failures!r}")
         if max_failures < 1:
             raise ValueError(f"max_failures must be >= 1, got {max_failures!r}")
+        policy = as_policy("backoff", backoff)
         self._set(
             exceptions=exceptions,
             max_failures=max_failures,
-            backoff=as_policy("backoff", backoff),
+            backoff=policy,
+            predicate=check_callable("predicate", predicate),
+            retry_after=check_callable("retry_after", retry_after),
         )
+
+    def rides_out(self, failure: BaseException) -> bool:
+        """Whether ``failure`` is one to ride out: of ``exceptions``, and ``predicate`` agrees.
+
+        An exception ``predicate`` raises is raised here.
+        """
+        if not isinstance(failure, self.exceptions):
+            return False
+        return self.predicate is None or bool(self.predicate(failure))
+
+    def delay_after(self, failure: Exception) -> float | None:
+        """The seconds ``retry_after`` takes from ``failure``, or ``None`` to follow ``backoff``.
+
+        Raises:
+            TypeError, ValueError: ``retry_after`` gave something that is not
+                ``None`` or a finite number of seconds ``>= 0``.
+        """
+        if self.retry_after is None:
+            return None
+        seconds = self.retry_after(failure)
+        if seconds is None:
+            return None
+        name = f"retry_after({failure!r})"
+        number = real(name, seconds)
+        if not (math.isfinite(number) and number >= 0):
+            raise ValueError(f"{name} must give None or finite seconds >= 0, got {seconds!r}")
+        return number
 
     def __repr__(self) -> str:
         names = ", ".join(exception.__name__ for exception in self.exceptions)
-        return f"Retry({names}, max_failures={self.max_failures!r}, backoff={self.backoff!r})"
+        extra = "".join(
+            f", {name}={getattr(self, name)!r}"
+            for name in ("predicate", "retry_after")
+            if getattr(self, name) is not None
+        )
+        return (
+            f"Retry({names}, max_failures={self.max_failures!r}, backoff={self.backoff!r}{extra})"
+        )

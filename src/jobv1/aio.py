@@ -1,7 +1,8 @@
 """Awaitable waits, the asyncio counterparts of the blocking ones.
 
-:func:`wait_for_final_state`, :func:`wait` and :func:`as_completed` (an
-async iterator) take the arguments of their blocking namesakes.
+:func:`wait_for_final_state`, :func:`wait`, :func:`as_completed` (an
+async iterator), :func:`result` and :func:`cancel` take the arguments of
+their blocking namesakes.
 
 They run the same loop as the blocking waits, with the same exact deadline,
 but never block the event loop: polled jobs' ``status()`` calls run on
@@ -31,6 +32,7 @@ from ._clock import SystemClock
 from ._errors import JobTimeoutError
 from ._interop import as_job
 from ._job import start_one
+from ._lifecycle import begin, check_flag, fetching, request_cancel, settled
 from ._many import (
     ALL_COMPLETED,
     DEFAULT_MAX_IN_FLIGHT,
@@ -41,18 +43,19 @@ from ._many import (
     start_many,
 )
 from ._polling import LAST_QUERY_SECONDS, SLICE, Ask, Breathe, Poller, Sleep, outcome_of
+from ._status import JobStatus
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 
     from ._interrupt import Interrupt
+    from ._job import JobV1
     from ._limit import RateLimit
     from ._polling import Outcome, Step
     from ._protocols import Clock, PollPolicy
     from ._retry import Retry
-    from ._status import JobStatus
 
-__all__ = ["LAST_QUERY_SECONDS", "as_completed", "wait", "wait_for_final_state"]
+__all__ = ["LAST_QUERY_SECONDS", "as_completed", "cancel", "result", "wait", "wait_for_final_state"]
 
 J = TypeVar("J")
 
@@ -396,3 +399,101 @@ async def _flatten(poller: Poller[J]) -> AsyncIterator[J]:
                 yield job
     finally:
         await rounds.aclose()
+
+
+async def _call(call: Callable[[], Any]) -> Any:
+    """What ``call()`` returns, called on a worker thread; what it raises, raised here."""
+    ok, value = await _off_loop(call)
+    if not ok:
+        raise value
+    return value
+
+
+async def _final(poller: Poller[Any], job: JobV1[Any]) -> JobStatus:
+    """Await the wait of ``poller`` on ``job`` (its view); the job's final status."""
+    if not getattr(job, "_async", True):
+        return await _call(lambda: settled(job))  # type: ignore[no-any-return]
+    rounds = _drive(poller)
+    try:
+        [(_, status)] = await anext(rounds)
+    finally:
+        await rounds.aclose()
+    return status
+
+
+async def result(
+    job: Any,
+    timeout: float | None = None,
+    wait: float | PollPolicy = DEFAULT_POLL,
+    callback: Callable[[str, JobStatus, Any], object] | None = None,
+    *,
+    on_status: Callable[[Any, JobStatus], object] | None = None,
+    retry: Retry | None = None,
+    interrupt: Interrupt | None = None,
+    rate_limit: RateLimit | None = None,
+    cancel_on_timeout: bool = False,
+) -> Any:
+    """Await ``job`` being final, then its result; :func:`jobv1.result`, awaitable.
+
+    The arguments, errors and deadline are those of :func:`jobv1.result`.
+    The job's ``result()`` and ``cancel()`` run on a worker thread, so that
+    a provider's blocking call never blocks the event loop.
+    """
+    check_flag("cancel_on_timeout", cancel_on_timeout)
+    poller, view = begin(
+        job,
+        timeout,
+        wait,
+        callback,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        rate_limit=rate_limit,
+    )
+    try:
+        status = await _final(poller, view)
+    except JobTimeoutError:
+        if cancel_on_timeout:
+            await _call(lambda: request_cancel(view))
+        raise
+    clock = poller.clock
+    fetch = fetching(job, view, status, retry=retry, clock=clock, deadline=poller.deadline)
+    try:
+        request = next(fetch)
+        while True:
+            if isinstance(request, Sleep):
+                await _sleep(clock, request.seconds, None)
+                request = fetch.send(None)
+            else:
+                request = fetch.send(await _off_loop(request))
+    except StopIteration as returned:
+        return returned.value
+
+
+async def cancel(
+    job: Any,
+    timeout: float | None = None,
+    wait: float | PollPolicy = DEFAULT_POLL,
+    *,
+    on_status: Callable[[Any, JobStatus], object] | None = None,
+    retry: Retry | None = None,
+    interrupt: Interrupt | None = None,
+    rate_limit: RateLimit | None = None,
+) -> bool:
+    """Ask ``job`` to cancel and await its final state; :func:`jobv1.cancel`, awaitable.
+
+    The arguments, errors and deadline are those of :func:`jobv1.cancel`;
+    the job's ``cancel()`` runs on a worker thread.
+    """
+    poller, view = begin(
+        job,
+        timeout,
+        wait,
+        None,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        rate_limit=rate_limit,
+    )
+    await _call(lambda: request_cancel(view))
+    return await _final(poller, view) is JobStatus.CANCELLED

@@ -1,0 +1,269 @@
+"""A job's life after its wait: its result under a deadline, and a cancel that is confirmed.
+
+:func:`result` waits for a final state, then fetches the result, and turns a
+job that ended in ``ERROR`` or ``CANCELLED`` into an error that says so;
+:func:`cancel` asks the job to cancel, then waits to see whether it did.
+Both take any job the waits take. The fetch, which may ride out failures
+(:class:`~jobv1.Retry`) and sleep between tries under the wait's deadline,
+is written once as requests to a driver (:func:`fetching`), as the poll
+loop is: :mod:`jobv1.aio` drives the same steps for its twins.
+"""
+
+from __future__ import annotations
+
+from ._errors import JobCancelledError, JobError, JobFailedError, JobTimeoutError
+from ._interop import as_job
+from ._job import final_status, start_one
+from ._many import DEFAULT_POLL
+from ._polling import Sleep, chained, check_status, delays_of, next_delay, outcome_of
+from ._status import JobStatus
+from ._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator, Iterator
+    from typing import Any
+
+    from ._interrupt import Interrupt
+    from ._job import JobV1
+    from ._limit import RateLimit
+    from ._polling import Poller
+    from ._protocols import Clock, PollPolicy
+    from ._retry import Retry
+
+    #: What :func:`fetching` asks of its driver: call this (and send back its
+    #: outcome, as ``outcome_of`` gives it), or sleep.
+    Request = Callable[[], Any] | Sleep
+
+__all__ = ["begin", "cancel", "check_flag", "fetching", "request_cancel", "result", "settled"]
+
+
+def check_flag(name: str, value: object) -> bool:
+    """A ``TypeError`` naming ``name`` unless ``value`` is a bool."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, not {value!r}")
+    return value
+
+
+def request_cancel(job: JobV1[Any]) -> None:
+    """Ask ``job`` (a view) to cancel; a :class:`~jobv1.JobError` if it cannot."""
+    try:
+        job.cancel()
+    except NotImplementedError as error:
+        raise JobError(f"job {job.job_id()!r} cannot be cancelled: {error}") from error
+
+
+def fetching(
+    handle: object,
+    job: JobV1[Any],
+    status: JobStatus,
+    *,
+    retry: Retry | None,
+    clock: Clock,
+    deadline: float | None,
+) -> Generator[Request, object, Any]:
+    """The fetch of the result of ``job`` (a view) found in ``status``, as requests to a driver.
+
+    ``handle`` is the job as the caller gave it, for the errors.
+
+    Returns:
+        What the job's ``result()`` returned.
+
+    Raises:
+        JobCancelledError: ``status`` is ``CANCELLED``.
+        JobFailedError: ``status`` is ``ERROR``; from what ``result()``
+            raised, if it raised.
+        JobTimeoutError: ``result()`` failed and was ridden out, and the
+            deadline came before it could be tried again; from that failure.
+    """
+    name = job.job_id()
+    if status is JobStatus.CANCELLED:
+        raise JobCancelledError(
+            f"job {name!r} was cancelled: it has no result", job=handle, status=status
+        )
+    if status is JobStatus.ERROR:
+        message = f"job {name!r} ended in ERROR: it has no result"
+        outcome: Any = yield job.result  # the provider's own error, if it gives one
+        ok, value = outcome
+        if ok:
+            raise JobFailedError(message, job=handle, status=status)
+        raise JobFailedError(message, job=handle, status=status) from value
+    failures: list[Exception] = []
+    delays: Iterator[float] | None = None
+    while True:
+        outcome = yield job.result
+        ok, value = outcome
+        if ok:
+            return value
+        if retry is None or not retry.rides_out(value):
+            raise value
+        failures.append(value)
+        if len(failures) > retry.max_failures:
+            raise chained(failures)
+        delay = retry.delay_after(value)
+        if delay is None:
+            if delays is None:
+                delays = delays_of(retry.backoff)
+            delay = next_delay(retry.backoff, delays)
+        if deadline is not None:
+            left = deadline - clock.monotonic()
+            if left <= 0:
+                raise JobTimeoutError(
+                    f"the result of job {name!r} could not be fetched before the deadline"
+                ) from chained(failures)
+            delay = min(delay, left)  # the last try is at the deadline
+        yield Sleep(delay)
+
+
+def settled(job: JobV1[Any]) -> JobStatus:
+    """The status of a job that is final when made (as Qiskit's synchronous jobs are): one query."""
+    return check_status(job, job.status())
+
+
+def _fetch_here(fetch: Generator[Request, object, Any], clock: Clock) -> Any:
+    """Run ``fetch`` in this thread."""
+    try:
+        request = next(fetch)
+        while True:
+            if isinstance(request, Sleep):
+                clock.sleep(request.seconds, None)
+                request = fetch.send(None)
+            else:
+                request = fetch.send(outcome_of(request))
+    except StopIteration as returned:
+        return returned.value
+
+
+def begin(
+    job: object, timeout: object, wait: object, callback: object, **options: Any
+) -> tuple[Poller[Any], JobV1[Any]]:
+    """Check the arguments of a wait on ``job``; its poller, and the view of it to call."""
+    poller = start_one(job, timeout=timeout, wait=wait, callback=callback, adapt=as_job, **options)
+    return poller, as_job(job)
+
+
+def result(
+    job: Any,
+    timeout: float | None = None,
+    wait: float | PollPolicy = DEFAULT_POLL,
+    callback: Callable[[str, JobStatus, Any], object] | None = None,
+    *,
+    on_status: Callable[[Any, JobStatus], object] | None = None,
+    retry: Retry | None = None,
+    interrupt: Interrupt | None = None,
+    rate_limit: RateLimit | None = None,
+    cancel_on_timeout: bool = False,
+) -> Any:
+    """Wait until ``job`` is final, then return its result; raise if it has none.
+
+    The wait is :meth:`~jobv1.JobV1.wait_for_final_state`'s, with the same
+    arguments, on any job the waits take (jobv1's, Qiskit's, primitive
+    jobs). Then a job that ended ``DONE`` gives what its ``result()``
+    returns; one that ended in ``ERROR`` raises :class:`~jobv1.JobFailedError`,
+    with the error its ``result()`` raises (if any) as the cause; one that
+    was cancelled raises :class:`~jobv1.JobCancelledError`.
+
+    With ``retry``, failures of the result fetch are ridden out as those of
+    the status queries are, under the same deadline: the last try is made at
+    the deadline, and a failure there raises
+    :class:`~jobv1.JobTimeoutError` from it.
+
+    Args:
+        job: The job.
+        timeout: Seconds the wait and the fetch may take, from now; ``None``
+            for no limit. (A ``result()`` under way is not cut short.)
+        wait: Seconds between status queries, or a policy; by default
+            :class:`~jobv1.Backoff`.
+        callback: As for :meth:`~jobv1.JobV1.wait_for_final_state`.
+        on_status: As for :meth:`~jobv1.JobV1.wait_for_final_state`.
+        retry: Which failures of the status queries and of the result
+            fetch to ride out.
+        interrupt: Stops the wait when set.
+        rate_limit: A :class:`~jobv1.RateLimit` the status queries draw from.
+        cancel_on_timeout: Ask the job to cancel when the deadline comes
+            before it is final, so that it is not left running (and
+            billing); the :class:`~jobv1.JobTimeoutError` is raised all the
+            same. If ``cancel()`` raises, that error is raised instead, with
+            the timeout as its context.
+
+    Returns:
+        What the job's ``result()`` returns.
+
+    Raises:
+        JobFailedError: The job ended in ``ERROR``.
+        JobCancelledError: The job was cancelled.
+        JobTimeoutError: The deadline came first.
+        WaitInterruptedError: ``interrupt`` was set.
+        TypeError, ValueError: An argument is bad (named in the message).
+    """
+    check_flag("cancel_on_timeout", cancel_on_timeout)
+    poller, view = begin(
+        job,
+        timeout,
+        wait,
+        callback,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        rate_limit=rate_limit,
+    )
+    try:
+        status = final_status(poller) if getattr(view, "_async", True) else settled(view)
+    except JobTimeoutError:
+        if cancel_on_timeout:
+            request_cancel(view)
+        raise
+    fetch = fetching(job, view, status, retry=retry, clock=poller.clock, deadline=poller.deadline)
+    return _fetch_here(fetch, poller.clock)
+
+
+def cancel(
+    job: Any,
+    timeout: float | None = None,
+    wait: float | PollPolicy = DEFAULT_POLL,
+    *,
+    on_status: Callable[[Any, JobStatus], object] | None = None,
+    retry: Retry | None = None,
+    interrupt: Interrupt | None = None,
+    rate_limit: RateLimit | None = None,
+) -> bool:
+    """Ask ``job`` to cancel, wait until it is final, and say whether it ended ``CANCELLED``.
+
+    ``False`` means it ended otherwise: it finished (or failed) before the
+    cancel took effect, or its service refused to cancel it and it ran to
+    its end. What the job's own ``cancel()`` returns is not relied on:
+    services differ in what it means; the final status is the answer.
+
+    Args:
+        job: The job, of any kind the waits take.
+        timeout: Seconds the request and the wait may take, from now;
+            ``None`` for no limit.
+        wait: Seconds between status queries, or a policy; by default
+            :class:`~jobv1.Backoff`.
+        on_status: As for :meth:`~jobv1.JobV1.wait_for_final_state`.
+        retry: Which failures of the status queries to ride out.
+        interrupt: Stops the wait when set.
+        rate_limit: A :class:`~jobv1.RateLimit` the status queries draw from.
+
+    Returns:
+        Whether the job ended ``CANCELLED``.
+
+    Raises:
+        JobError: The job cannot be cancelled (its ``cancel()`` raised
+            ``NotImplementedError``, which is the cause).
+        JobTimeoutError: The job was not final by the deadline.
+        WaitInterruptedError: ``interrupt`` was set.
+        TypeError, ValueError: An argument is bad (named in the message).
+    """
+    poller, view = begin(
+        job,
+        timeout,
+        wait,
+        None,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        rate_limit=rate_limit,
+    )
+    request_cancel(view)
+    status = final_status(poller) if getattr(view, "_async", True) else settled(view)
+    return status is JobStatus.CANCELLED
