@@ -603,6 +603,51 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         NotImplementedError,
         "ScriptedJob cannot cancel jobs",
     ),
+    ("result", lambda: lib.result(job(), timeout=math.nan), ValueError, "timeout must not be NaN"),
+    (
+        "result",
+        lambda: lib.result(job(), cancel_on_timeout="yes"),
+        TypeError,
+        "cancel_on_timeout must be a bool, not 'yes'",
+    ),
+    (
+        "result",
+        lambda: lib.result(job(), retry=ConnectionError),
+        TypeError,
+        "retry must be a Retry or None, not <class 'ConnectionError'>",
+    ),
+    ("result", lambda: lib.result("job-7"), TypeError, "job must be a job"),
+    (
+        "cancel",
+        lambda: lib.cancel(job(), wait=-1),
+        ValueError,
+        "wait must be a finite number of seconds >= 0, got -1",
+    ),
+    ("cancel", lambda: lib.cancel(42), TypeError, "job must be a job"),
+    (
+        "aio.result",
+        lambda: run_async(aio_.result(job(), cancel_on_timeout=1)),
+        TypeError,
+        "cancel_on_timeout must be a bool, not 1",
+    ),
+    (
+        "aio.cancel",
+        lambda: run_async(aio_.cancel(job(), timeout="soon")),
+        TypeError,
+        "timeout must be a real number, not 'soon'",
+    ),
+    (
+        "Retry",
+        lambda: Retry(OSError, predicate=503),
+        TypeError,
+        "predicate must be callable or None, not 503",
+    ),
+    (
+        "Retry",
+        lambda: Retry(OSError, retry_after="Retry-After"),
+        TypeError,
+        "retry_after must be callable or None, not 'Retry-After'",
+    ),
 ]
 
 
@@ -655,6 +700,8 @@ def test_the_table_covers_every_public_entry_point_with_many_inputs() -> None:
         "JobV1",
         "status()",
         "poll_hint()",
+        "result",
+        "cancel",
     }
     assert public <= entries
     assert len(CASES) >= 30

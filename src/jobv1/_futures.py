@@ -46,6 +46,9 @@ class FutureJob(JobV1[T], Generic[T]):
         TypeError: ``future`` is not a :class:`concurrent.futures.Future`.
     """
 
+    #: A future's own callback is never lost: no status query is needed meanwhile.
+    resync_interval = None
+
     def __init__(
         self, backend: Any, job_id: str, future: concurrent.futures.Future[T], **kwargs: Any
     ) -> None:

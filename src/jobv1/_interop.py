@@ -111,6 +111,9 @@ else:
 class ForeignJob(_Base):
     """The view :func:`as_job` makes of a job of another library."""
 
+    #: It calls back only for a job on a local future, whose callback is never lost.
+    resync_interval = None
+
     def __init__(self, job: Any) -> None:
         # Not JobV1.__init__: the view keeps no id, backend or metadata of its
         # own; it asks the job each time (an id may come with submission).

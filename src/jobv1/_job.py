@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 
 from ._alone import wait_alone
-from ._checks import check_callable, check_seconds, check_timeout
+from ._checks import check_callable, check_seconds, check_timeout, real
 from ._clock import current_clock
 from ._errors import JobError, JobTimeoutError
 from ._limit import check_rate_limit
@@ -31,7 +32,16 @@ if TYPE_CHECKING:
 else:
     ResultT = TypeVar("ResultT")
 
-__all__ = ["Job", "JobV1", "batch_of", "final_status", "gives_hints", "limit_of", "start_one"]
+__all__ = [
+    "Job",
+    "JobV1",
+    "batch_of",
+    "final_status",
+    "gives_hints",
+    "limit_of",
+    "resync_of",
+    "start_one",
+]
 
 #: The types of a ``wait`` given as a plain number of seconds (not ``bool``).
 _NUMBERS = (int, float)
@@ -69,6 +79,12 @@ class JobV1(Job, ABC, Generic[ResultT]):
     #: ``False`` in a subclass whose jobs are finished when created: then
     #: :meth:`wait_for_final_state` returns at once, as in Qiskit.
     _async = True
+    #: Seconds between two status queries that waits make all the same of a
+    #: job that calls back when it ends (see :meth:`watch`), in case a call
+    #: back is lost: then the wait learns of the end within this time, not at
+    #: its deadline (or never). ``None`` trusts the call back alone. Set it
+    #: on a subclass (or a job) whose notifications may be lost, or never are.
+    resync_interval: float | None = 60.0
 
     def __init__(self, backend: Backend | None, job_id: str, **kwargs: Any) -> None:
         self._job_id = job_id
@@ -302,6 +318,7 @@ def start_one(
         rate_limit=rate_limit,
         limit_of=limit_of,
         hints_of=gives_hints,
+        resync_of=resync_of,
     )
 
 
@@ -316,6 +333,23 @@ def final_status(poller: Poller[Any]) -> JobStatus:
     except StopIterationError as carried:
         raise unshielded(carried) from None
     return status
+
+
+def resync_of(job: Any) -> float | None:
+    """Every how many seconds a wait queries an event-driven ``job`` all the same, or ``None``.
+
+    Raises:
+        TypeError, ValueError: The job's ``resync_interval`` is not ``None``
+            or a finite number of seconds ``> 0``.
+    """
+    seconds = getattr(job, "resync_interval", None)
+    if seconds is None:
+        return None
+    name = f"resync_interval of {job!r}"
+    number = real(name, seconds)
+    if not (0 < number < math.inf):
+        raise ValueError(f"{name} must be None or finite seconds > 0, got {seconds!r}")
+    return number
 
 
 def gives_hints(job: Any) -> bool:

@@ -34,7 +34,16 @@ if TYPE_CHECKING:
     #: outcome, as ``outcome_of`` gives it), or sleep.
     Request = Callable[[], Any] | Sleep
 
-__all__ = ["begin", "cancel", "check_flag", "fetching", "request_cancel", "result", "settled"]
+__all__ = [
+    "begin",
+    "cancel",
+    "cannot_cancel",
+    "check_flag",
+    "fetching",
+    "request_cancel",
+    "result",
+    "settled",
+]
 
 
 def check_flag(name: str, value: object) -> bool:
@@ -44,12 +53,17 @@ def check_flag(name: str, value: object) -> bool:
     return value
 
 
+def cannot_cancel(job: JobV1[Any], error: NotImplementedError) -> JobError:
+    """The error for a job whose ``cancel()`` raised ``error``: it cannot cancel."""
+    return JobError(f"job {job.job_id()!r} cannot be cancelled: {error}")
+
+
 def request_cancel(job: JobV1[Any]) -> None:
     """Ask ``job`` (a view) to cancel; a :class:`~jobv1.JobError` if it cannot."""
     try:
         job.cancel()
     except NotImplementedError as error:
-        raise JobError(f"job {job.job_id()!r} cannot be cancelled: {error}") from error
+        raise cannot_cancel(job, error) from error
 
 
 def fetching(

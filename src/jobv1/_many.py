@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._clock import current_clock
 from ._errors import JobTimeoutError
 from ._interop import view
-from ._job import JobV1, batch_of, gives_hints, limit_of
+from ._job import JobV1, batch_of, gives_hints, limit_of, resync_of
 from ._policy import Backoff
 from ._polling import Poller, StopIterationError, start, unshielded
 from ._status import JobStatus
@@ -90,6 +90,7 @@ def start_many(
         rate_limit=rate_limit,
         limit_of=limit_of,
         hints_of=gives_hints,
+        resync_of=resync_of,
     )
 
 

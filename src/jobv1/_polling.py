@@ -383,6 +383,10 @@ def _no_limit(job: Pollable) -> None:
     """The rate limit of a job whose wait was told of none."""
 
 
+def _no_resync(job: Pollable) -> None:
+    """How often to query an event-driven job, when the wait was not told: never."""
+
+
 def _every_job(job: Pollable) -> bool:
     """Whether to ask a job for hints, when the wait was not told: always."""
     return True
@@ -407,9 +411,11 @@ class _Entry(Generic[J]):
         "index",
         "job",
         "limit",
+        "resync",
         "retry_delays",
         "status",
         "step",
+        "when",
     )
 
     def __init__(self, index: int, handle: J, job: Pollable) -> None:
@@ -437,6 +443,11 @@ class _Entry(Generic[J]):
         self.retry_delays: Iterator[float] | None = None
         #: Whether the job calls back when it ends, instead of being polled.
         self.event_driven = False
+        #: For an event-driven job: every how many seconds it is queried all
+        #: the same, or ``None``.
+        self.resync: float | None = None
+        #: When it is next due, as last planned.
+        self.when = 0.0
         #: The batch that can query it with others and its largest size, or
         #: ``None``, once the wait's ``batch`` has said (:data:`BatchOf`).
         self.grouping: Any = _UNKNOWN
@@ -499,6 +510,9 @@ class Poller(Generic[J]):
             backend declares, or ``None``; its queries draw from that too.
         hints_of: Says whether a job's ``poll_hint()`` may give hints: a job
             for which it says ``False`` is never asked. By default every job is.
+        resync_of: Says, for an event-driven job, every how many seconds it
+            is queried all the same, in case its call back is lost; ``None``
+            for never, which is the default.
     """
 
     def __init__(
@@ -519,8 +533,13 @@ class Poller(Generic[J]):
         rate_limit: RateLimit | None = None,
         limit_of: Callable[[Pollable], RateLimit | None] | None = None,
         hints_of: Callable[[Pollable], bool] | None = None,
+        resync_of: Callable[[Pollable], float | None] | None = None,
     ) -> None:
         self._clock = clock
+        self._resync_of = resync_of or _no_resync
+        # Whether an event-driven job was planned a query: its old time is then
+        # out of date once it calls back and is planned again.
+        self._resyncing = False
         self._rate_limit = rate_limit
         #: How many queries a driver may run at once.
         self.max_in_flight = max_in_flight
@@ -708,6 +727,7 @@ class Poller(Generic[J]):
                 if stop is not None:
                     undo.append(_shielded("the undo watch() returned", stop))
                     entry.event_driven = True
+                    entry.resync = self._resync_of(entry.job)
                     self._ensure_waker(make_waker)
             if self._interrupt is not None:
                 forget = self.listen(self._ensure_waker(make_waker))
@@ -939,8 +959,11 @@ class Poller(Generic[J]):
         together: dict[Batch, list[tuple[_Entry[J], float]]] = {}
         drawn = self._drawn
         for entry in waiting:
-            if entry.event_driven:
-                continue  # it calls back when it ends
+            if entry.event_driven:  # it calls back when it ends; maybe resynced
+                if entry.resync is not None:
+                    self._resyncing = True
+                    soonest = self._plan(entry, now, entry.resync, soonest)
+                continue
             hint = read_hint(entry.job, entry.hint)
             if hint is not None:
                 soonest = self._plan(entry, now, hint, soonest)
@@ -987,6 +1010,7 @@ class Poller(Generic[J]):
         return (due, delay) if soonest is None or due < soonest[0] else soonest
 
     def _make_due(self, entry: _Entry[J], due: float) -> None:
+        entry.when = due
         jobs = self._due_at.get(due)
         if jobs is None:
             self._due_at[due] = [entry]
@@ -999,7 +1023,15 @@ class Poller(Generic[J]):
         times, due_at = self._times, self._due_at
         due: list[_Entry[J]] = []
         while times and times[0] <= now:
-            due += due_at.pop(heapq.heappop(times))
+            time = heapq.heappop(times)
+            if self._resyncing:  # an event-driven job called back since it was planned
+                pending = self.pending
+                for entry in due_at.pop(time):
+                    if entry.when == time and entry.index in pending:
+                        entry.when = math.nan  # taken: any other copy is out of date
+                        due.append(entry)
+            else:
+                due += due_at.pop(time)
         if self._woken:
             pending = self.pending
             while self._woken:
@@ -1174,6 +1206,7 @@ def start(
     rate_limit: object = None,
     limit_of: Callable[[Pollable], RateLimit | None] | None = None,
     hints_of: Callable[[Pollable], bool] | None = None,
+    resync_of: Callable[[Pollable], float | None] | None = None,
 ) -> Poller[J]:
     """Check a wait's arguments, naming any that is bad, and make its :class:`Poller`.
 
@@ -1208,4 +1241,5 @@ def start(
         rate_limit=shared,
         limit_of=limit_of,
         hints_of=hints_of,
+        resync_of=resync_of,
     )

@@ -32,7 +32,7 @@ from ._clock import SystemClock
 from ._errors import JobTimeoutError
 from ._interop import as_job
 from ._job import start_one
-from ._lifecycle import begin, check_flag, fetching, request_cancel, settled
+from ._lifecycle import begin, cannot_cancel, check_flag, fetching, settled
 from ._many import (
     ALL_COMPLETED,
     DEFAULT_MAX_IN_FLIGHT,
@@ -409,6 +409,15 @@ async def _call(call: Callable[[], Any]) -> Any:
     return value
 
 
+async def _cancel(job: JobV1[Any]) -> None:
+    """Ask ``job`` (a view) to cancel, on a worker thread; a JobError if it cannot."""
+    ok, value = await _off_loop(job.cancel)
+    if not ok:
+        if isinstance(value, NotImplementedError):
+            raise cannot_cancel(job, value) from value
+        raise value
+
+
 async def _final(poller: Poller[Any], job: JobV1[Any]) -> JobStatus:
     """Await the wait of ``poller`` on ``job`` (its view); the job's final status."""
     if not getattr(job, "_async", True):
@@ -454,7 +463,7 @@ async def result(
         status = await _final(poller, view)
     except JobTimeoutError:
         if cancel_on_timeout:
-            await _call(lambda: request_cancel(view))
+            await _cancel(view)
         raise
     clock = poller.clock
     fetch = fetching(job, view, status, retry=retry, clock=clock, deadline=poller.deadline)
@@ -495,5 +504,5 @@ async def cancel(
         interrupt=interrupt,
         rate_limit=rate_limit,
     )
-    await _call(lambda: request_cancel(view))
+    await _cancel(view)
     return await _final(poller, view) is JobStatus.CANCELLED
