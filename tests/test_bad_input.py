@@ -618,6 +618,12 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ),
     ("result", lambda: lib.result("job-7"), TypeError, "job must be a job"),
     (
+        "result",
+        lambda: lib.result(job(), fetch="get_result"),
+        TypeError,
+        "fetch must be callable or None, not 'get_result'",
+    ),
+    (
         "cancel",
         lambda: lib.cancel(job(), wait=-1),
         ValueError,

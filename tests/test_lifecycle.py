@@ -498,3 +498,16 @@ def test_what_a_providers_cancel_or_status_raises_is_raised(
 
     with pytest.raises(OSError, match="the service is down"):
         drive("result", Unreadable([D], "unreadable"))
+
+
+@DRIVERS
+def test_fetch_gives_the_result_in_place_of_the_jobs_own(
+    fake_clock: FakeClock, drive: Drive
+) -> None:
+    job = FakeBackend().run(script=[Hold(R, seconds=2)], result="the job's own")
+    assert drive("result", job, wait=1, fetch=lambda: "fetched") == "fetched"
+    failed = FakeBackend().run(error=ValueError("bad circuit"))
+    raised = KeyError("no result for a failed job")
+    with pytest.raises(JobFailedError) as caught:
+        drive("result", failed, fetch=lambda: (_ for _ in ()).throw(raised))
+    assert caught.value.__cause__ is raised

@@ -46,7 +46,7 @@ class FutureJob(JobV1[T], Generic[T]):
         TypeError: ``future`` is not a :class:`concurrent.futures.Future`.
     """
 
-    #: A future's own callback is never lost: no status query is needed meanwhile.
+    #: ``None``, since the callback of a local future is never lost.
     resync_interval = None
 
     def __init__(

@@ -111,7 +111,7 @@ else:
 class ForeignJob(_Base):
     """The view :func:`as_job` makes of a job of another library."""
 
-    #: It calls back only for a job on a local future, whose callback is never lost.
+    #: ``None``, since it calls back only for a job on a local future.
     resync_interval = None
 
     def __init__(self, job: Any) -> None:

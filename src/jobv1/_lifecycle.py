@@ -11,6 +11,7 @@ loop is: :mod:`jobv1.aio` drives the same steps for its twins.
 
 from __future__ import annotations
 
+from ._checks import check_callable
 from ._errors import JobCancelledError, JobError, JobFailedError, JobTimeoutError
 from ._interop import as_job
 from ._job import final_status, start_one
@@ -74,10 +75,12 @@ def fetching(
     retry: Retry | None,
     clock: Clock,
     deadline: float | None,
+    fetch: Callable[[], Any] | None = None,
 ) -> Generator[Request, object, Any]:
     """The fetch of the result of ``job`` (a view) found in ``status``, as requests to a driver.
 
-    ``handle`` is the job as the caller gave it, for the errors.
+    ``handle`` is the job as the caller gave it, for the errors; ``fetch``
+    gives the result, by default the job's ``result()``.
 
     Returns:
         What the job's ``result()`` returned.
@@ -90,13 +93,14 @@ def fetching(
             deadline came before it could be tried again; from that failure.
     """
     name = job.job_id()
+    call = job.result if fetch is None else fetch
     if status is JobStatus.CANCELLED:
         raise JobCancelledError(
             f"job {name!r} was cancelled: it has no result", job=handle, status=status
         )
     if status is JobStatus.ERROR:
         message = f"job {name!r} ended in ERROR: it has no result"
-        outcome: Any = yield job.result  # the provider's own error, if it gives one
+        outcome: Any = yield call  # the provider's own error, if it gives one
         ok, value = outcome
         if ok:
             raise JobFailedError(message, job=handle, status=status)
@@ -104,7 +108,7 @@ def fetching(
     failures: list[Exception] = []
     delays: Iterator[float] | None = None
     while True:
-        outcome = yield job.result
+        outcome = yield call
         ok, value = outcome
         if ok:
             return value
@@ -166,6 +170,7 @@ def result(
     interrupt: Interrupt | None = None,
     rate_limit: RateLimit | None = None,
     cancel_on_timeout: bool = False,
+    fetch: Callable[[], Any] | None = None,
 ) -> Any:
     """Wait until ``job`` is final, then return its result; raise if it has none.
 
@@ -198,6 +203,10 @@ def result(
             billing); the :class:`~jobv1.JobTimeoutError` is raised all the
             same. If ``cancel()`` raises, that error is raised instead, with
             the timeout as its context.
+        fetch: What gives the result once the job is final, called with no
+            argument; by default the job's own ``result()``. A provider
+            whose ``result(timeout=None)`` is built on this function passes
+            its raw fetch here.
 
     Returns:
         What the job's ``result()`` returns.
@@ -210,6 +219,7 @@ def result(
         TypeError, ValueError: An argument is bad (named in the message).
     """
     check_flag("cancel_on_timeout", cancel_on_timeout)
+    check_callable("fetch", fetch)
     poller, view = begin(
         job,
         timeout,
@@ -226,8 +236,10 @@ def result(
         if cancel_on_timeout:
             request_cancel(view)
         raise
-    fetch = fetching(job, view, status, retry=retry, clock=poller.clock, deadline=poller.deadline)
-    return _fetch_here(fetch, poller.clock)
+    steps = fetching(
+        job, view, status, retry=retry, clock=poller.clock, deadline=poller.deadline, fetch=fetch
+    )
+    return _fetch_here(steps, poller.clock)
 
 
 def cancel(

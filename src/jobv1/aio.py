@@ -28,6 +28,7 @@ import math
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._checks import check_callable
 from ._clock import SystemClock
 from ._errors import JobTimeoutError
 from ._interop import as_job
@@ -441,14 +442,16 @@ async def result(
     interrupt: Interrupt | None = None,
     rate_limit: RateLimit | None = None,
     cancel_on_timeout: bool = False,
+    fetch: Callable[[], Any] | None = None,
 ) -> Any:
     """Await ``job`` being final, then its result; :func:`jobv1.result`, awaitable.
 
     The arguments, errors and deadline are those of :func:`jobv1.result`.
-    The job's ``result()`` and ``cancel()`` run on a worker thread, so that
-    a provider's blocking call never blocks the event loop.
+    The job's ``result()`` (or ``fetch``) and ``cancel()`` run on a worker
+    thread, so that a provider's blocking call never blocks the event loop.
     """
     check_flag("cancel_on_timeout", cancel_on_timeout)
+    check_callable("fetch", fetch)
     poller, view = begin(
         job,
         timeout,
@@ -466,15 +469,17 @@ async def result(
             await _cancel(view)
         raise
     clock = poller.clock
-    fetch = fetching(job, view, status, retry=retry, clock=clock, deadline=poller.deadline)
+    steps = fetching(
+        job, view, status, retry=retry, clock=clock, deadline=poller.deadline, fetch=fetch
+    )
     try:
-        request = next(fetch)
+        request = next(steps)
         while True:
             if isinstance(request, Sleep):
                 await _sleep(clock, request.seconds, None)
-                request = fetch.send(None)
+                request = steps.send(None)
             else:
-                request = fetch.send(await _off_loop(request))
+                request = steps.send(await _off_loop(request))
     except StopIteration as returned:
         return returned.value
 
