@@ -377,7 +377,11 @@ def test_errors_in_the_retry_functions_are_raised(fake_clock: FakeClock) -> None
         )
     for bad, kind, words in [
         ("soon", TypeError, "retry_after(ConnectionError()) must be a real number, not 'soon'"),
-        (-1, ValueError, "retry_after(ConnectionError()) must give None or finite seconds >= 0"),
+        (
+            -1,
+            ValueError,
+            "retry_after(ConnectionError()) must be a finite number of seconds >= 0, got -1",
+        ),
     ]:
         retry = Retry(ConnectionError, retry_after=lambda error, bad=bad: bad)  # type: ignore[misc]
         with pytest.raises(kind, match=words.replace("(", r"\(").replace(")", r"\)")):

@@ -152,9 +152,21 @@ def _fetch_here(fetch: Generator[Request, object, Any], clock: Clock) -> Any:
 
 
 def begin(
-    job: object, timeout: object, wait: object, callback: object, **options: Any
+    job: object,
+    timeout: object,
+    wait: object,
+    callback: object,
+    *,
+    cancel_on_timeout: object = False,
+    fetch: object = None,
+    **options: Any,
 ) -> tuple[Poller[Any], JobV1[Any]]:
-    """Check the arguments of a wait on ``job``; its poller, and the view of it to call."""
+    """Check the arguments of a result or cancel call on ``job``; its poller, and its view.
+
+    ``cancel_on_timeout`` and ``fetch`` are checked for :func:`result` and its twin.
+    """
+    check_flag("cancel_on_timeout", cancel_on_timeout)
+    check_callable("fetch", fetch)
     poller = start_one(job, timeout=timeout, wait=wait, callback=callback, adapt=as_job, **options)
     return poller, as_job(job)
 
@@ -218,13 +230,13 @@ def result(
         WaitInterruptedError: ``interrupt`` was set.
         TypeError, ValueError: An argument is bad (named in the message).
     """
-    check_flag("cancel_on_timeout", cancel_on_timeout)
-    check_callable("fetch", fetch)
     poller, view = begin(
         job,
         timeout,
         wait,
         callback,
+        cancel_on_timeout=cancel_on_timeout,
+        fetch=fetch,
         on_status=on_status,
         retry=retry,
         interrupt=interrupt,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
-from ._checks import check_callable, real
+from ._checks import check_callable, check_seconds
 from ._policy import Backoff, _Frozen, as_policy
 from ._typing import TYPE_CHECKING
 
@@ -110,11 +108,7 @@ class Retry(_Frozen):
         seconds = self.retry_after(failure)
         if seconds is None:
             return None
-        name = f"retry_after({failure!r})"
-        number = real(name, seconds)
-        if not (math.isfinite(number) and number >= 0):
-            raise ValueError(f"{name} must give None or finite seconds >= 0, got {seconds!r}")
-        return number
+        return check_seconds(f"retry_after({failure!r})", seconds)
 
     def __repr__(self) -> str:
         names = ", ".join(exception.__name__ for exception in self.exceptions)

@@ -28,12 +28,11 @@ import math
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._checks import check_callable
 from ._clock import SystemClock
 from ._errors import JobTimeoutError
 from ._interop import as_job
 from ._job import start_one
-from ._lifecycle import begin, cannot_cancel, check_flag, fetching, settled
+from ._lifecycle import begin, cannot_cancel, fetching, settled
 from ._many import (
     ALL_COMPLETED,
     DEFAULT_MAX_IN_FLIGHT,
@@ -450,13 +449,13 @@ async def result(
     The job's ``result()`` (or ``fetch``) and ``cancel()`` run on a worker
     thread, so that a provider's blocking call never blocks the event loop.
     """
-    check_flag("cancel_on_timeout", cancel_on_timeout)
-    check_callable("fetch", fetch)
     poller, view = begin(
         job,
         timeout,
         wait,
         callback,
+        cancel_on_timeout=cancel_on_timeout,
+        fetch=fetch,
         on_status=on_status,
         retry=retry,
         interrupt=interrupt,
