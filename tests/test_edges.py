@@ -85,6 +85,56 @@ def test_a_job_planned_in_an_earlier_round_is_asked_on_time(fake_clock: FakeCloc
     assert slow.times == pytest.approx([0, 0.5, 1.0, 1.2])
 
 
+def test_a_batch_answered_after_the_deadline_counts_as_its_query(fake_clock: FakeClock) -> None:
+    class Slow(BatchBackend):
+        def job_statuses(self, jobs: Any) -> list[JobStatus]:
+            fake_clock.advance(3)  # the request of t=0 answers at t=3, past the deadline
+            return super().job_statuses(jobs)
+
+    batch = Slow()
+    jobs = [hinted(batch, 1000), hinted(batch, 1000)]
+    assert jobv1.wait(jobs, timeout=2) == (set(), set(jobs))
+    assert batch.requests == [2]  # no second request at the deadline
+    assert fake_clock.monotonic() == 3
+
+
+def test_the_loop_breathes_while_it_reads_a_large_batch(fake_clock: FakeClock) -> None:
+    from jobv1._many import start_many
+    from jobv1._polling import Ask, Breathe
+
+    batch = BatchBackend()
+    jobs = [batch.run(script=[Hold(R, seconds=10)]) for _ in range(2500)]
+    poller = start_many(
+        jobs,
+        timeout=0,
+        poll=1,
+        on_status=None,
+        retry=None,
+        interrupt=None,
+        max_in_flight=1,
+        rate_limit=None,
+    )
+    steps = poller.steps(threading.Event)
+    requests: list[int] = []
+    breaths = 0
+
+    def drive() -> None:
+        nonlocal breaths
+        request = next(steps)
+        while True:
+            if isinstance(request, Ask):
+                requests.append(len(request.queries))
+                request = steps.send([(True, request.queries[0]())])
+            else:
+                breaths += isinstance(request, Breathe)
+                request = steps.send(None)
+
+    with pytest.raises(JobTimeoutError):
+        drive()
+    assert (requests, batch.requests) == ([1], [2500])
+    assert breaths == 2 + 2  # while watching 2,500 jobs, and while reading their answers
+
+
 @pytest.mark.parametrize("order", ["slow first", "fast first"])
 def test_the_sleep_for_the_soonest_job_is_its_delay_exactly(order: str) -> None:
     """(now + 0.1) - now is not 0.1 at t=12345.678: the sleep must take the delay itself."""

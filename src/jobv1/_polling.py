@@ -92,6 +92,8 @@ if TYPE_CHECKING:
     Answers = tuple[list[object], list[object], float]
     #: What the query of one job gives back: its answer, its hint and when they came.
     Answer = tuple[object, object, float]
+    #: A query of a round: an entry asked alone, or a batch and the entries it asks.
+    Request = Union["_Entry[J]", tuple[Batch, list["_Entry[J]"]]]  # noqa: UP007
 
 #: The jobs as the caller gave them: the loop queries them, or the views ``adapt`` makes.
 J = TypeVar("J")
@@ -136,28 +138,28 @@ class Ask:
     is set (:meth:`Poller.query_end`), and send ``None`` for them.
     """
 
-    __slots__ = ("local", "queries")
+    __slots__ = ("local", "queries", "remote")
 
-    def __init__(self, queries: list[Callable[[], Answers | Answer]], local: list[bool]) -> None:
+    def __init__(
+        self, queries: list[Callable[[], Answers | Answer]], local: list[int], remote: list[int]
+    ) -> None:
         #: Status queries, or batch queries: each returns the statuses in order,
         #: and the ``poll_hint()`` of each job found pending, asked in the same
         #: thread right after its status, so that a driver that runs queries
         #: off its own thread runs the hints there too.
         self.queries = queries
-        #: For each query, whether every job it asks is event-driven, whose
-        #: ``status()`` is cheap and does not block: a driver runs it in place.
+        #: The indices of the queries whose every job is event-driven, whose
+        #: ``status()`` is cheap and does not block: a driver runs them in place.
         self.local = local
+        #: The indices of the others, in order.
+        self.remote = remote
 
     def run_local(self) -> tuple[list[Outcome], list[int]]:
         """Run the local queries here; return the outcomes so far and the others' indices."""
         outcomes: list[Outcome] = [None] * len(self.queries)
-        remote: list[int] = []
-        for index, local in enumerate(self.local):
-            if local:
-                outcomes[index] = outcome_of(self.queries[index])
-            else:
-                remote.append(index)
-        return outcomes, remote
+        for index in self.local:
+            outcomes[index] = outcome_of(self.queries[index])
+        return outcomes, self.remote
 
 
 class Breathe:
@@ -280,25 +282,6 @@ def hint_of(job: Pollable, answer: object) -> object:
         return _Failed(error)
 
 
-class _One:
-    """The query of one job: its status, then its poll hint if wanted, and when they came.
-
-    A small object rather than a closure: a round makes one per job.
-    """
-
-    __slots__ = ("clock", "hinted", "job")
-
-    def __init__(self, job: Pollable, hinted: bool, clock: Clock) -> None:
-        self.job = job
-        self.hinted = hinted
-        self.clock = clock
-
-    def __call__(self) -> Answer:
-        job = self.job
-        answer = job.status()
-        return answer, hint_of(job, answer) if self.hinted else None, self.clock.monotonic()
-
-
 def _batch_query(
     jobs: list[Pollable], batch: Batch, hinted: list[bool], clock: Clock
 ) -> Callable[[], Answers]:
@@ -400,7 +383,9 @@ class _Entry(Generic[J]):
     """The loop's record of one pending job."""
 
     __slots__ = (
+        "asks",
         "batch",
+        "clock",
         "delays",
         "event_driven",
         "failures",
@@ -418,7 +403,7 @@ class _Entry(Generic[J]):
         "when",
     )
 
-    def __init__(self, index: int, handle: J, job: Pollable) -> None:
+    def __init__(self, index: int, handle: J, job: Pollable, clock: Callable[[], float]) -> None:
         #: The job's place in the wait's list: rounds query in that order.
         self.index = index
         #: The job as the caller gave it: what hooks are given and the wait reports.
@@ -434,6 +419,10 @@ class _Entry(Generic[J]):
         self.hint: object = None
         #: Whether its ``poll_hint()`` may give hints: ``False`` for the base's.
         self.hinted = True
+        #: Whether its next query asks for its hint too.
+        self.asks = False
+        #: The wait's clock's ``monotonic``: a query says when it was answered.
+        self.clock = clock
         #: The batch its last query went through, or ``None`` if it was asked alone.
         self.batch: Batch | None = None
         #: The rate limit its backend declares, if any.
@@ -451,6 +440,20 @@ class _Entry(Generic[J]):
         #: The batch that can query it with others and its largest size, or
         #: ``None``, once the wait's ``batch`` has said (:data:`BatchOf`).
         self.grouping: Any = _UNKNOWN
+
+    def __call__(self) -> Answer:
+        """The job's query alone: its status, its poll hint if asked, and when they came.
+
+        The entry is its own query, so that a round makes no object per job.
+        """
+        job = self.job
+        answer = job.status()
+        return answer, hint_of(job, answer) if self.asks else None, self.clock()
+
+
+def _asked(request: Request[J]) -> list[_Entry[J]]:
+    """The entries a request asks."""
+    return [request] if isinstance(request, _Entry) else request[1]
 
 
 class _Sorted(Generic[J]):
@@ -560,8 +563,9 @@ class Poller(Generic[J]):
         self._drawn = drawn_once(policy)
         if self._drawn is None:
             delays_of(policy)  # a policy that gives no delays is refused before any query
+        monotonic = clock.monotonic
         self.pending = {
-            index: _Entry(index, job, job if adapt is None else adapt(job))  # type: ignore[arg-type]
+            index: _Entry(index, job, job if adapt is None else adapt(job), monotonic)  # type: ignore[arg-type]
             for index, job in enumerate(self._jobs)
         }
         self._total = len(self.pending)
@@ -846,14 +850,15 @@ class Poller(Generic[J]):
         # once: the answers are read in the same order either way. (A round of
         # 100,000 is asked in parts, so that an event loop driving it runs between.)
         step = 1 if self.max_in_flight == 1 else SLICE
-        part: list[tuple[Batch | None, list[_Entry[J]]]] = []
+        part: list[Request[J]] = []
         cut = False
         for request in self._groups(due):
             # An event-driven job's query is local, cheap, and draws from no limit.
-            if self._limited and not all(entry.event_driven for entry in request[1]):
-                turn = self._turn(request[1][0])
+            entries = _asked(request)
+            if self._limited and not all(entry.event_driven for entry in entries):
+                turn = self._turn(entries[0])
                 if turn is None:  # its turn would come after the deadline
-                    self._held_back(request[1], at_deadline)
+                    self._held_back(entries, at_deadline)
                     continue
                 if turn > self._clock.monotonic():
                     if part:
@@ -873,34 +878,92 @@ class Poller(Generic[J]):
         return sorted_.finished, sorted_.waiting, sorted_.failed, cut
 
     def _take(
-        self,
-        part: list[tuple[Batch | None, list[_Entry[J]]]],
-        at_deadline: bool,
-        into: _Sorted[J],
+        self, part: list[Request[J]], at_deadline: bool, into: _Sorted[J]
     ) -> Generator[Step[J], object, bool]:
-        """Make the queries of ``part``, sort their answers ``into`` the round's; return cut."""
+        """Have the driver make the queries of ``part``; sort their answers ``into`` the round's.
+
+        The answers are read in the jobs' order, as if the queries had been made
+        one after another: hooks are called, and errors raised, in that order.
+
+        Returns:
+            Whether the driver gave up a query.
+        """
+        outcomes = yield self._request(part, not at_deadline)
+        assert isinstance(outcomes, list)  # the driver sends back one outcome per query
         fresh = self._fresh
-        outcome, cut, late = yield from self._ask(part, not at_deadline)
-        if at_deadline:
-            fresh.update(entry.index for _, entries in part for entry in entries)
-        else:  # the answers that came at or after the deadline count as its queries
-            fresh.update(entry.index for entry in late)
-        for count, (entry, status) in enumerate(outcome, 1):
-            if not count % SLICE:
-                yield Breathe()
-            if status is None:
-                into.failed.append(entry)
+        if at_deadline:  # asked at the deadline: they need no other query there
+            fresh.update(entry.index for request in part for entry in _asked(request))
+        # Else the answers that came at or after the deadline count as its queries.
+        deadline = math.inf if at_deadline or self._deadline is None else self._deadline
+        cut = False
+        count = 0
+        for request, outcome in zip(part, outcomes, strict=True):
+            if outcome is None:
+                cut = True
                 continue
-            if status is not entry.status:
-                entry.status = status
-                if self._on_status is not None:
-                    self._on_status(entry.handle, status)
-            if is_final(status):
-                del self.pending[entry.index]
-                into.finished.append((entry.handle, status))
-            else:
-                into.waiting.append(entry)
+            ok, value = outcome
+            if not ok:
+                entries = _asked(request)
+                if self._clock.monotonic() >= deadline:
+                    fresh.update(entry.index for entry in entries)
+                self._failed(entries, value, into)
+                continue
+            if isinstance(request, _Entry):  # one job's query
+                answer, request.hint, when = value
+                if when >= deadline:
+                    fresh.add(request.index)
+                request.batch = None
+                count += 1
+                if not count % SLICE:
+                    yield Breathe()
+                self._found(request, answer, into)
+                continue
+            batch, entries = request
+            answers, hints, when = value
+            if len(answers) != len(entries):
+                raise ValueError(
+                    f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs"
+                )
+            for entry, answer, hint in zip(entries, answers, hints, strict=True):
+                if when >= deadline:
+                    fresh.add(entry.index)
+                entry.hint = hint
+                entry.batch = batch
+                count += 1
+                if not count % SLICE:
+                    yield Breathe()
+                self._found(entry, answer, into)
         return cut
+
+    def _found(self, entry: _Entry[J], answer: object, into: _Sorted[J]) -> None:
+        """Sort the job of ``entry``, which answered ``answer``, ``into`` finished or waiting."""
+        if entry.failures:
+            entry.failures = entry.retry_delays = None
+        status = answer if type(answer) is JobStatus else check_status(entry.job, answer)
+        if status is not entry.status:
+            entry.status = status
+            if self._on_status is not None:
+                self._on_status(entry.handle, status)
+        if is_final(status):
+            del self.pending[entry.index]
+            into.finished.append((entry.handle, status))
+        else:
+            into.waiting.append(entry)
+
+    def _failed(self, entries: list[_Entry[J]], failure: Exception, into: _Sorted[J]) -> None:
+        """The query of ``entries`` failed: raise it, unless the retry rides it out."""
+        if self._retry is None or not self._retry.rides_out(failure):
+            if isinstance(failure, StopIteration):
+                raise StopIterationError("status()", failure)
+            raise failure
+        max_failures = self._retry.max_failures
+        for entry in entries:
+            if entry.failures is None:
+                entry.failures = []
+            entry.failures.append(failure)
+            if len(entry.failures) > max_failures:
+                raise chained(entry.failures)
+        into.failed += entries
 
     def _turn(self, entry: _Entry[J]) -> float | None:
         """Reserve a request's turn with each limit it draws from: when, or ``None``.
@@ -1047,117 +1110,48 @@ class Poller(Generic[J]):
         """When the next polled job is due; infinite if none is."""
         return self._times[0] if self._times else math.inf
 
-    def _ask(
-        self, part: list[tuple[Batch | None, list[_Entry[J]]]], hints: bool
-    ) -> Generator[
-        Step[J],
-        object,
-        tuple[list[tuple[_Entry[J], JobStatus | None]], bool, list[_Entry[J]]],
-    ]:
-        """Have the driver make the queries of ``part``: one job each, or one batch.
-
-        With ``hints``, each polled job found pending is asked for its poll hint.
-
-        Returns:
-            Each entry answered with its status, or ``None`` for a ridden-out
-            failure; whether the driver gave up a query; and the entries
-            answered (or failed) at or after the deadline.
-        """
-        outcomes = yield self._request(part, hints)
-        assert isinstance(outcomes, list)  # the driver sends back one outcome per query
-        answered: list[tuple[_Entry[J], JobStatus | None]] = []
-        late: list[_Entry[J]] = []
-        deadline = math.inf if self._deadline is None else self._deadline
-        cut = False
-        for (batch, entries), outcome in zip(part, outcomes, strict=True):
-            if outcome is None:
-                cut = True
-                continue
-            ok, value = outcome
-            if (value[2] if ok else self._clock.monotonic()) >= deadline:
-                late += entries
-            if not ok:
-                if self._retry is None or not self._retry.rides_out(value):
-                    if isinstance(value, StopIteration):
-                        raise StopIterationError("status()", value)
-                    raise value
-                answered += self._missed(entries, value, self._retry.max_failures)
-                continue
-            if batch is None:  # one job's query
-                entry = entries[0]
-                answer, entry.hint, _ = value
-                if entry.failures:
-                    entry.failures = entry.retry_delays = None
-                entry.batch = None
-                status = answer if type(answer) is JobStatus else check_status(entry.job, answer)
-                answered.append((entry, status))
-                continue
-            answers, hinted_by, _ = value
-            if len(answers) != len(entries):
-                raise ValueError(
-                    f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs"
-                )
-            for entry, answer, hint in zip(entries, answers, hinted_by, strict=True):
-                if entry.failures:
-                    entry.failures = entry.retry_delays = None
-                entry.hint = hint
-                entry.batch = batch
-                status = answer if type(answer) is JobStatus else check_status(entry.job, answer)
-                answered.append((entry, status))
-        return answered, cut, late
-
-    def _request(self, part: list[tuple[Batch | None, list[_Entry[J]]]], hints: bool) -> Ask:
+    def _request(self, part: list[Request[J]], hints: bool) -> Ask:
         """The :class:`Ask` for the queries of ``part``; with ``hints``, polled jobs give hints."""
-        clock = self._clock
         queries: list[Callable[[], Answers | Answer]] = []
-        local: list[bool] = []
-        for batch, entries in part:
-            if batch is None:
-                entry = entries[0]
-                queries.append(
-                    _One(entry.job, hints and entry.hinted and not entry.event_driven, clock)
-                )
-                local.append(entry.event_driven)
+        local: list[int] = []
+        remote: list[int] = []
+        for index, request in enumerate(part):
+            if isinstance(request, _Entry):
+                event_driven = request.event_driven
+                request.asks = hints and request.hinted and not event_driven
+                queries.append(request)
             else:
+                batch, entries = request
                 hinted = [hints and entry.hinted and not entry.event_driven for entry in entries]
                 jobs = [entry.job for entry in entries]
-                queries.append(_batch_query(jobs, batch, hinted, clock))
-                local.append(all(entry.event_driven for entry in entries))
-        return Ask(queries, local)
+                queries.append(_batch_query(jobs, batch, hinted, self._clock))
+                event_driven = all(entry.event_driven for entry in entries)
+            (local if event_driven else remote).append(index)
+        return Ask(queries, local, remote)
 
-    def _groups(self, due: list[_Entry[J]]) -> Iterator[tuple[Batch | None, list[_Entry[J]]]]:
-        """The due jobs, one by one, or grouped by the batch that can query them together.
+    def _groups(self, due: list[_Entry[J]]) -> Iterator[Request[J]]:
+        """The due jobs' requests: an entry asked alone, or a batch and the entries it asks.
 
         A group larger than its batch takes is split into batches it takes.
         """
+        find = self._batch
+        if find is None or len(due) < 2:
+            yield from due
+            return
         groups: dict[Batch, tuple[int | None, list[_Entry[J]]]] = {}
-        find = self._batch if len(due) > 1 else None
         for entry in due:
-            found = None
-            if find is not None:
-                found = entry.grouping
-                if found is _UNKNOWN:  # asked once per job, the first time it is due with others
-                    found = entry.grouping = find(entry.job)
+            found = entry.grouping
+            if found is _UNKNOWN:  # asked once per job, the first time it is due with others
+                found = entry.grouping = find(entry.job)
             if found is None:
-                yield None, [entry]
+                yield entry
             else:
                 groups.setdefault(found[0], (found[1], []))[1].append(entry)
         for batch, (largest, entries) in groups.items():
             size = len(entries) if largest is None else largest
             for first in range(0, len(entries), size):
                 chunk = entries[first : first + size]
-                yield (batch if len(chunk) > 1 else None), chunk
-
-    def _missed(
-        self, entries: list[_Entry[J]], failure: Exception, max_failures: int
-    ) -> list[tuple[_Entry[J], JobStatus | None]]:
-        for entry in entries:
-            if entry.failures is None:
-                entry.failures = []
-            entry.failures.append(failure)
-            if len(entry.failures) > max_failures:
-                raise chained(entry.failures)
-        return [(entry, None) for entry in entries]
+                yield (batch, chunk) if len(chunk) > 1 else chunk[0]
 
     def _what(self) -> str:
         if self._total == 1:

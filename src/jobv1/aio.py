@@ -169,15 +169,11 @@ async def _off_loop(call: Callable[[], Any]) -> tuple[bool, Any]:
 async def _run_local(ask: Ask) -> tuple[list[Outcome], list[int]]:
     """Run the local queries of ``ask`` on the loop, in slices; return them and the others'."""
     outcomes: list[Outcome] = [None] * len(ask.queries)
-    remote: list[int] = []
-    for index, local in enumerate(ask.local):
-        if not local:
-            remote.append(index)
-            continue
+    for count, index in enumerate(ask.local, 1):
         outcomes[index] = outcome_of(ask.queries[index])
-        if not index % SLICE:
+        if not count % SLICE:
             await asyncio.sleep(0)  # many event-driven jobs: let the loop run between slices
-    return outcomes, remote
+    return outcomes, ask.remote
 
 
 async def _answers(poller: Poller[Any], ask: Ask, waker: _LoopWaker | None) -> list[Outcome]:
