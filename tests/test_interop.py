@@ -15,7 +15,7 @@ from qiskit.providers import JobV1 as QiskitJobV1
 
 import jobv1
 from conftest import ScriptedJob
-from jobv1 import JobError, JobStatus, JobTimeoutError, aio, as_job
+from jobv1 import JobError, JobStatus, JobTimeoutError, JobV1, aio, as_job
 from jobv1.monitor import Monitor, job_monitor
 from jobv1.testing import FakeBackend, FakeClock, Hold
 
@@ -101,6 +101,19 @@ class FutureStyleJob(QiskitJobV1):  # type: ignore[misc]
 
 def test_as_job_returns_a_jobv1_job_as_it_is() -> None:
     job = ScriptedJob([D])
+    assert as_job(job) is job
+
+
+def test_as_job_returns_a_registered_virtual_subclass_as_it_is() -> None:
+    class Registered:
+        def job_id(self) -> str:
+            return "registered"
+
+        def status(self) -> JobStatus:
+            return D
+
+    JobV1.register(Registered)
+    job: object = Registered()
     assert as_job(job) is job
 
 

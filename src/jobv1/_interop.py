@@ -37,7 +37,9 @@ def view(job: object, refusal: str) -> JobV1[Any]:
     Raises:
         TypeError: ``job`` is not a job; the message starts with ``refusal``.
     """
-    if isinstance(job, JobV1):
+    if JobV1 in type(job).__mro__:  # quicker than the ABC's isinstance, for 100,000 jobs
+        return job  # type: ignore[return-value]  # a JobV1, which mypy does not see
+    if isinstance(job, JobV1):  # a class registered as a virtual subclass
         return job
     if isinstance(job, type) or not (
         callable(getattr(job, "job_id", None)) and callable(getattr(job, "status", None))

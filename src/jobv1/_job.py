@@ -41,6 +41,7 @@ __all__ = [
     "limit_of",
     "resync_of",
     "start_one",
+    "watches",
 ]
 
 #: The types of a ``wait`` given as a plain number of seconds (not ``bool``).
@@ -318,6 +319,7 @@ def start_one(
         rate_limit=rate_limit,
         limit_of=limit_of,
         hints_of=gives_hints,
+        watches_of=watches,
         resync_of=resync_of,
     )
 
@@ -355,6 +357,11 @@ def resync_of(job: Any) -> float | None:
 def gives_hints(job: Any) -> bool:
     """Whether the job's ``poll_hint()`` may give hints: not if it is :class:`JobV1`'s own."""
     return getattr(job.poll_hint, "__func__", None) is not _POLL_HINT
+
+
+def watches(job: Any) -> bool:
+    """Whether the job's ``watch()`` may arrange a call back: not if it is :class:`JobV1`'s own."""
+    return getattr(job.watch, "__func__", None) is not _WATCH
 
 
 def limit_of(job: Any) -> RateLimit | None:

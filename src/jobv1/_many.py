@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._clock import current_clock
 from ._errors import JobTimeoutError
 from ._interop import view
-from ._job import JobV1, batch_of, gives_hints, limit_of, resync_of
+from ._job import JobV1, batch_of, gives_hints, limit_of, resync_of, watches
 from ._policy import Backoff
 from ._polling import Poller, StopIterationError, start, unshielded
 from ._status import JobStatus
@@ -54,10 +54,8 @@ def _unique_jobs(jobs: Iterable[J]) -> list[J]:
     """The jobs in their first order, each once; a ``TypeError`` for anything else."""
     if isinstance(jobs, (JobV1, str, bytes)) or not hasattr(jobs, "__iter__"):
         raise TypeError(f"jobs must be an iterable of jobs, not {jobs!r}")
-    unique: dict[int, J] = {}
-    for job in jobs:
-        unique.setdefault(id(job), job)
-    return list(unique.values())
+    # A job given twice is the same object both times: keeping the last is keeping the first.
+    return list({id(job): job for job in jobs}.values())
 
 
 def _element(job: object) -> JobV1[Any]:
@@ -90,6 +88,7 @@ def start_many(
         rate_limit=rate_limit,
         limit_of=limit_of,
         hints_of=gives_hints,
+        watches_of=watches,
         resync_of=resync_of,
     )
 

@@ -537,8 +537,10 @@ class Poller(Generic[J]):
         limit_of: Callable[[Pollable], RateLimit | None] | None = None,
         hints_of: Callable[[Pollable], bool] | None = None,
         resync_of: Callable[[Pollable], float | None] | None = None,
+        watches_of: Callable[[Pollable], bool] | None = None,
     ) -> None:
         self._clock = clock
+        self._watches_of = watches_of or _every_job
         self._resync_of = resync_of or _no_resync
         # Whether an event-driven job was planned a query: its old time is then
         # out of date once it calls back and is planned again.
@@ -718,10 +720,13 @@ class Poller(Generic[J]):
                 job or an interrupt, and is then :attr:`waker`.
         """
         undo: list[Callable[[], object]] = []
+        watches = self._watches_of
         try:
             for count, entry in enumerate(self.pending.values(), 1):
                 if not count % SLICE:
                     yield Breathe()
+                if not watches(entry.job):  # its watch() is the base's, which arranges nothing
+                    continue
                 stop = _shielded("watch()", entry.job.watch)(self._waker_of(entry))
                 if stop is not None and not callable(stop):
                     raise TypeError(
@@ -1201,6 +1206,7 @@ def start(
     limit_of: Callable[[Pollable], RateLimit | None] | None = None,
     hints_of: Callable[[Pollable], bool] | None = None,
     resync_of: Callable[[Pollable], float | None] | None = None,
+    watches_of: Callable[[Pollable], bool] | None = None,
 ) -> Poller[J]:
     """Check a wait's arguments, naming any that is bad, and make its :class:`Poller`.
 
@@ -1236,4 +1242,5 @@ def start(
         limit_of=limit_of,
         hints_of=hints_of,
         resync_of=resync_of,
+        watches_of=watches_of,
     )

@@ -92,8 +92,9 @@ class Run:
     Each call's outcome goes into ``outcomes`` at its index: ``(True, what it
     returned)`` or ``(False, the exception it raised)``. ``finished`` is set
     when every call has ended, or when one raised a ``BaseException`` (a
-    Ctrl-C, kept as :attr:`raised`). A worker hands over nothing but that:
-    however many calls it makes, it touches the waiting thread once.
+    Ctrl-C, kept as :attr:`raised`). A worker hands over nothing but that,
+    and takes a lock only as it ends: however many calls it makes, it
+    touches the waiting thread and the other workers once.
 
     Args:
         calls: The calls, by index.
@@ -102,7 +103,17 @@ class Run:
         finished: Set when the run is over.
     """
 
-    __slots__ = ("calls", "finished", "left", "lock", "outcomes", "raised", "stopped", "take")
+    __slots__ = (
+        "active",
+        "calls",
+        "count",
+        "finished",
+        "lock",
+        "outcomes",
+        "raised",
+        "stopped",
+        "take",
+    )
 
     def __init__(
         self,
@@ -115,14 +126,17 @@ class Run:
         self.take = iter(indices).__next__  # atomic: workers share it without a lock
         self.outcomes = outcomes
         self.finished = finished
-        self.left = len(indices)
+        self.count = len(indices)
+        #: The workers not ended yet: the last to end sets ``finished``.
+        self.active = 0
         self.lock = threading.Lock()
         self.raised: BaseException | None = None
         self.stopped = False
 
     def start(self, bound: int) -> None:
         """Have up to ``bound`` workers make the calls."""
-        for _ in range(min(bound, self.left)):
+        self.active = min(bound, self.count)
+        for _ in range(self.active):
             submit(self.work)
 
     def stop(self) -> None:
@@ -131,13 +145,14 @@ class Run:
 
     def work(self) -> None:
         """One worker's share: the next call not begun, until none is left or the run stops."""
+        calls, outcomes, take = self.calls, self.outcomes, self.take
         while not self.stopped:
             try:
-                index = self.take()
+                index = take()
             except StopIteration:
-                return
+                break
             try:
-                outcome: tuple[bool, object] = (True, self.calls[index]())
+                outcome: tuple[bool, object] = (True, calls[index]())
             except Exception as failure:  # handed to the wait, which raises it or rides it out
                 outcome = (False, failure)
             except BaseException as interrupted:  # Ctrl-C, SystemExit: raised in the wait
@@ -145,9 +160,9 @@ class Run:
                 self.stopped = True
                 self.finished.set()
                 return
-            self.outcomes[index] = outcome
-            with self.lock:
-                self.left -= 1
-                last = not self.left
-            if last:
-                self.finished.set()
+            outcomes[index] = outcome
+        with self.lock:
+            self.active -= 1
+            last = not self.active
+        if last:  # every call has ended: each worker ends only once none is left to begin
+            self.finished.set()
