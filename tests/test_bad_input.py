@@ -654,6 +654,56 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         TypeError,
         "retry_after must be callable or None, not 'Retry-After'",
     ),
+    ("restore", lambda: lib.restore('{"provider": "x"}'), TypeError, "reference must be a dict"),
+    ("restore", lambda: lib.restore({"provider": "x"}), ValueError, "reference {'provider': 'x'}"),
+    (
+        "restore",
+        lambda: lib.restore({"provider": 7, "backend": None, "job_id": "a"}),
+        TypeError,
+        "the provider of reference",
+    ),
+    (
+        "restore",
+        lambda: lib.restore({"provider": "", "backend": None, "job_id": "a"}),
+        ValueError,
+        "the provider of reference",
+    ),
+    (
+        "restore",
+        lambda: lib.restore({"provider": "jobv1-fake", "backend": 3, "job_id": "a"}),
+        TypeError,
+        "the backend of reference",
+    ),
+    (
+        "restore",
+        lambda: lib.restore({"provider": "jobv1-fake", "backend": None, "job_id": None}),
+        TypeError,
+        "the job_id of reference",
+    ),
+    (
+        "restore",
+        lambda: lib.restore({"provider": "nobody", "backend": None, "job_id": "a"}),
+        JobError,
+        "no provider named 'nobody' is installed",
+    ),
+    (
+        "FakeJob.from_reference",
+        lambda: FakeJob.from_reference({"provider": "jobv1-fake", "backend": None, "job_id": "a"}),
+        ValueError,
+        "reference {'provider': 'jobv1-fake'",
+    ),
+    (
+        "JobV1.to_reference",
+        lambda: ScriptedJob([R]).to_reference(),
+        JobError,
+        "job 'scripted' cannot be saved: ScriptedJob names no provider",
+    ),
+    (
+        "FakeJob.to_reference",
+        lambda: FakeBackend().run(result=object()).to_reference(),
+        TypeError,
+        "job 'fake-1' cannot be saved: its result <object object",
+    ),
 ]
 
 
@@ -708,6 +758,7 @@ def test_the_table_covers_every_public_entry_point_with_many_inputs() -> None:
         "poll_hint()",
         "result",
         "cancel",
+        "restore",
     }
     assert public <= entries
     assert len(CASES) >= 30

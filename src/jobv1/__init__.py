@@ -3,6 +3,7 @@
 Subclass :class:`JobV1`; wait on many jobs, jobv1's or Qiskit's, with
 :func:`wait` and :func:`as_completed`, or await them with :mod:`jobv1.aio`;
 get a result under a deadline with :func:`result`, cancel with :func:`cancel`;
+save a job with :meth:`JobV1.to_reference` and :func:`restore` it after a restart;
 stay a Qiskit provider with :mod:`jobv1.qiskit`; run functions as
 jobs on any executor with :class:`ExecutorBackend`; test with
 :mod:`jobv1.testing`; show progress with :mod:`jobv1.monitor`. The
@@ -24,6 +25,7 @@ from ._lifecycle import cancel, result
 from ._limit import RateLimit
 from ._many import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
 from ._policy import Backoff
+from ._reference import restore
 from ._retry import Retry
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING
@@ -77,6 +79,7 @@ __all__ = [
     "as_completed",
     "as_job",
     "cancel",
+    "restore",
     "result",
     "wait",
 ]

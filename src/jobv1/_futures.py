@@ -72,6 +72,17 @@ class FutureJob(JobV1[T], Generic[T]):
         """
         raise JobError(f"job {self.job_id()!r} was submitted when its future was made")
 
+    def to_reference(self) -> dict[str, Any]:
+        """Refuse: a job over a future lives and dies with the process that holds the future.
+
+        Raises:
+            JobError: Always.
+        """
+        raise JobError(
+            f"job {self.job_id()!r} runs on a concurrent.futures.Future of this process: "
+            "it cannot be saved, nor restored in another process"
+        )
+
     def status(self) -> JobStatus:
         """The future's state as a :class:`~jobv1.JobStatus`; never blocks."""
         return future_status(self._future)

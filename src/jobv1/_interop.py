@@ -145,6 +145,17 @@ class ForeignJob(_Base):
             raise JobError(f"job {self.job_id()!r} has no backend")
         return method()
 
+    def to_reference(self) -> dict[str, Any]:
+        """Refuse: a job of another library says nothing of a provider that could restore it.
+
+        Raises:
+            JobError: Always.
+        """
+        raise JobError(
+            f"job {self.job_id()!r} is a {type(self._foreign).__name__}, which jobv1 cannot "
+            "save: only a JobV1 whose class names a provider (reference_provider) can be"
+        )
+
     def submit(self) -> Any:
         """The job's own ``submit()``."""
         return self._foreign.submit()

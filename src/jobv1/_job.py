@@ -12,6 +12,7 @@ from ._errors import JobError, JobTimeoutError
 from ._limit import check_rate_limit
 from ._policy import as_policy
 from ._polling import StopIterationError, start, unshielded
+from ._reference import GROUP
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -86,6 +87,11 @@ class JobV1(Job, ABC, Generic[ResultT]):
     #: its deadline (or never). ``None`` trusts the call back alone. Set it
     #: on a subclass (or a job) whose notifications may be lost, or never are.
     resync_interval: float | None = 60.0
+    #: The provider's name under which :func:`jobv1.restore` finds, in the
+    #: ``jobv1.providers`` entry-point group, the function that rebuilds this
+    #: class's jobs from :meth:`to_reference`'s dict. ``None``: its jobs
+    #: cannot be saved.
+    reference_provider: str | None = None
 
     def __init__(self, backend: Backend | None, job_id: str, **kwargs: Any) -> None:
         self._job_id = job_id
@@ -121,6 +127,39 @@ class JobV1(Job, ABC, Generic[ResultT]):
 
         It must be a :class:`JobStatus`, jobv1's or ``qiskit.providers``'.
         """
+
+    def to_reference(self) -> dict[str, Any]:
+        """The job as a small JSON-able dict that :func:`jobv1.restore` turns back into the job.
+
+        Save it (a file, a database, a message) and restore the job after a
+        restart, in another process or on another machine where the
+        provider is installed. It holds the provider's name
+        (:attr:`reference_provider`), the backend's name and the job's id;
+        a provider whose service needs more to find a job again adds it in
+        an override. Never credentials: the restoring process has its own.
+
+        Returns:
+            ``{"provider": ..., "backend": ..., "job_id": ...}``; the
+            backend is ``None`` for a job made without one.
+
+        Raises:
+            JobError: The class names no provider, so nothing could restore
+                the job.
+            TypeError: :attr:`reference_provider` is not a str.
+        """
+        provider = self.reference_provider
+        if provider is None:
+            raise JobError(
+                f"job {self.job_id()!r} cannot be saved: {type(self).__name__} names no "
+                f"provider to restore it (set its reference_provider, and register the "
+                f"provider's restore function in the entry-point group {GROUP!r})"
+            )
+        if not isinstance(provider, str):
+            raise TypeError(
+                f"reference_provider of {type(self).__name__} must be a str or None, "
+                f"not {provider!r}"
+            )
+        return {"provider": provider, "backend": _name_of(self._backend), "job_id": self.job_id()}
 
     def cancel(self) -> Any:
         """Ask the service to cancel the job.
@@ -335,6 +374,14 @@ def final_status(poller: Poller[Any]) -> JobStatus:
     except StopIterationError as carried:
         raise unshielded(carried) from None
     return status
+
+
+def _name_of(backend: object) -> str | None:
+    """A backend's name, a property or a method (as in Qiskit's ``BackendV1``); else ``None``."""
+    name = getattr(backend, "name", None)
+    if callable(name):
+        name = name()
+    return name if isinstance(name, str) else None
 
 
 def resync_of(job: Any) -> float | None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import json
 import threading
+import time
+import weakref
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._checks import check_seconds
@@ -12,9 +15,12 @@ from .._errors import JobError
 from .._job import JobV1
 from .._policy import Backoff
 from .._status import JOB_FINAL_STATES, JobStatus
+from ._clock import FakeClock
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from .._protocols import Clock
 
 __all__ = ["FakeBackend", "FakeJob", "Hold", "Query"]
 
@@ -77,6 +83,15 @@ class Query(NamedTuple):
     status: JobStatus
 
 
+def _wall(clock: Clock) -> float:
+    """Now, in seconds since the epoch: a :class:`FakeClock`'s own time, else the system's."""
+    return clock.monotonic() if isinstance(clock, FakeClock) else time.time()
+
+
+# The backends of restored jobs, by name: the jobs of one backend share it.
+_restored: weakref.WeakValueDictionary[str, FakeBackend] = weakref.WeakValueDictionary()
+
+
 class FakeJob(JobV1[Any]):
     """A job whose statuses follow a script, or a test's own hand.
 
@@ -90,7 +105,13 @@ class FakeJob(JobV1[Any]):
 
     Once final, a job stays final: a move out of a final status raises
     :class:`~jobv1.JobError`.
+
+    A job saves itself with :meth:`to_reference`, script included, and
+    :func:`jobv1.restore` makes it again, in this process or another: the
+    test kit registers itself as the provider ``"jobv1-fake"``.
     """
+
+    reference_provider = "jobv1-fake"
 
     def __init__(
         self,
@@ -179,6 +200,96 @@ class FakeJob(JobV1[Any]):
                     self._next_step(now)
             return status
 
+    def to_reference(self) -> dict[str, Any]:
+        """The job as a JSON-able dict, script included, for :func:`jobv1.restore`.
+
+        Besides the provider, the backend's name and the id, it holds the
+        script from the step the job is in now, when that step began (in
+        seconds since the epoch: the system's wall clock, or a
+        :class:`FakeClock`'s own time, so that another process rebuilds the
+        same timeline), how the job ends, its result, and its error as text.
+        Its queries and metadata stay behind.
+
+        Raises:
+            TypeError: The job's result is not JSON-able.
+        """
+        clock = current_clock()
+        with self._lock:
+            now = clock.monotonic()
+            self._follow_script(now)
+            script: list[list[Any]] = [
+                [hold.status.name, hold.seconds, hold.queries] for hold in self._steps[self._step :]
+            ]
+            if script and script[0][2] is not None:
+                script[0][2] -= self._step_queries  # the queries the step still answers
+            reference = super().to_reference()
+            reference.update(
+                submitted=self._submitted,
+                began=_wall(clock) - (now - self._step_started),
+                script=script,
+                status=self._status.name,
+                end=self._end.name,
+                result=self._result,
+                error=None if self._error is None else repr(self._error),
+                cancellable=self._cancellable,
+            )
+        try:
+            json.dumps(reference)
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"job {self.job_id()!r} cannot be saved: its result {self._result!r} "
+                "is not JSON-able"
+            ) from error
+        return reference
+
+    @classmethod
+    def from_reference(cls, reference: dict[str, Any]) -> FakeJob:
+        """The job a :meth:`to_reference` dict stands for, at the same point of its script.
+
+        :func:`jobv1.restore` calls it, through the entry point
+        ``jobv1-fake`` of the group ``jobv1.providers``. The jobs of one
+        backend share a :class:`FakeBackend` of that name. A job that had an
+        error fails with a :class:`~jobv1.JobError` that gives it as text.
+
+        Raises:
+            ValueError: ``reference`` is not one :meth:`to_reference` made.
+        """
+        try:
+            status = JobStatus[reference["status"]]
+            script = [
+                Hold(JobStatus[name], seconds=seconds, queries=queries)
+                for name, seconds, queries in reference["script"]
+            ]
+            end = JobStatus[reference["end"]]
+            if not script and status in JOB_FINAL_STATES:
+                end = status  # ended, or moved to its end by hand
+            elif not script:
+                script = [Hold(status)]  # moved by hand: it holds that status
+            error = reference["error"]
+            backend = _backend_named(reference["backend"])
+            job = cls(
+                backend,
+                reference["job_id"],
+                script=script,
+                result=reference["result"],
+                error=None if error is None or end is not JobStatus.ERROR else JobError(error),
+                end=end,
+                cancellable=reference["cancellable"],
+            )
+            submitted, began = reference["submitted"], reference["began"]
+            if submitted:
+                clock = current_clock()
+                job._submitted = True
+                job._step_started = clock.monotonic() - (_wall(clock) - began)
+                job._enter_step()
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(
+                f"reference {reference!r} is not one FakeJob.to_reference() made"
+            ) from error
+        if backend is not None:
+            backend.jobs.append(job)
+        return job
+
     def result(self, timeout: float | None = None) -> Any:
         """Wait for the job to end, polling with :class:`~jobv1.Backoff`, then return its result.
 
@@ -255,6 +366,16 @@ class FakeJob(JobV1[Any]):
         with self._lock:
             self._move(JobStatus.ERROR)
             self._error = error
+
+
+def _backend_named(name: str | None) -> FakeBackend | None:
+    """The backend of restored jobs named ``name``; ``None`` for none."""
+    if name is None:
+        return None
+    backend = _restored.get(name)
+    if backend is None:
+        backend = _restored[name] = FakeBackend(name)
+    return backend
 
 
 class FakeBackend:
