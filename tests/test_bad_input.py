@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 import jobv1
+import jobv1.sharded
 from conftest import ScriptedJob
 from jobv1 import (
     Backoff,
@@ -35,6 +36,9 @@ R, D = JobStatus.RUNNING, JobStatus.DONE
 # Every call below passes what the signatures forbid, on purpose: through Any.
 lib: Any = jobv1
 aio_: Any = aio
+sharded: Any = jobv1.sharded
+# An executor that is never asked to run anything: bad input is refused first.
+_INLINE = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 
 
 class _OnlyMonotonic:
@@ -704,6 +708,54 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         TypeError,
         "job 'fake-1' cannot be saved: its result <object object",
     ),
+    (
+        "sharded.gather",
+        lambda: sharded.gather([{"job_id": "a"}], _INLINE, shards=1),
+        ValueError,
+        "reference {'job_id': 'a'} has no 'provider'",
+    ),
+    (
+        "sharded.gather",
+        lambda: sharded.gather([], "dask", shards=1),
+        TypeError,
+        "executor must be a concurrent.futures.Executor, not 'dask'",
+    ),
+    (
+        "sharded.gather",
+        lambda: sharded.gather([], _INLINE, shards=2.0),
+        TypeError,
+        "shards must be an int, not 2.0",
+    ),
+    (
+        "sharded.gather",
+        lambda: sharded.gather([], _INLINE, shards=0),
+        ValueError,
+        "shards must be at least 1, got 0",
+    ),
+    (
+        "sharded.gather",
+        lambda: sharded.gather([], _INLINE, shards=1, timeout="1 min"),
+        TypeError,
+        "timeout must be a real number, not '1 min'",
+    ),
+    (
+        "sharded.gather",
+        lambda: sharded.gather([], _INLINE, shards=1, wait=-1),
+        ValueError,
+        "wait must be",
+    ),
+    (
+        "sharded.gather",
+        lambda: sharded.gather([], _INLINE, shards=1, results=1),
+        TypeError,
+        "results must be a bool, not 1",
+    ),
+    (
+        "sharded.gather",
+        lambda: sharded.gather([], _INLINE, shards=1, grace=-1),
+        ValueError,
+        "grace must be a finite number of seconds >= 0, got -1",
+    ),
 ]
 
 
@@ -759,6 +811,7 @@ def test_the_table_covers_every_public_entry_point_with_many_inputs() -> None:
         "result",
         "cancel",
         "restore",
+        "sharded",
     }
     assert public <= entries
     assert len(CASES) >= 30

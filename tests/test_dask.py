@@ -92,3 +92,36 @@ def test_a_cluster_starts_while_port_8787_is_taken() -> None:
             ExecutorBackend(client.get_executor(), name="dask") as backend,
         ):
             assert backend.run(square, 7).result(timeout=60) == 49
+
+
+def test_a_sharded_wait_on_ten_thousand_references_over_the_cluster(client: Any) -> None:
+    """Issue 13, 4: 10,000 saved jobs, waited on by the cluster's two workers, one deadline."""
+    import time
+
+    from jobv1 import JobFailedError, JobTimeoutError
+    from jobv1.sharded import gather
+    from jobv1.testing import FakeBackend, Hold
+
+    backend = FakeBackend("remote")
+    references = []
+    for n in range(10_000):
+        if n % 250 == 0:  # never ends
+            job = backend.run(script=[Hold(JobStatus.RUNNING)])
+        elif n % 100 == 0:
+            job = backend.run(script=[Hold(JobStatus.RUNNING, seconds=1)], error=OSError(n))
+        else:
+            job = backend.run(script=[Hold(JobStatus.RUNNING, seconds=1 + n % 4)], result=n)
+        references.append(job.to_reference())
+    started = time.monotonic()
+    settled = gather(references, client.get_executor(), shards=2, timeout=15)
+    took = time.monotonic() - started
+    print(f"10,000 references, 2 shards on 2 workers, timeout 15 s: {took:.2f} s")
+    assert [one.reference for one in settled] == references
+    never = [one for n, one in enumerate(settled) if n % 250 == 0]
+    failed = [one for n, one in enumerate(settled) if n % 250 and n % 100 == 0]
+    done = [one for n, one in enumerate(settled) if n % 100 and n % 250]
+    assert {(one.status, type(one.error)) for one in never} == {(None, JobTimeoutError)}
+    assert {(one.status, type(one.error)) for one in failed} == {(JobStatus.ERROR, JobFailedError)}
+    assert [one.result for one in done] == [n for n in range(10_000) if n % 100 and n % 250]
+    assert {one.status for one in done} == {JobStatus.DONE}
+    assert 15 <= took < 15 + 60  # the deadline held for every shard, with room for the fetches

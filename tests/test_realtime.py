@@ -52,14 +52,17 @@ def test_wait_and_as_completed_keep_their_deadline() -> None:
 @pytest.mark.parametrize(
     "wait_an_hour",
     [
-        lambda job: job.wait_for_final_state(wait=3600),
-        lambda job: jobv1.wait([job], poll=3600, interrupt=jobv1.Interrupt()),
+        # a timeout, so that a SIGINT that never comes fails the test instead of hanging it
+        lambda job: job.wait_for_final_state(timeout=60, wait=3600),
+        lambda job: jobv1.wait([job], timeout=60, poll=3600, interrupt=jobv1.Interrupt()),
     ],
     ids=["wait_for_final_state", "interruptible-wait"],
 )
 def test_ctrl_c_interrupts_a_wait_at_once(wait_an_hour: Callable[[Any], object]) -> None:
     """A real SIGINT, sent while the wait sleeps for an hour, ends it with KeyboardInterrupt."""
     job = FakeBackend().run(script=[Hold(JobStatus.RUNNING)])
+    # Python's own handler, even where SIGINT is ignored (a run started with & or nohup)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     sender = threading.Timer(0.1, os.kill, args=(os.getpid(), signal.SIGINT))
     start = time.monotonic()
     sender.start()
@@ -69,5 +72,6 @@ def test_ctrl_c_interrupts_a_wait_at_once(wait_an_hour: Callable[[Any], object])
     finally:
         sender.cancel()
         sender.join()
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - start < 5
     assert len(job.queries) == 1

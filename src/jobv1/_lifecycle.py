@@ -40,6 +40,7 @@ __all__ = [
     "cancel",
     "cannot_cancel",
     "check_flag",
+    "fetch_here",
     "fetching",
     "request_cancel",
     "result",
@@ -137,7 +138,7 @@ def settled(job: JobV1[Any]) -> JobStatus:
     return check_status(job, job.status())
 
 
-def _fetch_here(fetch: Generator[Request, object, Any], clock: Clock) -> Any:
+def fetch_here(fetch: Generator[Request, object, Any], clock: Clock) -> Any:
     """Run ``fetch`` in this thread."""
     try:
         request = next(fetch)
@@ -251,7 +252,7 @@ def result(
     steps = fetching(
         job, view, status, retry=retry, clock=poller.clock, deadline=poller.deadline, fetch=fetch
     )
-    return _fetch_here(steps, poller.clock)
+    return fetch_here(steps, poller.clock)
 
 
 def cancel(

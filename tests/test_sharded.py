@@ -1,0 +1,145 @@
+"""Sharded waits: settle() on one shard, gather() over an executor (virtual time, inline executor).
+
+The real Dask cluster is in ``tests/test_dask.py``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import pickle
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from jobv1 import JobCancelledError, JobError, JobFailedError, JobStatus, JobTimeoutError
+from jobv1.sharded import Settled, _portable, gather, settle
+from jobv1.testing import FakeBackend, FakeClock, Hold
+
+R, D, E, C = JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED
+
+
+class Inline(concurrent.futures.Executor):
+    """Runs each task at once, in the calling thread (and so on its fake clock)."""
+
+    def __init__(self) -> None:
+        self.tasks: list[int] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        self.tasks.append(len(args[0]))
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:
+            future.set_exception(error)
+        return future
+
+
+def references(backend: FakeBackend, *scripts: dict[str, Any]) -> list[dict[str, Any]]:
+    return [backend.run(**script).to_reference() for script in scripts]
+
+
+def test_a_shard_settles_every_kind_of_end(fake_clock: FakeClock) -> None:
+    saved = references(
+        FakeBackend("sim"),
+        {"script": [Hold(R, seconds=2)], "result": 4},
+        {"script": [Hold(R, seconds=1)], "error": OSError("lost")},
+        {"script": [Hold(R, seconds=3)], "end": C},
+        {"script": [Hold(R)]},
+    )
+    broken = {"provider": "nobody", "backend": None, "job_id": "x"}
+    settled = settle([*saved, broken], until=time.time() + 10, wait=0.5)
+    assert [one.reference for one in settled] == [*saved, broken]
+    assert [(one.status, one.result) for one in settled] == [
+        (D, 4),
+        (E, None),
+        (C, None),
+        (None, None),
+        (None, None),
+    ]
+    errors = [type(one.error) for one in settled]
+    assert errors == [type(None), JobFailedError, JobCancelledError, JobTimeoutError, JobError]
+    assert isinstance(settled[1].error, JobFailedError)
+    assert settled[1].error.job == saved[1]  # the reference, which pickles, not the job
+    assert fake_clock.monotonic() == pytest.approx(10, abs=0.01)
+
+
+def test_without_a_deadline_a_shard_waits_for_every_job(fake_clock: FakeClock) -> None:
+    saved = references(FakeBackend(), {"script": [Hold(R, seconds=3600)], "result": 1})
+    assert settle(saved, until=None, results=False) == [Settled(saved[0], D, None, None)]
+    assert fake_clock.monotonic() >= 3600
+
+
+def test_a_deadline_already_past_still_gives_each_job_one_query(fake_clock: FakeClock) -> None:
+    saved = references(FakeBackend(), {"result": 1}, {"script": [Hold(R)]})
+    settled = settle(saved, until=time.time() - 60)
+    assert [(one.status, one.result) for one in settled] == [(D, 1), (None, None)]
+    assert fake_clock.monotonic() == 0
+
+
+def test_a_reference_given_twice_is_settled_twice(fake_clock: FakeClock) -> None:
+    saved = references(FakeBackend(), {"result": 9})
+    assert [one.result for one in settle([saved[0], saved[0]], until=None)] == [9, 9]
+
+
+def test_errors_cross_processes_with_their_cause() -> None:
+    try:
+        try:
+            raise OSError("the service said 500")
+        except OSError as cause:
+            raise JobFailedError("job 'a' ended in ERROR", job={"job_id": "a"}, status=E) from cause
+    except JobFailedError as error:
+        sent = pickle.loads(pickle.dumps(_portable(error)))
+    assert type(sent) is JobFailedError
+    assert (sent.job, sent.status) == ({"job_id": "a"}, E)
+    assert repr(sent.__cause__) == "OSError('the service said 500')"
+
+
+def test_an_error_that_cannot_be_pickled_is_told_as_text() -> None:
+    class LocalError(Exception):
+        pass
+
+    error = LocalError("odd")
+    error.__cause__ = ValueError("why")
+    error.handle = lambda: None  # type: ignore[attr-defined]
+    told = _portable(error)
+    assert type(told) is JobError
+    assert str(told) == "LocalError: odd (from ValueError: why)"
+    plain = LocalError("plain")
+    plain.handle = lambda: None  # type: ignore[attr-defined]
+    assert str(_portable(plain)) == "LocalError: plain"
+
+
+def test_gather_splits_in_order_and_gathers_in_order(fake_clock: FakeClock) -> None:
+    backend = FakeBackend("sim")
+    saved = references(
+        backend, *({"script": [Hold(R, seconds=n % 4)], "result": n} for n in range(10))
+    )
+    executor = Inline()
+    settled = gather(saved, executor, shards=3, timeout=60)
+    assert executor.tasks == [4, 4, 2]
+    assert [one.result for one in settled] == list(range(10))
+    assert gather([], executor, shards=3) == []
+
+
+def test_a_shard_that_fails_or_does_not_report_fails_its_jobs(fake_clock: FakeClock) -> None:
+    saved = references(FakeBackend(), *({"result": n} for n in range(4)))
+
+    class Failing(Inline):
+        def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+            if len(self.tasks) == 1:
+                self.tasks.append(0)
+                future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+                future.set_exception(RuntimeError("worker died"))
+                return future
+            if len(self.tasks) == 2:
+                self.tasks.append(0)
+                return concurrent.futures.Future()  # never runs
+            return super().submit(fn, *args, **kwargs)
+
+    settled = gather(saved, Failing(), shards=4, timeout=0, grace=0)
+    assert [one.result for one in settled] == [0, None, None, 3]
+    assert repr(settled[1].error) == "RuntimeError('worker died')"
+    assert isinstance(settled[2].error, JobTimeoutError)
+    assert str(settled[2].error) == "a shard of 1 jobs did not report within 0 s of the deadline"
