@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import jobv1
+import jobv1.testing
+
+# The public names say they belong to jobv1 (and jobv1.testing), for tracebacks and reprs;
+# autodoc reads the attribute comments in the module each is written in: point it there.
+for _module in (jobv1, jobv1.testing):
+    for _name in _module.__all__:
+        getattr(_module, _name)  # loads the lazy names, which records where they are written
+    for _name, _home in _module._WRITTEN_IN.items():
+        getattr(_module, _name).__module__ = _home
 
 project = "jobv1"
 author = "The jobv1 developers"

@@ -153,12 +153,19 @@ def test_future_jobs_are_awaited_without_a_thread_or_polling(fake_clock: FakeClo
 
     async def main() -> list[Any]:
         loop = asyncio.get_running_loop()
-        # the futures end in a worker thread, as an executor would end them
-        loop.call_later(0.01, jobs[2].future.set_result, 2)
-        loop.call_later(0.02, jobs[0].future.set_exception, OSError())
-        loop.call_later(0.03, jobs[1].future.set_result, 1)
+        # Each future ends on the loop once the one before it was handed back: the order
+        # does not hang on how long the wait takes to start.
+        ends = [
+            lambda: jobs[0].future.set_exception(OSError()),
+            lambda: jobs[1].future.set_result(1),
+        ]
+        loop.call_soon(jobs[2].future.set_result, 2)
         threads = threading.active_count()
-        order = [job async for job in aio.as_completed(jobs)]
+        order = []
+        async for job in aio.as_completed(jobs):
+            order.append(job)
+            if ends:
+                loop.call_soon(ends.pop(0))
         assert threading.active_count() == threads
         return order
 

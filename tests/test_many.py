@@ -432,3 +432,34 @@ def test_jobs_that_cannot_be_hashed_are_refused_before_any_query() -> None:
         wait([job])
     assert job.queries == 0
     assert list(as_completed([job])) == [job]  # as_completed needs no hash
+
+
+def test_wait_returns_a_named_pair_as_concurrent_futures_does(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    import pickle
+
+    from jobv1 import DoneAndNotDone
+
+    done_job, pending = ending_at(fake_backend, 1, 100)
+    result = wait([done_job, pending], timeout=10)
+    assert type(result) is DoneAndNotDone
+    assert (result.done, result.not_done) == ({done_job}, {pending})
+    assert result == ({done_job}, {pending})
+    done, not_done = result
+    assert (done, not_done) == result
+    pair = DoneAndNotDone({1}, {2})
+    assert repr(pair) == "DoneAndNotDone(done={1}, not_done={2})"
+    assert pickle.loads(pickle.dumps(pair)) == pair
+    assert type(pickle.loads(pickle.dumps(pair))) is DoneAndNotDone
+
+
+def test_the_asyncio_wait_returns_the_named_pair_too(fake_clock: FakeClock) -> None:
+    import asyncio
+
+    from jobv1 import DoneAndNotDone, aio
+
+    job = FakeBackend().run(result=1)
+    result = asyncio.run(aio.wait([job]))
+    assert type(result) is DoneAndNotDone
+    assert result.done == {job}

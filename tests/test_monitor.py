@@ -307,3 +307,15 @@ def test_the_line_for_many_jobs_keeps_its_counts_as_statuses_change(
     with Checked(screen) as monitor:
         wait(jobs, poll=1, on_status=monitor)
     assert screen.getvalue().rstrip().endswith("60 jobs: 60 DONE · 10.0 s")
+
+
+def test_a_monitor_says_what_it_shows_in_its_repr(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    log = Monitor(io.StringIO())
+    assert repr(log) == "<Monitor lines: 0 jobs, 0 not final>"
+    jobs = [fake_backend.run(script=[Hold(R, seconds=s)]) for s in (1, 100)]
+    wait(jobs, timeout=10, on_status=log)
+    assert repr(log) == "<Monitor lines: 2 jobs, 1 not final>"
+    assert repr(Monitor(Terminal())) == "<Monitor live: 0 jobs, 0 not final>"
+    assert repr(Monitor(quiet=True)) == "<Monitor quiet: 0 jobs, 0 not final>"

@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 
 import jobv1
+import jobv1.aio
 import jobv1.exceptions
 import jobv1.job
 import jobv1.jobstatus
+import jobv1.monitor
 import jobv1.qiskit
+import jobv1.sharded
 import jobv1.testing
 from jobv1._clock import SystemClock, current_clock, uninstall
 from jobv1.testing import FakeBackend, FakeClock
@@ -34,12 +37,27 @@ def public_names(module: types.ModuleType) -> list[str]:
 
 
 PUBLIC_MODULES = [jobv1, jobv1.testing, jobv1.qiskit, jobv1.jobstatus, jobv1.exceptions, jobv1.job]
+#: The modules that are their own code, not a face over private modules.
+OWN_MODULES = [jobv1.aio, jobv1.monitor, jobv1.sharded]
 
 
 @pytest.mark.parametrize("module", PUBLIC_MODULES, ids=lambda module: module.__name__)
 def test_all_is_sorted_and_exactly_the_public_names(module: types.ModuleType) -> None:
     assert module.__all__ == sorted(module.__all__)
     assert module.__all__ == public_names(module)
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES + OWN_MODULES, ids=lambda module: module.__name__)
+def test_public_classes_and_functions_belong_to_a_public_module(module: types.ModuleType) -> None:
+    """Tracebacks and reprs say jobv1.JobTimeoutError, never a private module's name."""
+    for name in module.__all__:
+        value = getattr(module, name)
+        if isinstance(value, (type, types.FunctionType)):
+            home = value.__module__
+            assert not any(part.startswith("_") for part in home.split(".")), (name, home)
+    assert "jobv1.JobTimeoutError: late" in "".join(
+        __import__("traceback").format_exception_only(jobv1.JobTimeoutError("late"))
+    )
 
 
 def test_every_public_name_has_a_docstring() -> None:
@@ -128,3 +146,23 @@ def test_every_example_in_the_readme_and_docs_runs(path: Path) -> None:
 def test_there_are_examples() -> None:
     assert python_blocks(ROOT / "README.md")
     assert sum(len(python_blocks(page)) for page in PAGES) >= 10
+
+
+def test_the_package_metadata_is_honest() -> None:
+    """Issue 14: the license tools show, the Pythons tested, no invented URLs, a release."""
+    from importlib.metadata import metadata
+
+    info = metadata("jobv1")
+    assert info["Version"] == jobv1.__version__
+    assert info["License-Expression"] == "Apache-2.0"
+    assert info["Requires-Python"] == ">=3.10"
+    versions = [
+        line.rsplit(" :: ", 1)[1]
+        for line in info.get_all("Classifier") or []
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", line)
+    ]
+    assert versions == ["3.10", "3.11", "3.12", "3.13"]
+    assert info.get_all("Project-URL") is None
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert re.search(rf"^## {re.escape(jobv1.__version__)} - \d{{4}}-\d\d-\d\d$", changelog, re.M)
+    assert "[Unreleased]" not in changelog  # Markdown would show the brackets: no link target

@@ -23,7 +23,14 @@ from ._interrupt import Interrupt
 from ._job import Job, JobV1
 from ._lifecycle import cancel, result
 from ._limit import RateLimit
-from ._many import ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, as_completed, wait
+from ._many import (
+    ALL_COMPLETED,
+    FIRST_COMPLETED,
+    FIRST_EXCEPTION,
+    DoneAndNotDone,
+    as_completed,
+    wait,
+)
 from ._policy import Backoff
 from ._reference import restore
 from ._retry import Retry
@@ -41,12 +48,30 @@ if TYPE_CHECKING:
 _LAZY = {"Backend": "jobv1._backend", "PollPolicy": "jobv1._protocols"}
 
 
+def _at_home(namespace: dict[str, object], names: list[str], home: str) -> dict[str, str]:
+    """Give the classes and functions of ``names`` the public module ``home`` as theirs.
+
+    Tracebacks, reprs and pickles then say ``jobv1.JobTimeoutError``, not the
+    private module it is written in. Returns where each was written, for the
+    docs' source links.
+    """
+    written: dict[str, str] = {}
+    for name in names:
+        value = namespace.get(name)
+        module = getattr(value, "__module__", None)
+        if isinstance(module, str) and any(part.startswith("_") for part in module.split(".")):
+            written[name] = module
+            value.__module__ = home
+    return written
+
+
 def __getattr__(name: str) -> object:
     if name in _LAZY:
         import importlib
 
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
+        _WRITTEN_IN.update(_at_home(globals(), [name], __name__))
         return value
     raise AttributeError(f"module 'jobv1' has no attribute {name!r}")
 
@@ -59,6 +84,7 @@ __all__ = [
     "ALL_COMPLETED",
     "Backend",
     "Backoff",
+    "DoneAndNotDone",
     "ExecutorBackend",
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
@@ -83,3 +109,6 @@ __all__ = [
     "result",
     "wait",
 ]
+
+#: Where each public class and function is written, by name (the docs' source links read it).
+_WRITTEN_IN = _at_home(globals(), __all__, __name__)

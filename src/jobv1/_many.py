@@ -9,7 +9,7 @@ from ._job import JobV1, batch_of, gives_hints, limit_of, resync_of, watches
 from ._policy import Backoff
 from ._polling import Poller, StopIterationError, start, unshielded
 from ._status import JobStatus
-from ._typing import TYPE_CHECKING, TypeVar
+from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +24,7 @@ __all__ = [
     "ALL_COMPLETED",
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_POLL",
+    "DoneAndNotDone",
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
     "as_completed",
@@ -48,6 +49,35 @@ DEFAULT_MAX_IN_FLIGHT: Final = 8
 #: Any job: a :class:`JobV1`, a Qiskit job, anything with ``job_id()`` and ``status()``.
 #: Unbounded: a list of jobs of several classes joins to ``object`` for a type checker.
 J = TypeVar("J")
+
+
+class DoneAndNotDone(tuple[set[J], set[J]], Generic[J]):
+    """What :func:`wait` returns: the jobs that are final and those that are not.
+
+    A pair, as :func:`concurrent.futures.wait` returns: unpack it as
+    ``done, not_done = jobv1.wait(jobs)``, or read it by name.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, done: set[J], not_done: set[J]) -> DoneAndNotDone[J]:
+        return tuple.__new__(cls, (done, not_done))
+
+    def __getnewargs__(self) -> tuple[set[J], set[J]]:
+        return self[0], self[1]
+
+    @property
+    def done(self) -> set[J]:
+        """The jobs in a final state, as they were given."""
+        return self[0]
+
+    @property
+    def not_done(self) -> set[J]:
+        """The jobs not in a final state yet, as they were given."""
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"DoneAndNotDone(done={self[0]!r}, not_done={self[1]!r})"
 
 
 def _unique_jobs(jobs: Iterable[J]) -> list[J]:
@@ -130,7 +160,7 @@ def wait(
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     rate_limit: RateLimit | None = None,
-) -> tuple[set[J], set[J]]:
+) -> DoneAndNotDone[J]:
     """Wait until the jobs are final, or some are, as ``return_when`` says.
 
     Like :func:`concurrent.futures.wait`, for jobs. The caller's thread polls
@@ -167,8 +197,8 @@ def wait(
             backend declares as ``status_rate_limit``, if any).
 
     Returns:
-        ``(done, not_done)``: the sets of jobs that are final and that are
-        not; the jobs as they were given.
+        ``(done, not_done)``, a :class:`~jobv1.DoneAndNotDone`: the sets of
+        jobs that are final and that are not; the jobs as they were given.
 
     Raises:
         TypeError: ``jobs`` is not an iterable of jobs, or another
@@ -203,7 +233,7 @@ def wait(
         pass  # the deadline came: return what is done
     except StopIterationError as carried:
         raise unshielded(carried) from None
-    return done, set(poller.jobs) - done
+    return DoneAndNotDone(done, set(poller.jobs) - done)
 
 
 def as_completed(

@@ -37,6 +37,7 @@ from ._many import (
     ALL_COMPLETED,
     DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_POLL,
+    DoneAndNotDone,
     check_hashable,
     check_return_when,
     enough,
@@ -311,7 +312,7 @@ async def wait(
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     rate_limit: RateLimit | None = None,
-) -> tuple[set[J], set[J]]:
+) -> DoneAndNotDone[J]:
     """Await the jobs being final, or some of them; :func:`jobv1.wait`, awaitable.
 
     It returns ``(done, not_done)`` at the deadline and never raises on
@@ -347,7 +348,7 @@ async def wait(
         pass
     finally:
         await rounds.aclose()
-    return done, set(poller.jobs) - done
+    return DoneAndNotDone(done, set(poller.jobs) - done)
 
 
 def as_completed(

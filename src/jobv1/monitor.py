@@ -107,6 +107,10 @@ class Monitor:
         self._first = math.inf  # when the first job was seen
         self._width = 0
 
+    def __repr__(self) -> str:
+        display = "quiet" if self._quiet else "live" if self._live else "lines"
+        return f"<Monitor {display}: {len(self._jobs)} jobs, {self._unfinished} not final>"
+
     def __call__(self, job: Any, status: JobStatus) -> None:
         """Record that ``job`` is now in ``status``, and show it."""
         self._update(job, status, changed=True)

@@ -4,6 +4,7 @@ The library never imports this package; tests do. Installing jobv1 also
 gives pytest the fixtures ``fake_clock`` and ``fake_backend``.
 """
 
+from .. import _at_home
 from .._clock import use_clock
 from .._protocols import Clock, Wakeup
 from ._backend import FakeBackend, FakeJob, Hold, Query
@@ -21,3 +22,6 @@ __all__ = [
     "check_jobv1",
     "use_clock",
 ]
+
+#: Where each public class and function is written, by name.
+_WRITTEN_IN = _at_home(globals(), __all__, __name__)
