@@ -10,6 +10,7 @@ from ._checks import check_callable, check_seconds, check_timeout, real
 from ._clock import current_clock
 from ._errors import JobError, JobTimeoutError
 from ._limit import check_rate_limit
+from ._observe import listening
 from ._policy import as_policy
 from ._polling import StopIterationError, start, unshielded
 from ._reference import GROUP
@@ -286,6 +287,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
             and interrupt is None
             and rate_limit is None
             and getattr(self.watch, "__func__", None) is _WATCH
+            and not listening()  # the loop tells the logger and the tracer what it does
         ):
             # The common case, on a path of its own: it behaves as the loop does.
             limit = check_timeout(timeout)

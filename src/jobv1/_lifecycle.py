@@ -16,6 +16,7 @@ from ._errors import JobCancelledError, JobError, JobFailedError, JobTimeoutErro
 from ._interop import as_job
 from ._job import final_status, start_one
 from ._many import DEFAULT_POLL
+from ._observe import ridden_out
 from ._polling import Sleep, chained, check_status, delays_of, next_delay, outcome_of
 from ._status import JobStatus
 from ._typing import TYPE_CHECKING
@@ -118,6 +119,7 @@ def fetching(
         failures.append(value)
         if len(failures) > retry.max_failures:
             raise chained(failures)
+        ridden_out(None, name, value, len(failures), retry.max_failures, what="result fetch")
         delay = retry.delay_after(value)
         if delay is None:
             if delays is None:

@@ -36,6 +36,7 @@ from ._clock import SystemClock
 from ._errors import JobTimeoutError, WaitInterruptedError
 from ._interrupt import Interrupt
 from ._limit import RateLimit, check_rate_limit
+from ._observe import observer, ridden_out
 from ._policy import as_policy, drawn_once
 from ._retry import Retry
 from ._status import JobStatus, is_final, is_qiskit_status
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from typing import Any, Protocol, Union
 
     from ._interrupt import _Settable
+    from ._observe import Observer
     from ._protocols import Clock, PollPolicy, Wakeup
 
     class Pollable(Protocol):
@@ -92,6 +94,8 @@ if TYPE_CHECKING:
     Answers = tuple[list[object], list[object], float]
     #: What the query of one job gives back: its answer, its hint and when they came.
     Answer = tuple[object, object, float]
+    #: The earliest due time planned in a round: the time, the delay that gave it, and why.
+    Soonest = tuple[float, float, str]
     #: A query of a round: an entry asked alone, or a batch and the entries it asks.
     Request = Union["_Entry[J]", tuple[Batch, list["_Entry[J]"]]]  # noqa: UP007
 
@@ -599,6 +603,8 @@ class Poller(Generic[J]):
         self._fresh: set[int] = set()
         #: What wakes the driver's sleeps early, once :meth:`steps` needs one.
         self.waker: Waker | None = None
+        # Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
+        self._observer: Observer | None = None
 
     @property
     def jobs(self) -> list[J]:
@@ -720,29 +726,23 @@ class Poller(Generic[J]):
                 job or an interrupt, and is then :attr:`waker`.
         """
         undo: list[Callable[[], object]] = []
-        watches = self._watches_of
+        watcher = self._observer = observer(self._total, self.timeout)
+        outcome, error = "done", None
         try:
-            for count, entry in enumerate(self.pending.values(), 1):
-                if not count % SLICE:
-                    yield Breathe()
-                if not watches(entry.job):  # its watch() is the base's, which arranges nothing
-                    continue
-                stop = _shielded("watch()", entry.job.watch)(self._waker_of(entry))
-                if stop is not None and not callable(stop):
-                    raise TypeError(
-                        f"watch() of job {entry.job.job_id()!r} returned {stop!r}; it must "
-                        "return None or a function that undoes what it arranged"
-                    )
-                if stop is not None:
-                    undo.append(_shielded("the undo watch() returned", stop))
-                    entry.event_driven = True
-                    entry.resync = self._resync_of(entry.job)
-                    self._ensure_waker(make_waker)
+            yield from self._watch(make_waker, undo)
             if self._interrupt is not None:
                 forget = self.listen(self._ensure_waker(make_waker))
                 assert forget is not None  # there is an interrupt to listen to
                 undo.append(forget)
             yield from self._loop()
+        except GeneratorExit:
+            if self.pending:
+                outcome = "stopped"  # the caller had enough: FIRST_COMPLETED, a break
+            raise
+        except BaseException as raised:
+            outcome = _outcome(raised, self._errors)
+            error = raised
+            raise
         finally:
             # Every undo runs, even after one fails; the first failure is raised.
             failures: list[Exception] = []
@@ -751,8 +751,32 @@ class Poller(Generic[J]):
                     stop()
                 except Exception as failure:  # noqa: PERF203 - each undo on its own
                     failures.append(failure)
+            if watcher is not None:
+                watcher.ended(outcome, error)
             if failures:
                 raise failures[0]
+
+    def _watch(
+        self, make_waker: Callable[[], Waker], undo: list[Callable[[], object]]
+    ) -> Generator[Step[J], object, None]:
+        """Have every job that can call back when it ends do so; keep the undos in ``undo``."""
+        watches = self._watches_of
+        for count, entry in enumerate(self.pending.values(), 1):
+            if not count % SLICE:
+                yield Breathe()
+            if not watches(entry.job):  # its watch() is the base's, which arranges nothing
+                continue
+            stop = _shielded("watch()", entry.job.watch)(self._waker_of(entry))
+            if stop is not None and not callable(stop):
+                raise TypeError(
+                    f"watch() of job {entry.job.job_id()!r} returned {stop!r}; it must "
+                    "return None or a function that undoes what it arranged"
+                )
+            if stop is not None:
+                undo.append(_shielded("the undo watch() returned", stop))
+                entry.event_driven = True
+                entry.resync = self._resync_of(entry.job)
+                self._ensure_waker(make_waker)
 
     def _ensure_waker(self, make_waker: Callable[[], Waker]) -> Waker:
         if self.waker is None:
@@ -806,7 +830,9 @@ class Poller(Generic[J]):
                 for entry in waiting:
                     self._callback(entry.job.job_id(), entry.status, entry.handle)
             now = clock.monotonic()
-            wake, seconds = self._nap(now, self._schedule(now, waiting, failed))
+            wake, seconds, why = self._nap(now, self._schedule(now, waiting, failed))
+            if self._observer is not None:
+                self._observer.sleeping(seconds, why)
             woken = yield Sleep(seconds)
             # A sleep up to the deadline that nothing woke ends there; a sleep that
             # something woke (a job's end, an interrupt) may have ended there too.
@@ -815,8 +841,8 @@ class Poller(Generic[J]):
                 (not woken and wake == deadline) or clock.monotonic() >= deadline
             )
 
-    def _nap(self, now: float, soonest: tuple[float, float] | None) -> tuple[float, float]:
-        """Until when, and for how many seconds, to sleep after a round ending at ``now``.
+    def _nap(self, now: float, soonest: Soonest | None) -> tuple[float, float, str]:
+        """Until when, for how many seconds and why, to sleep after a round ending at ``now``.
 
         ``soonest`` is the earliest due time planned in the round, with the
         delay that gave it: when the sleep is for that job and nothing
@@ -826,10 +852,11 @@ class Poller(Generic[J]):
         wake = self._next_due()
         deadline = self._deadline
         if deadline is not None and wake >= deadline - AT_DEADLINE:
-            return deadline, max(0.0, deadline - now)
+            return deadline, max(0.0, deadline - now), "deadline"
         if soonest is not None and wake == soonest[0]:
-            return wake, soonest[1]
-        return wake, max(0.0, wake - now)
+            return wake, soonest[1], soonest[2]
+        # a job planned in an earlier round, or none: only calls back are awaited
+        return wake, max(0.0, wake - now), "schedule" if wake < math.inf else "push"
 
     def _round(
         self, at_deadline: bool, slept_to: float
@@ -942,9 +969,13 @@ class Poller(Generic[J]):
 
     def _found(self, entry: _Entry[J], answer: object, into: _Sorted[J]) -> None:
         """Sort the job of ``entry``, which answered ``answer``, ``into`` finished or waiting."""
+        attempt = 1
         if entry.failures:
+            attempt += len(entry.failures)
             entry.failures = entry.retry_delays = None
         status = answer if type(answer) is JobStatus else check_status(entry.job, answer)
+        if self._observer is not None:
+            self._observer.queried(entry.job.job_id(), status, attempt)
         if status is not entry.status:
             entry.status = status
             if self._on_status is not None:
@@ -968,6 +999,9 @@ class Poller(Generic[J]):
             entry.failures.append(failure)
             if len(entry.failures) > max_failures:
                 raise chained(entry.failures)
+            ridden_out(
+                self._observer, entry.job.job_id(), failure, len(entry.failures), max_failures
+            )
         into.failed += entries
 
     def _turn(self, entry: _Entry[J]) -> float | None:
@@ -993,6 +1027,8 @@ class Poller(Generic[J]):
         while (left := turn - self._clock.monotonic()) > 0:
             if self.waker is not None:
                 self.waker.clear()
+            if self._observer is not None:
+                self._observer.sleeping(left, "rate limit")
             yield Sleep(left)
             if self.interrupted():
                 raise self._errors[1](f"the wait for {self._what()} was interrupted")
@@ -1011,14 +1047,14 @@ class Poller(Generic[J]):
 
     def _schedule(
         self, now: float, waiting: list[_Entry[J]], failed: list[_Entry[J]]
-    ) -> tuple[float, float] | None:
+    ) -> Soonest | None:
         """Set when each job queried in this round is next due.
 
         Returns:
             The earliest of those times with the delay that gave it, or
             ``None`` if no job was planned.
         """
-        soonest: tuple[float, float] | None = None
+        soonest: Soonest | None = None
         # The jobs a batch asked, that no hint paces, stay together: each is next due
         # after the first one's policy delay, one draw of a jittered policy for all
         # (a draw each would scatter them, and split the next round into single
@@ -1030,11 +1066,11 @@ class Poller(Generic[J]):
             if entry.event_driven:  # it calls back when it ends; maybe resynced
                 if entry.resync is not None:
                     self._resyncing = True
-                    soonest = self._plan(entry, now, entry.resync, soonest)
+                    soonest = self._plan(entry, now, entry.resync, soonest, "resync")
                 continue
             hint = read_hint(entry.job, entry.hint)
             if hint is not None:
-                soonest = self._plan(entry, now, hint, soonest)
+                soonest = self._plan(entry, now, hint, soonest, "hint")
                 continue
             if drawn is not None:
                 delay = drawn.at(entry.step)
@@ -1044,15 +1080,15 @@ class Poller(Generic[J]):
                     entry.delays = delays_of(self._policy)
                 delay = next_delay(self._policy, entry.delays)
             if entry.batch is None:
-                soonest = self._plan(entry, now, delay, soonest)
+                soonest = self._plan(entry, now, delay, soonest, "policy")
             else:
                 together.setdefault(entry.batch, []).append((entry, delay))
         for members in together.values():
             delay = members[0][1]
             for entry, _delay in members:
-                soonest = self._plan(entry, now, delay, soonest)
+                soonest = self._plan(entry, now, delay, soonest, "policy")
         for entry in failed:
-            soonest = self._plan(entry, now, self._retry_delay(entry), soonest)
+            soonest = self._plan(entry, now, self._retry_delay(entry), soonest, "retry")
         return soonest
 
     def _retry_delay(self, entry: _Entry[J]) -> float:
@@ -1068,14 +1104,14 @@ class Poller(Generic[J]):
         return delay
 
     def _plan(
-        self, entry: _Entry[J], now: float, delay: float, soonest: tuple[float, float] | None
-    ) -> tuple[float, float]:
-        """Make ``entry`` due ``delay`` after ``now``; return the sooner of that and ``soonest``."""
+        self, entry: _Entry[J], now: float, delay: float, soonest: Soonest | None, why: str
+    ) -> Soonest:
+        """Make ``entry`` due ``delay`` after ``now`` (for ``why``); return this or ``soonest``."""
         due = now + delay
         if due == math.inf:
             raise past_range(entry.job, delay, now)
         self._make_due(entry, due)
-        return (due, delay) if soonest is None or due < soonest[0] else soonest
+        return (due, delay, why) if soonest is None or due < soonest[0] else soonest
 
     def _make_due(self, entry: _Entry[J], due: float) -> None:
         entry.when = due
@@ -1175,6 +1211,15 @@ class Poller(Generic[J]):
         if causes:
             error.__cause__ = causes[-1]
         return error
+
+
+def _outcome(raised: BaseException, errors: tuple[type[BaseException], ...]) -> str:
+    """How a wait that raised ``raised`` ended, in the words of :mod:`jobv1._observe`."""
+    if isinstance(raised, errors[0]):
+        return "timeout"
+    if isinstance(raised, errors[1]):
+        return "interrupted"
+    return "error"
 
 
 def _within(timeout: float) -> str:

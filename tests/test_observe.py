@@ -1,0 +1,297 @@
+"""What waits tell the jobv1 logger and OpenTelemetry (virtual time; the SDK's in-memory exporter)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import jobv1
+from conftest import ScriptedJob
+from jobv1 import Interrupt, JobStatus, JobTimeoutError, RateLimit, Retry, WaitInterruptedError, aio
+from jobv1._observe import listening, observer
+from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold
+
+Q, R, D = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE
+
+
+@pytest.fixture
+def debug(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG, logger="jobv1")
+    return caplog
+
+
+def records(
+    caplog: pytest.LogCaptureFixture, level: int = logging.DEBUG
+) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "jobv1" and r.levelno == level]
+
+
+class Failing(ScriptedJob):
+    """Fails its first ``failures`` queries with a ConnectionError, then follows its script."""
+
+    def __init__(self, statuses: list[Any], failures: int) -> None:
+        super().__init__(statuses, "flaky")
+        self.failures = failures
+
+    def status(self) -> JobStatus:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("503")
+        return super().status()
+
+
+class Hinted(ScriptedJob):
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return 7.0
+
+
+# ---------------------------------------------------------------------------- logging
+
+
+def test_each_query_and_sleep_is_a_debug_record(fake_clock: FakeClock, debug: Any) -> None:
+    job = FakeBackend().run(script=[Hold(R, seconds=2)])
+    job.wait_for_final_state(timeout=10, wait=1)
+    messages = [record.getMessage() for record in records(debug)]
+    assert messages == [
+        "job fake-1 is RUNNING (attempt 1)",
+        "sleeping 1 s (policy)",
+        "job fake-1 is RUNNING (attempt 1)",
+        "sleeping 1 s (policy)",
+        "job fake-1 is DONE (attempt 1)",
+    ]
+    query, sleep = records(debug)[:2]
+    assert (query.jobv1_job_id, query.jobv1_status, query.jobv1_attempt) == ("fake-1", "RUNNING", 1)  # type: ignore[attr-defined]
+    assert (sleep.jobv1_seconds, sleep.jobv1_reason) == (1, "policy")  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("make", "wait", "reason"),
+    [
+        (lambda: Hinted([R]), {"poll": 1}, "hint"),
+        (lambda: ScriptedJob([R]), {"poll": 50}, "deadline"),
+        (lambda: Failing([D], failures=1), {"retry": Retry(ConnectionError)}, "retry"),
+        (lambda: ScriptedJob([R]), {"rate_limit": RateLimit(1, per=2.0)}, "rate limit"),
+    ],
+    ids=["hint", "deadline", "retry", "rate limit"],
+)
+def test_each_sleep_says_why(
+    fake_clock: FakeClock, debug: Any, make: Any, wait: dict[str, Any], reason: str
+) -> None:
+    jobv1.wait([make(), make()], timeout=20, **wait)
+    reasons = [r.jobv1_reason for r in records(debug) if hasattr(r, "jobv1_reason")]
+    assert reason in reasons
+
+
+def test_a_sleep_until_a_job_planned_in_an_earlier_round_says_schedule(
+    fake_clock: FakeClock, debug: Any
+) -> None:
+    slow, fast = Hinted([R]), ScriptedJob([R])
+    slow.poll_hint = lambda status: 1.5  # type: ignore[method-assign]
+    jobv1.wait([slow, fast], timeout=3, poll=1)
+    reasons = [r.jobv1_reason for r in records(debug) if hasattr(r, "jobv1_reason")]
+    assert reasons[:3] == ["policy", "schedule", "schedule"]  # to 1 (fast), 1.5 (slow), 2 (fast)
+
+
+def test_only_calls_back_are_awaited_says_push(fake_clock: FakeClock, debug: Any) -> None:
+    import concurrent.futures
+
+    future: concurrent.futures.Future[int] = concurrent.futures.Future()
+    job = jobv1.FutureJob(None, "pushed", future)
+
+    async def main() -> Any:
+        asyncio.get_running_loop().call_soon(future.set_result, 1)
+        return await aio.wait([job])
+
+    assert asyncio.run(main()).done == {job}
+    reasons = [r.jobv1_reason for r in records(debug) if hasattr(r, "jobv1_reason")]
+    assert reasons == ["push"]
+
+
+def test_a_ridden_out_failure_is_a_warning_even_without_debug(
+    fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="jobv1")
+    job = Failing([D], failures=2)
+    job.wait_for_final_state(wait=1, retry=Retry(ConnectionError))
+    warnings = records(caplog, logging.WARNING)
+    assert [w.getMessage() for w in warnings] == [
+        "a status query of job flaky failed (1 of 5 failures allowed): ConnectionError('503')",
+        "a status query of job flaky failed (2 of 5 failures allowed): ConnectionError('503')",
+    ]
+    assert warnings[1].jobv1_attempt == 2  # type: ignore[attr-defined]
+    assert not records(caplog)  # no debug records: nobody asked for them
+
+
+def test_a_ridden_out_result_fetch_is_a_warning(
+    fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="jobv1")
+    calls = iter([ConnectionError("reset"), None])
+
+    def fetch() -> str:
+        failure = next(calls)
+        if failure is not None:
+            raise failure
+        return "counts"
+
+    job = FakeBackend().run(result=1)
+    assert jobv1.result(job, fetch=fetch, retry=Retry(ConnectionError)) == "counts"
+    (warning,) = records(caplog, logging.WARNING)
+    assert warning.getMessage().startswith("a result fetch of job fake-1 failed (1 of 5")
+
+
+def test_nobody_listening_means_no_observer_and_the_fast_path(fake_clock: FakeClock) -> None:
+    logging.getLogger("jobv1").setLevel(logging.INFO)
+    try:
+        assert observer(1, None) is None
+        assert not listening()
+    finally:
+        logging.getLogger("jobv1").setLevel(logging.NOTSET)
+
+
+def test_logging_is_never_imported_by_a_wait_and_prints_nothing_unasked() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        import jobv1
+        from jobv1.testing import FakeBackend, FakeClock, Hold
+        from jobv1 import JobStatus
+
+        with FakeClock():
+            job = FakeBackend().run(script=[Hold(JobStatus.RUNNING, seconds=3)])
+            jobv1.wait([job])
+            job.wait_for_final_state()
+        assert "logging" not in sys.modules, "a wait imported logging"
+
+        class Flaky(jobv1.JobV1):
+            calls = 0
+            def submit(self): ...
+            def result(self): ...
+            def status(self):
+                Flaky.calls += 1
+                if Flaky.calls == 1:
+                    raise ConnectionError("503")
+                return jobv1.JobStatus.DONE
+
+        with FakeClock():
+            Flaky(None, "f").wait_for_final_state(retry=jobv1.Retry(ConnectionError))
+        import logging
+        assert isinstance(logging.getLogger("jobv1").handlers[0], logging.NullHandler)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (out.returncode, out.stdout, out.stderr) == (0, "", "")  # no "last resort" output
+
+
+# ---------------------------------------------------------------------------- OpenTelemetry
+
+
+@pytest.fixture
+def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A tracer provider that keeps finished spans in memory, for this test only."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+    yield exporter
+    provider.shutdown()
+
+
+def test_a_wait_is_a_span_with_its_queries_and_sleeps(fake_clock: FakeClock, spans: Any) -> None:
+    assert listening()
+    job = FakeBackend().run(script=[Hold(R, seconds=2)])
+    job.wait_for_final_state(timeout=10, wait=1)
+    (span,) = spans.get_finished_spans()
+    assert span.name == "jobv1.wait"
+    assert dict(span.attributes) == {"jobv1.jobs": 1, "jobv1.timeout": 10, "jobv1.outcome": "done"}
+    assert [event.name for event in span.events] == [
+        "jobv1.query",
+        "jobv1.sleep",
+        "jobv1.query",
+        "jobv1.sleep",
+        "jobv1.query",
+    ]
+    assert dict(span.events[-1].attributes) == {
+        "jobv1.job_id": "fake-1",
+        "jobv1.status": "DONE",
+        "jobv1.attempt": 1,
+    }
+    assert dict(span.events[1].attributes) == {"jobv1.seconds": 1, "jobv1.reason": "policy"}
+
+
+def test_a_span_says_how_the_wait_ended(fake_clock: FakeClock, spans: Any) -> None:
+    never = FakeBackend().run(script=[Hold(R)])
+    with pytest.raises(JobTimeoutError):
+        never.wait_for_final_state(timeout=1)
+    interrupt = Interrupt()
+    interrupt.set()
+    with pytest.raises(WaitInterruptedError):
+        jobv1.wait([never], interrupt=interrupt)
+    done = FakeBackend().run(result=1)
+    jobv1.wait([done, never], return_when=jobv1.FIRST_COMPLETED)
+    for _ in jobv1.as_completed([done, never]):
+        break
+
+    class Broken(ScriptedJob):
+        def status(self) -> JobStatus:
+            raise KeyError("gone")
+
+    with pytest.raises(KeyError):
+        jobv1.wait([Broken([R])])
+    outcomes = [span.attributes["jobv1.outcome"] for span in spans.get_finished_spans()]
+    assert outcomes == ["timeout", "interrupted", "stopped", "stopped", "error"]
+    failed = spans.get_finished_spans()[-1]
+    assert failed.status.status_code.name == "ERROR"
+    assert [event.name for event in failed.events] == ["exception"]
+
+
+def test_a_ridden_out_failure_is_an_event(fake_clock: FakeClock, spans: Any) -> None:
+    Failing([D], failures=1).wait_for_final_state(wait=1, retry=Retry(ConnectionError))
+    (span,) = spans.get_finished_spans()
+    assert [event.name for event in span.events] == ["jobv1.retry", "jobv1.sleep", "jobv1.query"]
+    assert span.events[0].attributes["jobv1.error"] == "ConnectionError('503')"
+    assert span.events[0].attributes["jobv1.what"] == "status query"
+
+
+def test_the_opentelemetry_api_alone_traces_nothing(fake_clock: FakeClock) -> None:
+    import opentelemetry.trace  # noqa: F401 - imported, but no provider set
+
+    assert observer(1, None) is None
+    FakeBackend().run(result=1).wait_for_final_state()
+    queued = FakeJob(None, "q", script=[Hold(Q, seconds=1)])
+    queued.submit()
+    assert jobv1.wait([queued]).done == {queued}
+
+
+def test_a_program_that_never_imported_logging_has_no_logger_to_tell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delitem(sys.modules, "logging")
+    assert observer(1, None) is None
+
+
+def test_a_provider_that_samples_nothing_gets_no_events(
+    fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+
+    provider = TracerProvider(sampler=ALWAYS_OFF)
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
+    assert listening()  # a provider is set: the loop checks its spans
+    assert observer(1, None) is None  # but this one records nothing
