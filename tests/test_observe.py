@@ -295,3 +295,14 @@ def test_a_provider_that_samples_nothing_gets_no_events(
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: provider)
     assert listening()  # a provider is set: the loop checks its spans
     assert observer(1, None) is None  # but this one records nothing
+
+
+def test_the_logger_gets_one_null_handler_however_often_it_is_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jobv1 import _observe
+
+    first = _observe.logger()
+    monkeypatch.setattr(_observe, "_logger", None)  # as after a reload of the module
+    assert _observe.logger() is first
+    assert sum(isinstance(h, logging.NullHandler) for h in first.handlers) == 1
