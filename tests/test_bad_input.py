@@ -708,6 +708,9 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         TypeError,
         "job 'fake-1' cannot be saved: its result <object object",
     ),
+    ("Monitor", lambda: Monitor(refresh="1s"), TypeError, "refresh must be a real number"),
+    ("Monitor", lambda: Monitor(refresh=0), ValueError, "refresh must be a finite number"),
+    ("Monitor", lambda: Monitor(refresh=-1), ValueError, "refresh must be a finite number"),
     (
         "sharded.gather",
         lambda: sharded.gather([{"job_id": "a"}], _INLINE, shards=1),

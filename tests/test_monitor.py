@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 from typing import Any
 
@@ -44,7 +45,7 @@ def test_on_a_terminal_one_line_is_kept_up_to_date(
 ) -> None:
     screen = Terminal()
     job = fake_backend.run(script=[Hold(R, seconds=10)])
-    with Monitor(screen) as monitor:
+    with Monitor(screen, refresh=None) as monitor:
         job.wait_for_final_state(wait=5, callback=monitor.callback, on_status=monitor)
     assert screen.getvalue() == (
         "\rfake-1: RUNNING · 0.0 s"
@@ -132,13 +133,13 @@ def test_many_jobs_on_a_terminal_share_a_summary_line(
 ) -> None:
     screen = Terminal()
     jobs = [fake_backend.run(script=[Hold(R, seconds=s)]) for s in (1, 2)]
-    with Monitor(screen) as monitor:
+    with Monitor(screen, refresh=None) as monitor:
         wait(jobs, poll=1, on_status=monitor)
     assert screen.getvalue() == (
         "\rfake-1: RUNNING · 0.0 s"
-        "\r2 jobs: 2 RUNNING · 0.0 s"
-        "\r2 jobs: 1 RUNNING, 1 DONE · 1.0 s"
-        "\r2 jobs: 2 DONE · 2.0 s" + " " * 11 + "\n"
+        "\r2 jobs: 2 RUNNING · 0.0 s · waiting longest: fake-1, fake-2"
+        "\r2 jobs: 1 RUNNING, 1 DONE · 1.0 s · waiting longest: fake-2"
+        "\r2 jobs: 2 DONE · 2.0 s" + " " * 37 + "\n"
     )
 
 
@@ -226,7 +227,7 @@ def test_elapsed_time_counts_from_when_the_job_was_first_seen(
     wait(jobs[:1], poll=1, on_status=Monitor(log))
     assert log.getvalue().splitlines() == ["fake-1: RUNNING · 0.0 s", "fake-1: DONE · 2.0 s"]
     wait(jobs, poll=1, on_status=Monitor(screen))
-    assert screen.getvalue().endswith("2 jobs: 2 DONE · 2.0 s" + " " * 11 + "\n")
+    assert screen.getvalue().endswith("2 jobs: 2 DONE · 2.0 s" + " " * 37 + "\n")
 
 
 def test_a_terminal_monitor_starts_a_new_line_for_the_next_wait(
@@ -242,8 +243,8 @@ def test_a_terminal_monitor_starts_a_new_line_for_the_next_wait(
     assert screen.getvalue() == (
         "\rfake-1: RUNNING · 0.0 s"
         "\rfake-1: DONE · 1.0 s   \n"  # the first line ends when its job does
-        "\r2 jobs: 1 RUNNING, 1 DONE · 1.0 s"  # and the next one starts afresh
-        "\r2 jobs: 2 DONE · 3.0 s" + " " * 11 + "\n"
+        "\r2 jobs: 1 RUNNING, 1 DONE · 1.0 s · waiting longest: fake-2"  # the next starts afresh
+        "\r2 jobs: 2 DONE · 3.0 s" + " " * 37 + "\n"
     )
 
 
@@ -276,12 +277,12 @@ def test_jobs_of_two_backends_with_the_same_id_are_two_lines(fake_clock: FakeClo
     screen = Terminal()
     first, second = FakeBackend().run(script=[Hold(R, seconds=5)]), FakeBackend().run()
     assert first.job_id() == second.job_id() == "fake-1"
-    with Monitor(screen) as monitor:
+    with Monitor(screen, refresh=None) as monitor:
         wait([first, second], poll=5, on_status=monitor)
     assert screen.getvalue() == (
         "\rfake-1: RUNNING · 0.0 s"
-        "\r2 jobs: 1 RUNNING, 1 DONE · 0.0 s"
-        "\r2 jobs: 2 DONE · 5.0 s           \n"
+        "\r2 jobs: 1 RUNNING, 1 DONE · 0.0 s · waiting longest: fake-1"
+        "\r2 jobs: 2 DONE · 5.0 s" + " " * 37 + "\n"
     )
 
 
@@ -319,3 +320,181 @@ def test_a_monitor_says_what_it_shows_in_its_repr(
     assert repr(log) == "<Monitor lines: 2 jobs, 1 not final>"
     assert repr(Monitor(Terminal())) == "<Monitor live: 0 jobs, 0 not final>"
     assert repr(Monitor(quiet=True)) == "<Monitor quiet: 0 jobs, 0 not final>"
+
+
+# ---------------------------------------------------------------------------- issue 14
+
+
+def test_print_writes_above_the_live_line(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
+    screen = Terminal()
+    job = fake_backend.run(script=[Hold(R, seconds=10)])
+    with Monitor(screen, refresh=None) as monitor:
+        monitor(job, R)
+        monitor.print("submitted", 3, "jobs")
+        fake_clock.advance(10)
+        monitor(job, D)
+        monitor.print("all done")
+    assert (
+        screen.getvalue()
+        == (
+            "\rfake-1: RUNNING · 0.0 s"
+            "\r" + " " * 23 + "\rsubmitted 3 jobs\n"  # the line is cleared, the text written,
+            "\rfake-1: RUNNING · 0.0 s"  # and the line drawn again below it
+            "\rfake-1: DONE · 10.0 s  \n"
+            "all done\n"  # no live line left: the text alone
+        )
+    )
+    log = io.StringIO()
+    Monitor(log).print("a", "b", sep="-")
+    Monitor(log, quiet=True).print("never")
+    assert log.getvalue() == "a-b\n"
+
+
+def test_a_live_line_is_cut_to_the_terminals_width(fake_clock: FakeClock) -> None:
+    import fcntl
+    import struct
+    import termios
+
+    leader, follower = os.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 30, 0, 0))
+
+    class Narrow(Terminal):
+        def fileno(self) -> int:
+            return follower
+
+    try:
+        screen = Narrow()
+        jobs = [FakeBackend("a-long-backend-name").run(script=[Hold(R)]) for _ in range(3)]
+        monitor = Monitor(screen)
+        for job in jobs:
+            monitor(job, R)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    lines = screen.getvalue().split("\r")[1:]
+    assert lines[-1] == "3 jobs: 3 RUNNING · 0.0 s · w"  # 29 columns: never wraps
+    assert all(len(line) <= 29 for line in lines)
+
+
+def test_the_elapsed_time_of_many_jobs_ticks(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    screen = Terminal()
+    jobs = [fake_backend.run(script=[Hold(R)]) for _ in range(2)]
+    monitor = Monitor(screen)
+    monitor.tick()  # nothing drawn yet: nothing to redraw
+    for job in jobs:
+        monitor(job, R)
+    fake_clock.advance(7)
+    monitor.tick()
+    assert screen.getvalue().endswith(
+        "\r2 jobs: 2 RUNNING · 7.0 s · waiting longest: fake-1, fake-2"
+    )
+    Monitor(io.StringIO()).tick()  # a log has no line to tick
+
+
+@pytest.mark.realtime
+def test_inside_its_block_a_live_monitor_ticks_on_its_own(fake_backend: FakeBackend) -> None:
+    import time
+
+    screen = Terminal()
+    job = fake_backend.run(script=[Hold(R)])
+    with Monitor(screen, refresh=0.01) as monitor:
+        monitor(job, R)
+        deadline = time.monotonic() + 10
+        while screen.getvalue().count("\r") < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    ticks = screen.getvalue().count("\r")
+    assert ticks >= 4
+    time.sleep(0.05)
+    assert screen.getvalue().count("\r") == ticks + 0  # closed: the ticking stopped
+
+
+def test_a_stream_that_cannot_encode_the_dot_gets_ascii(fake_clock: FakeClock) -> None:
+    class Ascii(io.StringIO):
+        encoding = "ascii"
+
+    log = Ascii()
+    job = FakeBackend().run(script=[Hold(R)])
+    job._job_id = "caf\u00e9"
+    Monitor(log)(job, R)
+    assert log.getvalue() == "caf\\xe9: RUNNING - 0.0 s\n"
+    odd = Ascii()
+    odd.encoding = "no-such-codec"
+    Monitor(odd)(job, R)
+    assert odd.getvalue() == "café: RUNNING · 0.0 s\n"
+
+
+def test_a_display_that_fails_never_ends_the_wait(
+    fake_clock: FakeClock, fake_backend: FakeBackend, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Full(Terminal):
+        writes = 0
+
+        def write(self, text: str) -> int:
+            Full.writes += 1
+            raise OSError(28, "No space left on device")
+
+    job = fake_backend.run(script=[Hold(R, seconds=3)])
+    with Monitor(Full()) as monitor:
+        job.wait_for_final_state(wait=1, callback=monitor.callback, on_status=monitor)
+        monitor.print("still here")
+    assert job.status() is D
+    assert Full.writes == 1  # the first failure stopped the display
+    assert "the monitor stopped displaying: OSError(28, 'No space left on device')" in caplog.text
+
+
+def test_in_a_notebook_the_line_is_updated_in_place(
+    fake_clock: FakeClock, fake_backend: FakeBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    shown: list[tuple[str, str]] = []
+
+    class Handle:
+        def update(self, data: dict[str, str], raw: bool) -> None:
+            shown.append(("update", data["text/plain"]))
+
+    def display(data: dict[str, str], raw: bool, display_id: bool) -> Handle:
+        assert raw
+        assert display_id
+        shown.append(("display", data["text/plain"]))
+        return Handle()
+
+    kernel = types.SimpleNamespace(kernel=object())
+    ipython = types.ModuleType("IPython")
+    ipython.get_ipython = lambda: kernel  # type: ignore[attr-defined]
+    ipython_display = types.ModuleType("IPython.display")
+    ipython_display.display = display  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", ipython_display)
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)  # a kernel's stdout is no terminal
+    jobs = [fake_backend.run(script=[Hold(R, seconds=s)]) for s in (1, 2)]
+    monitor = Monitor()
+    assert repr(monitor) == "<Monitor notebook: 0 jobs, 0 not final>"
+    wait(jobs, poll=1, on_status=monitor)
+    assert shown == [
+        ("display", "fake-1: RUNNING · 0.0 s"),
+        ("update", "2 jobs: 2 RUNNING · 0.0 s · waiting longest: fake-1, fake-2"),
+        ("update", "2 jobs: 1 RUNNING, 1 DONE · 1.0 s · waiting longest: fake-2"),
+        ("update", "2 jobs: 2 DONE · 2.0 s"),
+    ]
+    assert out.getvalue() == ""
+    kernel.kernel = None  # IPython in a terminal: not a notebook
+    assert repr(Monitor()) == "<Monitor lines: 0 jobs, 0 not final>"
+    monkeypatch.delitem(sys.modules, "IPython")
+    assert repr(Monitor()) == "<Monitor lines: 0 jobs, 0 not final>"
+
+
+def test_many_jobs_name_the_two_that_waited_longest(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    screen = Terminal()
+    jobs = [fake_backend.run(script=[Hold(R, seconds=s)]) for s in (1, 5, 5, 5)]
+    with Monitor(screen, refresh=None) as monitor:
+        wait(jobs, poll=1, on_status=monitor)
+    assert "\r4 jobs: 4 RUNNING · 0.0 s · waiting longest: fake-1, fake-2, ..." in screen.getvalue()
+    assert "\r4 jobs: 3 RUNNING, 1 DONE · 1.0 s · waiting longest: fake-2, fake-3, ..." in (
+        screen.getvalue()
+    )

@@ -9,11 +9,14 @@ change instead. It needs nothing beyond the standard library.
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 import sys
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ._checks import check_seconds
 from ._clock import current_clock
 from ._interop import as_job
 from ._policy import Backoff, as_policy
@@ -30,6 +33,9 @@ __all__ = ["Monitor", "job_monitor"]
 #: Seconds between two ``queue_position()`` calls for a job whose status has not changed:
 #: each may be a request to the service.
 POSITION_EVERY = 30.0
+
+#: How many of the jobs that have waited longest a line about many jobs names.
+LONGEST = 2
 
 
 def _queue_position(job: Any) -> str | None:
@@ -71,29 +77,56 @@ class Monitor:
     Use it as ``on_status=monitor`` with any wait, and, for a line that
     refreshes its elapsed time at every query, as ``callback=monitor.callback``
     with :meth:`~jobv1.JobV1.wait_for_final_state`. It is a context
-    manager: leaving the block ends a line still being updated.
+    manager: inside the block a live line also ticks every ``refresh``
+    seconds, and leaving it ends a line still being updated.
+
+    On a terminal the line is cut to the terminal's width, so that it never
+    wraps, and it names the jobs that have waited longest. Lines of your own
+    go through :meth:`print`, which writes them above the live line. In a
+    Jupyter notebook (IPython's kernel, with ``output`` left to
+    :data:`sys.stdout`) the line is one output updated in place. A stream
+    that cannot encode ``·`` gets ``-``. A display that fails (a closed
+    stream, a full disk) stops displaying, with a warning on the ``jobv1``
+    logger: it never ends the wait it decorates.
 
     Args:
         output: Where to write; by default :data:`sys.stdout`. If it is a
             terminal (``isatty()``), one line is kept up to date; otherwise
             each change is a line of its own.
         quiet: Write nothing at all.
+        refresh: Seconds between two redraws of a live line while jobs are
+            pending, inside the ``with`` block; ``None`` redraws on changes
+            only.
 
     Raises:
-        TypeError: ``output`` has no ``write()``, or ``quiet`` is not a bool.
+        TypeError: ``output`` has no ``write()``, ``quiet`` is not a bool,
+            or ``refresh`` is not a number.
+        ValueError: ``refresh`` is not a finite number of seconds ``> 0``.
     """
 
-    def __init__(self, output: TextIO | None = None, *, quiet: bool = False) -> None:
+    def __init__(
+        self, output: TextIO | None = None, *, quiet: bool = False, refresh: float | None = 1.0
+    ) -> None:
         stream = sys.stdout if output is None else output
         if not callable(getattr(stream, "write", None)):
             raise TypeError(f"output must be a text stream with write(), not {output!r}")
         if not isinstance(quiet, bool):
             raise TypeError(f"quiet must be a bool, not {quiet!r}")
+        if refresh is not None:
+            refresh = check_seconds("refresh", refresh)
+            if refresh == 0:
+                raise ValueError("refresh must be a finite number of seconds > 0, got 0")
         isatty = getattr(stream, "isatty", None)
         self._output = stream
         self._quiet = quiet
+        self._refresh = refresh
         self._live = bool(callable(isatty) and isatty())
-        self._lock = threading.Lock()
+        # In a notebook: the display to update in place, once the first line is shown.
+        self._notebook = not self._live and output is None and _in_a_notebook()
+        self._shown: Any = None
+        self._encoding = _encoding_of(stream)
+        self._dot = "·" if _can_encode("·", self._encoding) else "-"
+        self._lock = threading.RLock()
         # Keyed by the job itself (its id(), with the job kept alive in _jobs): two
         # backends' jobs may share an id string, and are two lines all the same.
         self._jobs: dict[int, Any] = {}
@@ -104,11 +137,23 @@ class Monitor:
         # Kept as the statuses change, so that a line costs the same for any number of jobs.
         self._counts: dict[JobStatus, int] = {}
         self._unfinished = 0
+        # The jobs not final, in the order they were first seen: the first have waited longest.
+        self._pending: dict[int, None] = {}
         self._first = math.inf  # when the first job was seen
         self._width = 0
+        self._failed: BaseException | None = None  # what stopped the display, if anything
+        self._ticking: threading.Event | None = None
 
     def __repr__(self) -> str:
-        display = "quiet" if self._quiet else "live" if self._live else "lines"
+        display = (
+            "quiet"
+            if self._quiet
+            else "live"
+            if self._live
+            else "notebook"
+            if self._notebook
+            else "lines"
+        )
         return f"<Monitor {display}: {len(self._jobs)} jobs, {self._unfinished} not final>"
 
     def __call__(self, job: Any, status: JobStatus) -> None:
@@ -118,6 +163,24 @@ class Monitor:
     def callback(self, job_id: str, status: JobStatus, job: Any) -> None:
         """Refresh the line after a query, with the signature of a wait's ``callback``."""
         self._update(job, status, changed=status is not self._statuses.get(id(job)))
+
+    def print(self, *values: object, sep: str = " ") -> None:
+        """Write a line of your own, as :func:`print` would, above the live line.
+
+        The live line is cleared, the text written, and the line drawn again
+        below it: the two never share a row. Without a live line the text is
+        simply written.
+        """
+        text = sep.join(str(value) for value in values)
+        with self._lock:
+            if self._quiet or self._failed is not None:
+                return
+            if self._width:
+                self._write("\r" + " " * self._width + "\r" + text + "\n")
+                self._width = 0
+                self._redraw(current_clock().monotonic())
+            else:
+                self._write(text + "\n")
 
     def _update(self, job: Any, status: JobStatus, *, changed: bool) -> None:
         now = current_clock().monotonic()
@@ -137,13 +200,18 @@ class Monitor:
             self._count(status, 1)
             self._statuses[key] = status
             self._positions[key] = position
-            if self._quiet:
+            if status in JOB_FINAL_STATES:
+                self._pending.pop(key, None)
+            else:
+                self._pending[key] = None  # kept where it was first put
+            if self._quiet or self._failed is not None:
                 return
             if self._live:
                 self._redraw(now)
+            elif self._notebook:
+                self._show(self._line(now))
             elif changed:
-                self._output.write(self._describe(key, now) + "\n")
-                self._output.flush()
+                self._write(self._describe(key, now) + "\n")
 
     def _count(self, status: JobStatus | None, change: int) -> None:
         if status is None:
@@ -158,36 +226,83 @@ class Monitor:
 
     def _describe(self, key: int, now: float) -> str:
         elapsed = now - self._started[key]
-        job_id = _printable(str(self._jobs[key].job_id()))
-        text = f"{job_id}: {self._statuses[key].name} · {elapsed:.1f} s"
+        text = f"{self._name(key)}: {self._statuses[key].name} {self._dot} {elapsed:.1f} s"
         position = self._positions[key]
-        return text if position is None else f"{text} · {position}"
+        return text if position is None else f"{text} {self._dot} {position}"
+
+    def _name(self, key: int) -> str:
+        return _printable(str(self._jobs[key].job_id()))
+
+    def _line(self, now: float) -> str:
+        """The line that sums the jobs up now: one job's own, or the counts of many."""
+        if len(self._statuses) == 1:
+            return self._describe(next(iter(self._statuses)), now)
+        counts = self._counts
+        parts = ", ".join(f"{counts[s]} {s.name}" for s in JobStatus if s in counts)
+        line = f"{len(self._statuses)} jobs: {parts} {self._dot} {now - self._first:.1f} s"
+        longest = list(itertools.islice(self._pending, LONGEST))
+        if longest:
+            names = ", ".join(self._name(key) for key in longest)
+            more = ", ..." if len(self._pending) > LONGEST else ""
+            line += f" {self._dot} waiting longest: {names}{more}"
+        return line
 
     def _redraw(self, now: float) -> None:
-        if len(self._statuses) == 1:
-            line = self._describe(next(iter(self._statuses)), now)
-        else:
-            counts = self._counts
-            parts = ", ".join(f"{counts[s]} {s.name}" for s in JobStatus if s in counts)
-            line = f"{len(self._statuses)} jobs: {parts} · {now - self._first:.1f} s"
-        self._output.write("\r" + line.ljust(self._width))
-        self._width = len(line)
-        if not self._unfinished:
-            self._end_line()
-        self._output.flush()
+        line = self._line(now)[: _columns(self._output) - 1]  # a line that wraps repeats
+        self._write("\r" + line.ljust(self._width), end=not self._unfinished)
+        self._width = 0 if not self._unfinished else len(line)
 
-    def _end_line(self) -> None:
-        self._output.write("\n")
-        self._width = 0
+    def _show(self, line: str) -> None:
+        """Show ``line`` in the notebook's one output, updated in place."""
+        from IPython.display import display
+
+        data = {"text/plain": line}
+        if self._shown is None:
+            self._shown = display(data, raw=True, display_id=True)
+        else:
+            self._shown.update(data, raw=True)
+
+    def _write(self, text: str, *, end: bool = False) -> None:
+        """Write ``text`` (and end the line, with ``end``); a failure stops the display."""
+        if self._failed is not None:
+            return
+        if self._encoding is not None:
+            text = text.encode(self._encoding, "backslashreplace").decode(self._encoding)
+        try:
+            self._output.write(text + "\n" if end else text)
+            self._output.flush()
+        except (OSError, ValueError) as error:  # a closed stream, a full disk, ...
+            self._failed = error
+            from ._observe import logger
+
+            logger().warning("the monitor stopped displaying: %r", error)
+
+    def tick(self) -> None:
+        """Redraw the live line now, with its elapsed time brought up to date."""
+        with self._lock:
+            if self._live and self._width and self._failed is None:
+                self._redraw(current_clock().monotonic())
 
     def close(self) -> None:
-        """End the line being kept up to date, if any."""
+        """End the line being kept up to date, if any, and stop its ticking."""
+        ticking, self._ticking = self._ticking, None
+        if ticking is not None:
+            ticking.set()
         with self._lock:
             if self._width:  # only a live, not quiet, monitor draws lines
-                self._end_line()
-                self._output.flush()
+                self._width = 0
+                self._write("\n")
 
     def __enter__(self) -> Monitor:
+        if self._live and not self._quiet and self._refresh is not None:
+            stop = self._ticking = threading.Event()
+            refresh = self._refresh
+
+            def ticker() -> None:
+                while not stop.wait(refresh):
+                    self.tick()
+
+            threading.Thread(target=ticker, name="jobv1-monitor", daemon=True).start()
         return self
 
     def __exit__(
@@ -197,6 +312,39 @@ class Monitor:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _in_a_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (IPython is imported and has one)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _encoding_of(stream: object) -> str | None:
+    """The encoding the stream writes with, if it says, and it is one Python knows."""
+    encoding = getattr(stream, "encoding", None)
+    return encoding if isinstance(encoding, str) and _can_encode("", encoding) else None
+
+
+def _can_encode(text: str, encoding: str | None) -> bool:
+    if encoding is None:
+        return True
+    try:
+        text.encode(encoding)
+    except (LookupError, UnicodeEncodeError):
+        return False
+    return True
+
+
+def _columns(stream: object) -> int:
+    """The width of the terminal ``stream`` writes to; 80 if it cannot say."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):  # not a real terminal: a test's stand-in
+        return 80
 
 
 def job_monitor(
