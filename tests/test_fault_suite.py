@@ -119,13 +119,21 @@ def test_a_callback_that_raises_propagates(fake_clock: FakeClock) -> None:
         ScriptedJob([R, D]).wait_for_final_state(callback=callback)
 
 
-def test_a_monitor_whose_output_fails_propagates(fake_clock: FakeClock) -> None:
+def test_a_monitor_whose_output_fails_stops_and_the_wait_goes_on(
+    fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14: a display error never aborts the wait it decorates (it used to propagate)."""
+
     class Closed:
         def write(self, text: str) -> None:
             raise ValueError("I/O operation on closed file")
 
-    with pytest.raises(ValueError, match="closed file"):
-        ScriptedJob([R, D]).wait_for_final_state(on_status=Monitor(Closed()))  # type: ignore[arg-type]
+    job = ScriptedJob([R, D])
+    job.wait_for_final_state(on_status=Monitor(Closed()))  # type: ignore[arg-type]
+    assert job.queries == 2
+    assert "the monitor stopped displaying: ValueError('I/O operation on closed file')" in (
+        caplog.text
+    )
 
 
 @pytest.mark.parametrize("way", WAYS)
