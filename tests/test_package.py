@@ -110,11 +110,21 @@ def test_the_demo_runs_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main() == 0
     out = capsys.readouterr().out
-    assert "sim-6 (queued): cancel() -> True, CANCELLED" in out
-    assert "sim-1 (running): cancel() -> False" in out
+    lines = out.splitlines()
+    assert (
+        lines[0]
+        == f"jobv1 {jobv1.__version__}: job handles for remote services, with waits that keep"
+    )
+    assert re.search(r"^   jobv1:  JobTimeoutError after 0\.2\d\d s$", out, re.M)
+    assert re.search(
+        r"^   Qiskit: JobTimeoutError after 1\.0\d\d s, a whole interval late$", out, re.M
+    )
     assert out.count("finished: {'00'") == 4
-    assert "did not reach a final state within the timeout of 0.5 s" in out
     assert "DONE at virtual 3600 s after 61 queries" in out
+    assert "sim-5 (queued):  cancel() -> True, CANCELLED" in out
+    assert "sim-1 (running): cancel() -> False, DONE" in out
+    assert lines[-2].startswith("Tour over in")
+    assert "docs/getting-started.md" in lines[-2]
 
 
 def python_blocks(path: Path) -> list[str]:
@@ -166,3 +176,15 @@ def test_the_package_metadata_is_honest() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text()
     assert re.search(rf"^## {re.escape(jobv1.__version__)} - \d{{4}}-\d\d-\d\d$", changelog, re.M)
     assert "[Unreleased]" not in changelog  # Markdown would show the brackets: no link target
+
+
+@pytest.mark.realtime
+def test_the_demo_says_so_where_qiskit_is_not_installed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobv1.__main__ import main
+
+    monkeypatch.setitem(sys.modules, "qiskit.providers", None)  # import fails: not installed
+    assert main() == 0
+    out = capsys.readouterr().out
+    assert "   Qiskit: not installed here; its loop sleeps whole intervals, so about 1 s\n" in out

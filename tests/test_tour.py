@@ -1,0 +1,98 @@
+"""``python -m jobv1`` in a real pseudo-terminal: its lines and the live monitor never share a row."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import struct
+import subprocess
+import sys
+import termios
+
+import pytest
+
+pytestmark = pytest.mark.realtime  # the tour runs on real threads, in real time
+
+
+def run_in_a_terminal(columns: int) -> bytes:
+    """The bytes ``python -m jobv1`` writes to a pseudo-terminal ``columns`` wide."""
+    leader, follower = os.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    tour = subprocess.Popen(
+        [sys.executable, "-m", "jobv1"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        env={**os.environ, "TERM": "xterm", "PYTHONIOENCODING": "utf-8"},
+    )
+    os.close(follower)
+    written = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end closed: the tour is over
+                break
+            if not chunk:
+                break
+            written += chunk
+    finally:
+        os.close(leader)
+        assert tour.wait(timeout=60) == 0
+    return written
+
+
+def screen(written: str, columns: int) -> list[str]:
+    """The rows a terminal ``columns`` wide shows after ``written``: carriage returns,
+    line feeds, wrapping at the edge, and erasing to the end of the line."""
+    rows: list[list[str]] = [[]]
+    row = column = 0
+    index = 0
+    while index < len(written):
+        char = written[index]
+        escape = re.match(r"\x1b\[[0-9;?]*([A-Za-z])", written[index:])
+        if escape:
+            if escape.group(1) == "K":
+                del rows[row][column:]
+            index += len(escape.group(0))
+            continue
+        index += 1
+        if char == "\r":
+            column = 0
+        elif char == "\n":
+            row, column = row + 1, 0
+        else:
+            if column == columns:  # the terminal wraps
+                row, column = row + 1, 0
+            while len(rows) <= row:
+                rows.append([])
+            line = rows[row]
+            line.extend(" " * (column + 1 - len(line)))
+            line[column] = char
+            column += 1
+        while len(rows) <= row:
+            rows.append([])
+    return ["".join(line).rstrip() for line in rows]
+
+
+MONITOR = re.compile(r"(\d+ jobs: |sim-\d: (RUNNING|QUEUED|DONE) · )")
+
+
+@pytest.mark.parametrize("columns", [120, 40])
+def test_the_tour_never_writes_two_things_on_one_row(columns: int) -> None:
+    rows = screen(run_in_a_terminal(columns).decode(), columns)
+    finished = [row for row in rows if "finished:" in row]
+    assert len(finished) == 4
+    for row in finished:  # the tour's lines above the live line: never mixed with it
+        assert row.startswith("   sim-")
+        assert not MONITOR.search(row)
+        assert "·" not in row
+    live = [row for row in rows if MONITOR.search(row)]
+    assert live  # the monitor showed its line
+    for row in live:  # one line, never wrapped into the next row, never overwritten by halves
+        assert MONITOR.match(row), row
+        assert len(row) < columns
+        assert "finished" not in row
+    assert rows[0].startswith("jobv1 ")
+    assert any(row.startswith("Tour over in") for row in rows)
