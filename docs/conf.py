@@ -23,6 +23,8 @@ extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",  # a [source] link on every documented name
+    "sphinx_copybutton",
 ]
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build"]
@@ -50,8 +52,12 @@ nitpick_ignore_regex = [
     ),
 ]
 
-html_theme = "alabaster"
-html_title = "jobv1"
+html_theme = "furo"
+html_title = f"jobv1 {release}"
+html_static_path = ["_static"]
+html_css_files = ["wide.css"]
+# The prompts and outputs of examples are not copied, only the code.
+copybutton_exclude = ".linenos, .gp, .go"
 
 # jobv1.qiskit has its own JobError, JobTimeoutError, WaitInterruptedError and JobV1: a bare
 # name in another module's docstring means jobv1's.

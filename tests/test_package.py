@@ -188,3 +188,9 @@ def test_the_demo_says_so_where_qiskit_is_not_installed(
     assert main() == 0
     out = capsys.readouterr().out
     assert "   Qiskit: not installed here; its loop sleeps whole intervals, so about 1 s\n" in out
+
+
+def test_every_narrative_page_links_into_the_api_reference() -> None:
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        if page.name not in {"api.md", "changelog.md"}:
+            assert "{py:" in page.read_text(encoding="utf-8"), page.name

@@ -181,8 +181,8 @@ def wait(
             ``status()``, as :func:`~jobv1.as_job` reads them.
         timeout: Seconds to wait at most; ``None`` for no limit; ``<= 0``
             for one query of each job.
-        return_when: :data:`FIRST_COMPLETED`, :data:`FIRST_EXCEPTION` (the
-            first job to end in ``ERROR``) or :data:`ALL_COMPLETED`. The jobs
+        return_when: :data:`~jobv1.FIRST_COMPLETED`, :data:`~jobv1.FIRST_EXCEPTION` (the
+            first job to end in ``ERROR``) or :data:`~jobv1.ALL_COMPLETED`. The jobs
             found final in the same round of queries are all returned.
         poll: How often to query each job: seconds or a policy; by default
             ``Backoff()``.
