@@ -121,12 +121,7 @@ class Observer:
 
 def observer(jobs: int, timeout: float | None) -> Observer | None:
     """An :class:`Observer` for a wait on ``jobs`` jobs, or ``None`` if nobody listens."""
-    log = None
-    logging = sys.modules.get("logging")
-    if logging is not None:
-        found = logger()
-        if found.isEnabledFor(logging.DEBUG):
-            log = found
+    log = _debug_log()
     span = None
     trace = _tracing()
     if trace is not None:
@@ -139,6 +134,15 @@ def observer(jobs: int, timeout: float | None) -> Observer | None:
     if log is None and span is None:
         return None
     return Observer(log, span)
+
+
+def _debug_log() -> logging.Logger | None:
+    """The ``jobv1`` logger if it records debug messages; else (or without logging) ``None``."""
+    logging = sys.modules.get("logging")
+    if logging is None:
+        return None
+    found = logger()
+    return found if found.isEnabledFor(logging.DEBUG) else None
 
 
 def _tracing() -> Any:
@@ -154,10 +158,7 @@ def _tracing() -> Any:
 
 def listening() -> bool:
     """Whether a wait starting now would have an observer; cheap when nobody listens."""
-    if _tracing() is not None:
-        return True
-    logging = sys.modules.get("logging")
-    return logging is not None and logger().isEnabledFor(logging.DEBUG)
+    return _tracing() is not None or _debug_log() is not None
 
 
 def ridden_out(
