@@ -6,8 +6,10 @@ from ._clock import current_clock
 from ._errors import JobTimeoutError
 from ._interop import view
 from ._job import JobV1, batch_of, gives_hints, limit_of, resync_of, watches
-from ._policy import Backoff
-from ._polling import Poller, StopIterationError, start, unshielded
+from ._observe import listening
+from ._plain import Plain
+from ._policy import Backoff, drawn_once
+from ._polling import Poller, StopIterationError, check_wait, start, unshielded
 from ._status import JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -31,6 +33,7 @@ __all__ = [
     "check_hashable",
     "check_return_when",
     "enough",
+    "start_blocking",
     "start_many",
     "wait",
 ]
@@ -104,8 +107,31 @@ def start_many(
     rate_limit: RateLimit | None,
 ) -> Poller[J]:
     """Check the arguments of a wait on many jobs and make its :class:`Poller`."""
-    return start(
+    return _general(
         _unique_jobs(jobs),
+        timeout=timeout,
+        poll=poll,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        max_in_flight=max_in_flight,
+        rate_limit=rate_limit,
+    )
+
+
+def _general(
+    jobs: list[J],
+    *,
+    timeout: float | None,
+    poll: float | PollPolicy,
+    on_status: Callable[[Any, JobStatus], object] | None,
+    retry: Retry | None,
+    interrupt: Interrupt | None,
+    max_in_flight: int,
+    rate_limit: RateLimit | None,
+) -> Poller[J]:
+    return start(
+        jobs,
         clock=current_clock(),
         timeout=timeout,
         poll=("poll", poll),
@@ -121,6 +147,99 @@ def start_many(
         watches_of=watches,
         resync_of=resync_of,
     )
+
+
+def start_blocking(
+    jobs: Iterable[J],
+    *,
+    timeout: float | None,
+    poll: float | PollPolicy,
+    on_status: Callable[[Any, JobStatus], object] | None,
+    retry: Retry | None,
+    interrupt: Interrupt | None,
+    max_in_flight: int,
+    rate_limit: RateLimit | None,
+) -> Poller[J] | Plain[J]:
+    """:func:`start_many` for a wait in this thread: plain polled jobs get the loop made for them.
+
+    That loop (:mod:`jobv1._plain`) behaves as :class:`Poller` does, at a
+    fraction of its cost per job.
+    """
+    clock = current_clock()
+    started = clock.monotonic()  # the deadline runs from the call, not from the checks' end
+    unique = _unique_jobs(jobs)
+    limit, policy, bound, shared = check_wait(
+        timeout=timeout,
+        poll=("poll", poll),
+        callback=None,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        max_in_flight=max_in_flight,
+        rate_limit=rate_limit,
+    )
+    drawn = drawn_once(policy)
+    if (
+        drawn is None
+        or retry is not None
+        or shared is not None
+        or len(unique) < 2
+        or listening()
+        or not _plain(unique)
+    ):
+        return _general(
+            unique,
+            timeout=timeout,
+            poll=policy,
+            on_status=on_status,
+            retry=retry,
+            interrupt=interrupt,
+            max_in_flight=bound,
+            rate_limit=shared,
+        )
+    return Plain(
+        unique,
+        clock=clock,
+        started=started,
+        timeout=limit,
+        drawn=drawn,
+        on_status=on_status,
+        interrupt=interrupt,
+        max_in_flight=bound,
+    )
+
+
+def _plain(jobs: list[Any]) -> bool:
+    """Whether every job is a :class:`JobV1` polled alike, on a backend with no batch or limit.
+
+    That is: a job of a class that keeps the base ``watch()`` and
+    ``poll_hint()``, on a backend with neither ``job_statuses`` nor
+    ``status_rate_limit``. Each class and each backend is looked at once.
+    (An instance attribute named ``watch`` or ``poll_hint`` is not looked
+    for: reading an instance's ``__dict__`` would make one for each of
+    100,000 jobs that had none.)
+    """
+    classes: dict[type, bool] = {}
+    backends: dict[int, bool] = {}
+    for job in jobs:
+        kind = type(job)
+        fits = classes.get(kind)
+        if fits is None:
+            fits = classes[kind] = (
+                JobV1 in kind.__mro__ and not watches(job) and not gives_hints(job)
+            )
+        if not fits:
+            return False
+        backend = getattr(job, "_backend", None)
+        alone = backends.get(id(backend))
+        if alone is None:
+            alone = backends[id(backend)] = (
+                not callable(getattr(backend, "job_statuses", None))
+                and getattr(backend, "status_rate_limit", None) is None
+            )
+        if not alone:
+            return False
+    return True
 
 
 def check_hashable(jobs: Iterable[object]) -> None:
@@ -207,7 +326,7 @@ def wait(
             another argument is out of range.
         WaitInterruptedError: ``interrupt`` was set.
     """
-    poller = start_many(
+    poller = start_blocking(
         jobs,
         timeout=timeout,
         poll=poll,
@@ -233,7 +352,9 @@ def wait(
         pass  # the deadline came: return what is done
     except StopIterationError as carried:
         raise unshielded(carried) from None
-    return DoneAndNotDone(done, set(poller.jobs) - done)
+    not_done = set(poller.jobs)
+    not_done -= done  # in place: no second set of 100,000 jobs
+    return DoneAndNotDone(done, not_done)
 
 
 def as_completed(
@@ -285,7 +406,7 @@ def as_completed(
             argument is of the wrong type.
         ValueError: An argument is out of range.
     """
-    poller = start_many(
+    poller = start_blocking(
         jobs,
         timeout=timeout,
         poll=poll,

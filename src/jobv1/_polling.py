@@ -122,15 +122,18 @@ __all__ = [
     "StopIterationError",
     "chained",
     "check_status",
+    "check_wait",
     "delays_of",
     "hint_of",
     "next_delay",
     "outcome_of",
     "past_range",
     "read_hint",
+    "shielded",
     "start",
     "timeout_message",
     "unshielded",
+    "within",
 ]
 
 
@@ -232,7 +235,7 @@ class StopIterationError(RuntimeError):
         self.__cause__ = error  # raised without "from": this is its cause
 
 
-def _shielded(where: str, function: Callable[..., object]) -> Callable[..., object]:
+def shielded(where: str, function: Callable[..., object]) -> Callable[..., object]:
     """``function``, with a ``StopIteration`` it raises carried as :class:`StopIterationError`."""
 
     def call(*args: object) -> object:
@@ -554,8 +557,8 @@ class Poller(Generic[J]):
         self.max_in_flight = max_in_flight
         self._errors = (JobTimeoutError, WaitInterruptedError) if errors is None else errors
         self._policy = policy
-        self._callback = None if callback is None else _shielded("the callback", callback)
-        self._on_status = None if on_status is None else _shielded("on_status", on_status)
+        self._callback = None if callback is None else shielded("the callback", callback)
+        self._on_status = None if on_status is None else shielded("on_status", on_status)
         self._retry = retry
         self._interrupt = interrupt
         self._batch = batch
@@ -766,14 +769,14 @@ class Poller(Generic[J]):
                 yield Breathe()
             if not watches(entry.job):  # its watch() is the base's, which arranges nothing
                 continue
-            stop = _shielded("watch()", entry.job.watch)(self._waker_of(entry))
+            stop = shielded("watch()", entry.job.watch)(self._waker_of(entry))
             if stop is not None and not callable(stop):
                 raise TypeError(
                     f"watch() of job {entry.job.job_id()!r} returned {stop!r}; it must "
                     "return None or a function that undoes what it arranged"
                 )
             if stop is not None:
-                undo.append(_shielded("the undo watch() returned", stop))
+                undo.append(shielded("the undo watch() returned", stop))
                 entry.event_driven = True
                 entry.resync = self._resync_of(entry.job)
                 self._ensure_waker(make_waker)
@@ -1205,7 +1208,7 @@ class Poller(Generic[J]):
             entry = self.pending[0]
             message = timeout_message(entry.job.job_id(), self.timeout, entry.status)
         else:
-            message = f"{self._what()} {_within(self.timeout)}"
+            message = f"{self._what()} {within(self.timeout)}"
         error = self._errors[0](message)
         causes = [entry.failures[-1] for entry in self.pending.values() if entry.failures]
         if causes:
@@ -1222,7 +1225,7 @@ def _outcome(raised: BaseException, errors: tuple[type[BaseException], ...]) -> 
     return "error"
 
 
-def _within(timeout: float) -> str:
+def within(timeout: float) -> str:
     return f"did not reach a final state within the timeout of {timeout:g} s"
 
 
@@ -1230,7 +1233,42 @@ def timeout_message(job_id: str, timeout: float, status: JobStatus | None) -> st
     """What a wait on one job raises at its deadline, with the last status seen."""
     # Qiskit's message first, word for word, for the tests that match it.
     last = "" if status is None else f" (last status: {status.name})"
-    return f"Timeout while waiting for job {job_id}. It {_within(timeout)}{last}"
+    return f"Timeout while waiting for job {job_id}. It {within(timeout)}{last}"
+
+
+def check_wait(
+    *,
+    timeout: object,
+    poll: tuple[str, object],
+    callback: object,
+    on_status: object,
+    retry: object,
+    interrupt: object,
+    max_in_flight: object,
+    rate_limit: object,
+) -> tuple[float | None, PollPolicy, int, RateLimit | None]:
+    """Check a wait's arguments, naming any that is bad: raise, or return four of them as read.
+
+    ``poll`` is the name the caller gave the policy argument, and its value.
+
+    Returns:
+        The timeout in seconds (or ``None``), the poll policy, ``max_in_flight``,
+        and the rate limit.
+    """
+    limit = check_timeout(timeout)
+    policy = as_policy(*poll)
+    if isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int):
+        raise TypeError(f"max_in_flight must be an int, not {max_in_flight!r}")
+    if max_in_flight < 1:
+        raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight!r}")
+    shared = check_rate_limit("rate_limit", rate_limit)
+    check_callable("callback", callback)
+    check_callable("on_status", on_status)
+    if retry is not None and not isinstance(retry, Retry):
+        raise TypeError(f"retry must be a Retry or None, not {retry!r}")
+    if interrupt is not None and not isinstance(interrupt, Interrupt):
+        raise TypeError(f"interrupt must be an Interrupt or None, not {interrupt!r}")
+    return limit, policy, max_in_flight, shared
 
 
 def start(
@@ -1257,19 +1295,16 @@ def start(
 
     ``poll`` is the name the caller gave the policy argument, and its value.
     """
-    limit = check_timeout(timeout)
-    policy = as_policy(*poll)
-    if isinstance(max_in_flight, bool) or not isinstance(max_in_flight, int):
-        raise TypeError(f"max_in_flight must be an int, not {max_in_flight!r}")
-    if max_in_flight < 1:
-        raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight!r}")
-    shared = check_rate_limit("rate_limit", rate_limit)
-    check_callable("callback", callback)
-    check_callable("on_status", on_status)
-    if retry is not None and not isinstance(retry, Retry):
-        raise TypeError(f"retry must be a Retry or None, not {retry!r}")
-    if interrupt is not None and not isinstance(interrupt, Interrupt):
-        raise TypeError(f"interrupt must be an Interrupt or None, not {interrupt!r}")
+    limit, policy, bound, shared = check_wait(
+        timeout=timeout,
+        poll=poll,
+        callback=callback,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        max_in_flight=max_in_flight,
+        rate_limit=rate_limit,
+    )
     return Poller(
         jobs,
         clock=clock,
@@ -1277,12 +1312,12 @@ def start(
         policy=policy,
         callback=callback,  # type: ignore[arg-type]
         on_status=on_status,  # type: ignore[arg-type]
-        retry=retry,
-        interrupt=interrupt,
+        retry=retry,  # type: ignore[arg-type]
+        interrupt=interrupt,  # type: ignore[arg-type]
         batch=batch,
         adapt=adapt,
         errors=errors,
-        max_in_flight=max_in_flight,
+        max_in_flight=bound,
         rate_limit=shared,
         limit_of=limit_of,
         hints_of=hints_of,

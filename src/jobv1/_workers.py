@@ -14,11 +14,13 @@ made for a wait in virtual time reads the same virtual time.
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
 
 from ._clock import lent
+from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
     from ._interrupt import _Settable
 
-__all__ = ["IDLE_SECONDS", "Run", "submit"]
+__all__ = ["FAILED", "IDLE_SECONDS", "UNASKED", "Run", "Sweep", "submit"]
 
 #: Seconds an idle worker waits for a task before it ends.
 IDLE_SECONDS = 30.0
@@ -161,8 +163,92 @@ class Run:
                 self.finished.set()
                 return
             outcomes[index] = outcome
+        self.end()
+
+    def end(self) -> None:
+        """A worker ends: the last one sets ``finished``."""
         with self.lock:
             self.active -= 1
             last = not self.active
         if last:  # every call has ended: each worker ends only once none is left to begin
             self.finished.set()
+
+
+#: What a :class:`Sweep` answers for a job not asked yet (given up, if the sweep stopped).
+UNASKED = object()
+#: What a :class:`Sweep` answers for a job whose ``status()`` raised.
+FAILED = object()
+
+
+class Sweep(Run):
+    """Status queries of many jobs, by up to ``bound`` workers, each taking the next job not asked.
+
+    :class:`Run` for the loop of plain polled jobs (:mod:`jobv1._plain`):
+    the calls are the jobs' own ``status()``, and nothing is made per job.
+    ``answers[k]`` is what job ``k`` answered, :data:`FAILED` if it raised
+    (the exception is in :attr:`failures`), or :data:`UNASKED`. The
+    positions of the answers worth a look (any but a pending
+    :class:`~jobv1.JobStatus`) are in :attr:`notable`, and those of the
+    answers that came at or after ``late_from`` in :attr:`late`, in no
+    particular order.
+
+    Args:
+        jobs: The jobs to query, by position.
+        now: The wait's clock: read after each answer, if ``late_from`` is finite.
+        late_from: When answers start to count as the deadline's.
+        finished: Set when the sweep is over.
+    """
+
+    __slots__ = ("answers", "asked", "failures", "late", "late_from", "notable", "now", "order")
+
+    def __init__(
+        self, jobs: list[Any], now: Callable[[], float], late_from: float, finished: _Settable
+    ) -> None:
+        self.answers: list[Any] = [UNASKED] * len(jobs)
+        super().__init__(jobs, [], self.answers, finished)
+        self.count = len(jobs)
+        self.order = iter(range(len(jobs)))  # shared by the workers: next() is atomic
+        self.failures: dict[int, Exception] = {}
+        self.notable: list[int] = []
+        self.late: list[int] = []
+        self.now = now
+        self.late_from = late_from
+        #: How many jobs answered, or raised, counted as each worker ends.
+        self.asked = 0
+
+    def work(self) -> None:
+        """One worker's share: the next job not asked, until none is left or the sweep stops."""
+        jobs, answers, notable, late = self.calls, self.answers, self.notable, self.late
+        now, late_from = self.now, self.late_from
+        timed = late_from < math.inf
+        done, cancelled, failed = JOB_FINAL_STATES
+        mine = 0
+        for k in self.order:
+            if self.stopped:
+                break
+            try:
+                answer = jobs[k].status()  # type: ignore[attr-defined]
+            except Exception as failure:  # handed to the wait, which raises it
+                self.failures[k] = failure
+                answer = FAILED
+                notable.append(k)
+            except BaseException as interrupted:  # Ctrl-C, SystemExit: raised in the wait
+                self.raised = interrupted
+                self.stopped = True
+                self.finished.set()
+                return
+            else:
+                if (
+                    type(answer) is not JobStatus
+                    or answer is done
+                    or answer is cancelled
+                    or answer is failed
+                ):
+                    notable.append(k)
+            answers[k] = answer
+            mine += 1
+            if timed and now() >= late_from:
+                late.append(k)
+        with self.lock:
+            self.asked += mine
+        self.end()

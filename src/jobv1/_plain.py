@@ -1,0 +1,288 @@
+"""The loop of a wait on many plain polled jobs: the jobs in step, and no record per job.
+
+:func:`jobv1.wait` and :func:`jobv1.as_completed` come here when every job
+is polled alike: each is a :class:`~jobv1.JobV1` that keeps the base
+``watch()`` and ``poll_hint()``, on a backend with neither ``job_statuses``
+nor ``status_rate_limit``, and the wait paces every job alike (``Fixed``,
+or ``Backoff`` without jitter), with no ``retry``, no rate limit and nobody
+listening to the ``jobv1`` logger or tracing. Such jobs are due together
+from the first round to the last: each round queries every pending job, and
+all that stay pending are next due one delay of the policy later, the same
+delay for all. So the loop keeps one due time and one step for them all,
+the pending jobs as a list of their indices, and a round's answers in one
+list: it makes no object per job, and 100,000 jobs cost a round of
+``status()`` calls and little more, and give the garbage collector nothing
+to trace.
+
+It makes the same queries at the same times as
+:class:`~jobv1._polling.Poller`, calls ``on_status`` the same way, and
+raises the same errors with the same messages (``tests/test_plain.py`` runs
+both on the same scripted jobs and compares). One difference is not
+observable in virtual time: with ``max_in_flight`` above one, a round's
+queries go to the workers all at once, not 1,000 at a time, so that on the
+real clock a round still running at the deadline is given up there as a
+whole.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from ._clock import SystemClock
+from ._errors import JobTimeoutError, WaitInterruptedError
+from ._polling import (
+    AT_DEADLINE,
+    LAST_QUERY_SECONDS,
+    StopIterationError,
+    check_status,
+    past_range,
+    shielded,
+    within,
+)
+from ._status import JOB_FINAL_STATES, JobStatus
+from ._typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import threading
+    from collections.abc import Callable, Generator, Iterable
+    from typing import Any
+
+    from ._interrupt import Interrupt
+    from ._policy import Drawn
+    from ._protocols import Clock
+
+__all__ = ["Plain"]
+
+J = TypeVar("J")
+
+if TYPE_CHECKING:
+    #: The jobs that ended in a round, with their final statuses.
+    Finished = list[tuple[J, JobStatus]]
+
+_DONE, _CANCELLED, _ERROR = JOB_FINAL_STATES
+
+
+class Plain(Generic[J]):
+    """One wait over plain polled jobs, with one deadline: :class:`~jobv1._polling.Poller`'s twin.
+
+    Iterating it gives, round after round, the jobs that reached a final
+    state in that round with their final status; it ends when no job is
+    pending, and raises :class:`~jobv1.JobTimeoutError` at the deadline if
+    some still are.
+
+    Args:
+        jobs: The jobs, each once, at least two; each its own ``Pollable``.
+        clock: Where the time comes from.
+        started: When the wait began, on ``clock``: the deadline runs from then.
+        timeout: Seconds from ``started`` to the deadline, checked; ``None`` for none.
+        drawn: The policy's delays, drawn once for all the jobs.
+        on_status: Called as ``on_status(job, status)`` once for each
+            distinct status a job is seen in, the final one included.
+        interrupt: Stops the wait when set.
+        max_in_flight: How many queries may run at once.
+    """
+
+    def __init__(
+        self,
+        jobs: list[J],
+        *,
+        clock: Clock,
+        started: float,
+        timeout: float | None,
+        drawn: Drawn,
+        on_status: Callable[[Any, JobStatus], object] | None,
+        interrupt: Interrupt | None,
+        max_in_flight: int,
+    ) -> None:
+        self._jobs = jobs
+        self._clock = clock
+        self.timeout = timeout
+        self._deadline = None if timeout is None else started + timeout
+        self._drawn = drawn
+        self._on_status = None if on_status is None else shielded("on_status", on_status)
+        self._interrupt = interrupt
+        self._bound = max_in_flight
+        # The wait's clock, as cheap to read as it can be: each answer may be timed.
+        self._now = time.monotonic if type(clock) is SystemClock else clock.monotonic
+        #: The indices of the jobs not final yet, in the jobs' order.
+        self.pending = list(range(len(jobs)))
+        # The last status each job was seen in, where on_status wants to know.
+        self._seen: list[JobStatus | None] = [] if on_status is None else [None] * len(jobs)
+        # The indices of the jobs answered at or after the deadline, before its own round.
+        self._fresh: set[int] = set()
+        # The indices of the jobs found final in the round under way.
+        self._ended: set[int] = set()
+
+    @property
+    def jobs(self) -> list[J]:
+        """All the jobs of the wait, in their order, ended or not."""
+        return list(self._jobs)
+
+    def _interrupted(self) -> bool:
+        return self._interrupt is not None and self._interrupt.is_set()
+
+    def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
+        """Drive the loop in this thread: block while it sleeps, yield what ends."""
+        interrupt = self._interrupt
+        if interrupt is None:
+            yield from self._loop(None)
+            return
+        import threading  # only waits that can be woken early pay for it
+
+        waker = threading.Event()
+        interrupt._listen(waker)
+        try:
+            yield from self._loop(waker)
+        finally:
+            interrupt._forget(waker)
+
+    def _loop(self, waker: threading.Event | None) -> Generator[Finished[J], None, None]:
+        clock = self._clock
+        deadline = self._deadline
+        fresh = self._fresh
+        step = 0  # how many delays every pending job has taken: the same for all
+        at_deadline = False
+        while self.pending:
+            if waker is not None:
+                waker.clear()
+            if self._interrupted():
+                raise WaitInterruptedError(f"the wait for {self._what()} was interrupted")
+            pending = self.pending
+            due = (
+                [index for index in pending if index not in fresh]
+                if at_deadline and fresh
+                else pending
+            )
+            finished, cut = self._round(due, at_deadline)
+            if finished:
+                ended = self._ended
+                self.pending = [index for index in pending if index not in ended]
+                ended.clear()
+                yield finished
+            if not self.pending:
+                return
+            if cut:  # a query was given up
+                if self._interrupted():
+                    raise WaitInterruptedError(f"the wait for {self._what()} was interrupted")
+                raise self._timeout_error()
+            if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
+                # After the deadline's round every pending job was asked at the deadline.
+                if at_deadline or fresh.issuperset(self.pending):
+                    raise self._timeout_error()
+                at_deadline = True  # a slow query crossed the deadline: see to the others
+                continue
+            now = clock.monotonic()
+            delay = self._drawn.at(step)
+            step += 1
+            wake = now + delay
+            if wake == math.inf:
+                raise past_range(self._jobs[self.pending[0]], delay, now)  # type: ignore[arg-type]
+            seconds = delay
+            if deadline is not None and wake >= deadline - AT_DEADLINE:
+                wake, seconds = deadline, max(0.0, deadline - now)
+            woken = clock.sleep(seconds, waker)
+            at_deadline = deadline is not None and (
+                (not woken and wake == deadline) or clock.monotonic() >= deadline
+            )
+
+    def _round(self, due: list[int], at_deadline: bool) -> tuple[list[tuple[J, JobStatus]], bool]:
+        """Query the jobs of ``due``; return those found final, and whether a query was given up."""
+        late_from = math.inf if at_deadline or self._deadline is None else self._deadline
+        if self._bound == 1 or len(due) == 1:
+            return self._in_turn(due, late_from), False
+        return self._at_once(due, late_from)
+
+    def _in_turn(self, due: list[int], late_from: float) -> list[tuple[J, JobStatus]]:
+        """Query the jobs one after another in this thread, each answer read as it comes."""
+        jobs, now, fresh = self._jobs, self._now, self._fresh
+        timed = late_from < math.inf
+        finished: list[tuple[J, JobStatus]] = []
+        for index in due:
+            job: Any = jobs[index]
+            try:
+                answer = job.status()
+            except StopIteration as stop:
+                failure = stop
+            else:
+                if timed and now() >= late_from:
+                    fresh.add(index)
+                self._found(index, answer, finished)
+                continue
+            raise StopIterationError("status()", failure)  # with no context, as the loop's
+        return finished
+
+    def _at_once(self, due: list[int], late_from: float) -> tuple[list[tuple[J, JobStatus]], bool]:
+        """Query the jobs on up to ``max_in_flight`` workers, then read the answers in job order."""
+        import threading
+
+        from ._workers import FAILED, UNASKED, Sweep
+
+        jobs = self._jobs
+        finished_event = threading.Event()
+        queried = jobs if len(due) == len(jobs) else [jobs[index] for index in due]
+        sweep = Sweep(queried, self._now, late_from, finished_event)
+        end = self._query_end()
+        interrupt = self._interrupt
+        if interrupt is not None:
+            interrupt._listen(finished_event)
+        try:
+            sweep.start(self._bound)
+            finished_event.wait(None if end is None else max(0.0, end - self._clock.monotonic()))
+        finally:
+            sweep.stop()  # at the deadline or the interrupt: the queries still running are given up
+            if interrupt is not None:
+                interrupt._forget(finished_event)
+        if sweep.raised is not None:
+            raise sweep.raised  # Ctrl-C, SystemExit: raised in the wait
+        asked = sweep.asked  # read first: an answer is in before it is counted
+        answers = list(sweep.answers)  # as they are now: a query given up may still end later
+        self._fresh.update(due[k] for k in sweep.late)
+        look: Iterable[int]
+        if self._on_status is not None:
+            look = range(len(due))  # every status change is told
+        else:
+            look = sorted(sweep.notable)
+            if asked < len(due):  # some were given up
+                given_up = (k for k, answer in enumerate(answers) if answer is UNASKED)
+                look = sorted({*look, *given_up})
+        finished: list[tuple[J, JobStatus]] = []
+        cut = False
+        for k in look:
+            answer = answers[k]
+            if answer is UNASKED:
+                cut = True
+                continue
+            if answer is FAILED:
+                failure = sweep.failures[k]
+                if isinstance(failure, StopIteration):
+                    raise StopIterationError("status()", failure)
+                raise failure
+            self._found(due[k], answer, finished)
+        return finished, cut
+
+    def _found(self, index: int, answer: object, finished: list[tuple[J, JobStatus]]) -> None:
+        """Job ``index`` answered ``answer``: tell ``on_status``, and note it if it is final."""
+        job: Any = self._jobs[index]
+        status = answer if type(answer) is JobStatus else check_status(job, answer)
+        if self._on_status is not None and status is not self._seen[index]:
+            self._seen[index] = status
+            self._on_status(job, status)
+        if status is _DONE or status is _CANCELLED or status is _ERROR:
+            self._ended.add(index)
+            finished.append((job, status))
+
+    def _query_end(self) -> float | None:
+        """Until when this thread waits for the queries of a round: as ``Poller.query_end``."""
+        clock = self._clock
+        if self._deadline is None or not isinstance(clock, SystemClock):
+            return None
+        now = clock.monotonic()
+        return self._deadline if self._deadline > now else now + LAST_QUERY_SECONDS
+
+    def _what(self) -> str:
+        return f"{len(self.pending)} of {len(self._jobs)} jobs"
+
+    def _timeout_error(self) -> JobTimeoutError:
+        assert self.timeout is not None  # only a wait with a deadline times out
+        return JobTimeoutError(f"{self._what()} {within(self.timeout)}")
