@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import settings
 
-from jobv1 import JobStatus, JobV1
+from jobv1 import JobStatus, JobV1, _many
 
 pytest_plugins = ["pytester"]
 
@@ -35,3 +36,16 @@ class ScriptedJob(JobV1):
 
     def result(self) -> None:
         """No result."""
+
+
+@pytest.fixture(params=["plain", "general"])
+def loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test on each loop a blocking wait on plain polled jobs may take.
+
+    ``wait`` and ``as_completed`` take their own loop (``jobv1._plain``) when
+    every job is a plainly polled ``JobV1``; ``"general"`` makes them take
+    the general one all the same.
+    """
+    if request.param == "general":
+        monkeypatch.setattr(_many, "_plain", lambda jobs: False)
+    return request.param  # type: ignore[no-any-return]

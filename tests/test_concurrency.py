@@ -59,7 +59,7 @@ def attending(meeting: Meeting, count: int) -> list[Attending]:
 
 @pytest.mark.parametrize("driver", ["blocking", "asyncio"])
 def test_a_round_runs_its_queries_at_once_up_to_the_bound(
-    fake_clock: FakeClock, driver: str
+    fake_clock: FakeClock, driver: str, loop: str
 ) -> None:
     meeting = Meeting(4)
     jobs = attending(meeting, 12)
@@ -90,7 +90,7 @@ def test_a_round_runs_its_queries_at_once_up_to_the_bound(
     assert fake_clock.monotonic() == 1
 
 
-def test_one_in_flight_queries_in_the_waiting_thread(fake_clock: FakeClock) -> None:
+def test_one_in_flight_queries_in_the_waiting_thread(fake_clock: FakeClock, loop: str) -> None:
     meeting = Meeting(1)
     jobs = attending(meeting, 5)
     jobv1.wait(jobs, poll=1, max_in_flight=1)
@@ -98,7 +98,7 @@ def test_one_in_flight_queries_in_the_waiting_thread(fake_clock: FakeClock) -> N
     assert meeting.most == 1
 
 
-def test_the_first_failure_in_the_jobs_order_is_raised(fake_clock: FakeClock) -> None:
+def test_the_first_failure_in_the_jobs_order_is_raised(fake_clock: FakeClock, loop: str) -> None:
     class Failing(ScriptedJob):
         def status(self) -> JobStatus:
             super().status()
@@ -182,7 +182,9 @@ class Stuck(JobV1):
 
 @pytest.mark.realtime
 @pytest.mark.parametrize("driver", ["blocking", "asyncio"])
-def test_a_deadline_does_not_wait_for_slow_queries_and_keeps_what_ended(driver: str) -> None:
+def test_a_deadline_does_not_wait_for_slow_queries_and_keeps_what_ended(
+    driver: str, loop: str
+) -> None:
     """Issue 11, 6: 40 jobs with 50 ms status() and timeout=0.5 returned after 2.0 s."""
     release = threading.Event()
     stuck = [Stuck(f"stuck-{n}", release) for n in range(5)]
@@ -202,7 +204,7 @@ def test_a_deadline_does_not_wait_for_slow_queries_and_keeps_what_ended(driver: 
 
 
 @pytest.mark.realtime
-def test_an_interrupt_does_not_wait_for_slow_queries() -> None:
+def test_an_interrupt_does_not_wait_for_slow_queries(loop: str) -> None:
     release = threading.Event()
     interrupt = Interrupt()
     jobs = [Stuck(f"stuck-{n}", release) for n in range(3)]
@@ -219,7 +221,7 @@ def test_an_interrupt_does_not_wait_for_slow_queries() -> None:
     assert elapsed < 1.5
 
 
-def test_ctrl_c_in_a_worker_is_raised_in_the_wait(fake_clock: FakeClock) -> None:
+def test_ctrl_c_in_a_worker_is_raised_in_the_wait(fake_clock: FakeClock, loop: str) -> None:
     class Interrupted(ScriptedJob):
         def status(self) -> JobStatus:
             raise KeyboardInterrupt

@@ -143,7 +143,7 @@ class Plain(Generic[J]):
         fresh = self._fresh
         step = 0  # how many delays every pending job has taken: the same for all
         at_deadline = False
-        while self.pending:
+        while True:  # the round that finds the last pending job final returns
             if waker is not None:
                 waker.clear()
             if self._interrupted():

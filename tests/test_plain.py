@@ -1,0 +1,392 @@
+"""The loop of plain polled jobs behaves exactly as the general loop.
+
+``jobv1.wait`` and ``jobv1.as_completed`` take their own loop
+(``jobv1._plain``) when every job is a plainly polled ``JobV1``. Here both
+loops run the same scripted jobs in virtual time, and everything the jobs,
+the hook and the clock see is recorded and compared: which calls, in which
+order, at which times, what the wait returned and how it ended.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+from typing import Any
+from unittest import mock
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import jobv1
+from jobv1 import (
+    Backoff,
+    Interrupt,
+    JobStatus,
+    JobTimeoutError,
+    JobV1,
+    PollPolicy,
+    RateLimit,
+    Retry,
+    WaitInterruptedError,
+    _many,
+)
+from jobv1._plain import Plain
+from jobv1._policy import Fixed
+from jobv1._polling import Poller, StopIterationError
+from jobv1._workers import UNASKED, Sweep
+from jobv1.testing import FakeBackend, FakeClock
+
+R, Q, D, C, E = (
+    JobStatus.RUNNING,
+    JobStatus.QUEUED,
+    JobStatus.DONE,
+    JobStatus.CANCELLED,
+    JobStatus.ERROR,
+)
+try:  # answers a Qiskit-minded job gives: equal to ours, not ours
+    from qiskit.providers import JobStatus as QiskitStatus
+
+    QISKIT_STATUSES: list[Any] = [QiskitStatus.RUNNING, QiskitStatus.DONE]
+except ImportError:  # pragma: no cover - Qiskit is in the dev extra
+    QISKIT_STATUSES = []
+
+#: An answer that sets the wait's interrupt, then answers RUNNING.
+INTERRUPT = "interrupt"
+
+
+class Recorder(FakeClock):
+    """A FakeClock that notes each sleep in a shared log."""
+
+    def __init__(self, log: list[tuple[Any, ...]]) -> None:
+        super().__init__()
+        self.log = log
+
+    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+        self.log.append(("sleep", self.monotonic(), seconds))
+        return super().sleep(seconds, wakeup)
+
+
+class Script(JobV1):
+    """Answers its script, one step per query; each step may take time, fail or interrupt."""
+
+    def __init__(
+        self,
+        clock: Recorder,
+        job_id: str,
+        steps: list[tuple[Any, float]],
+        interrupt: Interrupt,
+        *,
+        in_turn: bool,
+    ) -> None:
+        super().__init__(None, job_id)
+        self.clock, self.steps, self.interrupt = clock, list(steps), interrupt
+        # One query at a time: the shared log shows how queries and hooks interleave.
+        # Else the queries run at once on workers, and each job keeps its own log.
+        self.in_turn = in_turn
+        self.queried: list[float] = []
+
+    def submit(self) -> None:
+        """Submitted when made."""
+
+    def result(self) -> None:
+        """No result."""
+
+    def status(self) -> JobStatus:
+        answer, takes = self.steps.pop(0) if len(self.steps) > 1 else self.steps[0]
+        self.queried.append(self.clock.monotonic())
+        if self.in_turn:
+            self.clock.log.append(("status", self.job_id(), self.clock.monotonic()))
+            self.clock.advance(takes)
+        if answer == INTERRUPT:
+            self.interrupt.set()
+            return R
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer  # type: ignore[no-any-return]
+
+
+#: The general loop, for a run that must not take the plain one.
+def _never_plain(jobs: list[Any]) -> bool:
+    return False
+
+
+def _run(  # noqa: PLR0917 - the test's axes, in order
+    path: str,
+    way: str,
+    scripts: list[list[tuple[Any, float]]],
+    timeout: float | None,
+    poll: float | PollPolicy,
+    bound: int,
+    hook: str,
+) -> tuple[list[tuple[Any, ...]], list[list[float]]]:
+    log: list[tuple[Any, ...]] = []
+    clock = Recorder(log)
+    interrupt = Interrupt()
+    jobs = [
+        Script(clock, f"j{n}", steps, interrupt, in_turn=bound == 1)
+        for n, steps in enumerate(scripts)
+    ]
+
+    def on_status(job: Any, status: JobStatus) -> None:
+        log.append(("on_status", job.job_id(), status, type(status), clock.monotonic()))
+        if hook == "slow":
+            clock.advance(0.4)
+        elif hook == "raises" and status is D:
+            raise LookupError("hook")
+        elif hook == "stops" and status is D:
+            raise StopIteration
+
+    options: dict[str, Any] = {
+        "timeout": timeout,
+        "poll": poll,
+        "max_in_flight": bound,
+        "on_status": None if hook == "none" else on_status,
+        "interrupt": interrupt,
+    }
+    general = mock.patch.object(_many, "_plain", _never_plain)
+    taken: list[object] = []
+    with clock, general if path == "general" else contextlib.nullcontext():
+        real = _many.start_blocking
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            made = real(*args, **kwargs)
+            taken.append(type(made))
+            return made
+
+        with mock.patch.object(_many, "start_blocking", spy):
+            try:
+                if way == "wait":
+                    done, not_done = jobv1.wait(jobs, **options)
+                    log.append(("returned", sorted(j.job_id() for j in done), len(not_done)))
+                else:
+                    log.extend(
+                        ("yielded", job.job_id(), clock.monotonic())
+                        for job in jobv1.as_completed(jobs, **options)
+                    )
+                    log.append(("returned",))
+            # RuntimeError: FakeClock's refusal of a wait that polls without delay for ever.
+            except (
+                JobTimeoutError,
+                WaitInterruptedError,
+                TypeError,
+                ValueError,
+                LookupError,
+                StopIteration,
+                StopIterationError,
+                RuntimeError,
+            ) as error:
+                log.append(("raised", type(error), str(error), clock.monotonic()))
+    assert taken == [Plain if path == "plain" else Poller]
+    log.append(("ended at", clock.monotonic()))
+    return log, [job.queried for job in jobs]
+
+
+answers = st.sampled_from(
+    [R, R, R, Q, D, D, C, E, "bad", LookupError("503"), StopIteration(), *QISKIT_STATUSES]
+)
+
+
+@st.composite
+def scripts_(draw: st.DrawFn, in_turn: bool) -> list[list[tuple[Any, float]]]:
+    choices = answers | st.just(INTERRUPT) if in_turn else answers
+    takes = st.sampled_from([0.0, 0.0, 0.3, 2.5]) if in_turn else st.just(0.0)
+    step = st.tuples(choices, takes)
+    return draw(st.lists(st.lists(step, min_size=1, max_size=6), min_size=2, max_size=5))
+
+
+timeouts = st.none() | st.sampled_from([-1.0, 0.0]) | st.floats(0, 20)
+polls: st.SearchStrategy[float | PollPolicy] = (
+    st.sampled_from([1, 0.25])
+    | st.floats(0.01, 10)
+    | st.builds(Fixed, st.floats(0.01, 5))
+    | st.builds(Backoff, initial=st.floats(0.05, 1), maximum=st.just(6.0))
+)
+
+
+def _compare(  # noqa: PLR0917 - the test's axes, in order
+    way: str,
+    scripts: list[list[tuple[Any, float]]],
+    timeout: float | None,
+    poll: float | PollPolicy,
+    bound: int,
+    hook: str,
+) -> None:
+    if timeout is None:  # a wait without a deadline must end
+        scripts = [[*steps, (D, 0.0)] for steps in scripts]
+    plain = _run("plain", way, scripts, timeout, poll, bound, hook)
+    general = _run("general", way, scripts, timeout, poll, bound, hook)
+    assert plain == general
+    assert plain[0][-2][0] in ("raised", "returned")
+
+
+# The second query crosses the deadline: the first job is asked again there.
+@example(
+    way="wait",
+    scripts=[[(R, 0.0)], [(R, 2.5), (D, 0.0)]],
+    timeout=2.0,
+    poll=1,
+    hook="none",
+)
+@example(way="wait", scripts=[[(R, 0.0)], [(R, 0.0)]], timeout=0.0, poll=1, hook="slow")
+# Eight delays of 0.1 s add up to a hair less than 0.8: that query is the deadline's.
+@example(way="wait", scripts=[[(R, 0.0)], [(R, 0.0)]], timeout=0.8, poll=0.1, hook="none")
+@settings(max_examples=300)
+@given(
+    way=st.sampled_from(["wait", "as_completed"]),
+    scripts=scripts_(in_turn=True),
+    timeout=timeouts,
+    poll=polls,
+    hook=st.sampled_from(["none", "none", "plain", "slow", "raises", "stops"]),
+)
+def test_one_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times(
+    way: str,
+    scripts: list[list[tuple[Any, float]]],
+    timeout: float | None,
+    poll: float | PollPolicy,
+    hook: str,
+) -> None:
+    _compare(way, scripts, timeout, poll, 1, hook)
+
+
+@settings(max_examples=200)
+@given(
+    way=st.sampled_from(["wait", "as_completed"]),
+    scripts=scripts_(in_turn=False),
+    timeout=timeouts,
+    poll=polls,
+    bound=st.sampled_from([2, 8]),
+    hook=st.sampled_from(["none", "plain", "slow", "raises", "stops"]),
+)
+def test_many_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times(  # noqa: PLR0917
+    way: str,
+    scripts: list[list[tuple[Any, float]]],
+    timeout: float | None,
+    poll: float | PollPolicy,
+    bound: int,
+    hook: str,
+) -> None:
+    _compare(way, scripts, timeout, poll, bound, hook)
+
+
+class Plainly(JobV1):
+    """A job of a class that keeps every hook of the base: polled, plainly."""
+
+    def submit(self) -> None:
+        """Submitted when made."""
+
+    def result(self) -> None:
+        """No result."""
+
+    def status(self) -> JobStatus:
+        return D
+
+
+class Hinting(Plainly):
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return 1.0
+
+
+class Watching(Plainly):
+    def watch(self, wakeup: Any) -> Any:
+        return None
+
+
+class Batching:
+    def job_statuses(self, jobs: Any) -> list[JobStatus]:
+        return [D for _ in jobs]
+
+
+class Limited:
+    status_rate_limit = RateLimit(10)
+
+
+def _path(jobs: list[Any], **options: Any) -> type:
+    return type(
+        _many.start_blocking(
+            jobs,
+            timeout=options.get("timeout"),
+            poll=options.get("poll", Backoff()),
+            on_status=None,
+            retry=options.get("retry"),
+            interrupt=None,
+            max_in_flight=8,
+            rate_limit=options.get("rate_limit"),
+        )
+    )
+
+
+def test_plain_jobs_take_the_plain_loop_and_every_other_wait_the_general_one() -> None:
+    # The comparisons above prove nothing if the plain loop were never taken, or
+    # taken where it does not apply.
+    plain = [Plainly(None, "a"), Plainly(FakeBackend(), "b")]
+    assert _path(plain) is Plain
+    assert _path(plain, poll=2.5) is Plain
+    assert _path([*plain, plain[0]]) is Plain  # a job given twice counts once
+    assert _path(plain[:1]) is Poller  # one job: its timeout message names it
+    assert _path([plain[0], plain[0]]) is Poller
+    assert _path(plain, poll=Backoff(jitter=0.1)) is Poller  # each job draws its own delays
+    assert _path(plain, retry=Retry(LookupError)) is Poller
+    assert _path(plain, rate_limit=RateLimit(5)) is Poller
+    assert _path([*plain, Hinting(None, "h")]) is Poller
+    assert _path([*plain, Watching(None, "w")]) is Poller
+    assert _path([*plain, Plainly(Batching(), "x")]) is Poller  # type: ignore[arg-type]
+    assert _path([*plain, Plainly(Limited(), "l")]) is Poller  # type: ignore[arg-type]
+    assert _path([*plain, mock.Mock(job_id=lambda: "m", status=lambda: D)]) is Poller
+
+
+def test_a_listener_takes_the_general_loop(caplog: pytest.LogCaptureFixture) -> None:
+    # Only the general loop tells the jobv1 logger (and a tracer) what it does.
+    plain = [Plainly(None, "a"), Plainly(None, "b")]
+    with caplog.at_level("DEBUG", logger="jobv1"):
+        assert _path(plain) is Poller
+        jobv1.wait(plain)
+    assert [record.getMessage() for record in caplog.records][:2] == [
+        "job a is DONE (attempt 1)",
+        "job b is DONE (attempt 1)",
+    ]
+
+
+@pytest.mark.parametrize("hook", [False, True])
+def test_thousands_of_plain_jobs_in_flight_end_round_by_round_in_order(
+    fake_clock: FakeClock, hook: bool
+) -> None:
+    clock, stop = Recorder([]), Interrupt()
+    jobs = [
+        Script(clock, f"j{n}", [(R, 0.0)] * (n % 7) + [(D, 0.0)], stop, in_turn=False)
+        for n in range(3000)
+    ]
+    statuses: list[tuple[str, JobStatus]] = []
+    on_status = (lambda job, status: statuses.append((job.job_id(), status))) if hook else None
+    seen = [job.job_id() for job in jobv1.as_completed(jobs, poll=1, on_status=on_status)]
+    # A job ends after n % 7 RUNNING answers, one round apart; in a round, in the jobs' order.
+    assert seen == [f"j{n}" for ends in range(7) for n in range(3000) if n % 7 == ends]
+    assert [len(job.queried) for job in jobs] == [n % 7 + 1 for n in range(3000)]
+    assert fake_clock.monotonic() == 6.0
+    if hook:
+        assert statuses[:3000] == [(f"j{n}", D if n % 7 == 0 else R) for n in range(3000)]
+        assert len(statuses) == 3000 + sum(1 for n in range(3000) if n % 7)
+
+
+def test_a_stopped_sweep_asks_no_more_jobs() -> None:
+    # A round given up at the deadline or an interrupt: a worker that comes back
+    # from a slow query begins no other.
+    ended = threading.Event()
+    jobs = [Plainly(None, "a"), Plainly(None, "b")]
+    sweep = Sweep(jobs, time.monotonic, math.inf, ended)
+    sweep.active = 1  # one worker, as start(1) would count it
+    sweep.stop()
+    sweep.work()
+    assert sweep.answers == [UNASKED, UNASKED]
+    assert sweep.asked == 0
+    assert ended.is_set()
+
+
+def test_a_delay_past_the_clocks_range_is_refused_on_both_loops(loop: str) -> None:
+    clock = Recorder([])
+    clock.advance(1.7e308)
+    jobs = [Plainly(None, "a"), Script(clock, "b", [(R, 0.0)], Interrupt(), in_turn=True)]
+    with clock, pytest.raises(ValueError, match="job 'b' goes past the end of the clock's range"):
+        jobv1.wait(jobs, poll=1.7e308)
