@@ -150,16 +150,16 @@ def watch_future(
         import weakref
 
         _watching = weakref.WeakKeyDictionary()
-    key = object()
     with _lock:
         watchers = _watching.get(future)
         first = watchers is None
         if watchers is None:
             watchers = _watching[future] = _Watchers()
-        watchers.wakeups[key] = wakeup
+        undo = _Forget(watchers)
+        watchers.wakeups[undo] = wakeup  # the undo is the wake-up's key
     if first:
         future.add_done_callback(watchers)  # at once if the future is done already
-    return lambda: watchers.forget(key)
+    return undo
 
 
 class _Watchers:
@@ -182,6 +182,18 @@ class _Watchers:
     def forget(self, key: object) -> None:
         with _lock:
             self.wakeups.pop(key, None)
+
+
+class _Forget:
+    """Takes one wait's wake-up out of a future's :class:`_Watchers`: an object, not a closure."""
+
+    __slots__ = ("watchers",)
+
+    def __init__(self, watchers: _Watchers) -> None:
+        self.watchers = watchers
+
+    def __call__(self) -> None:
+        self.watchers.forget(self)
 
 
 _watching: weakref.WeakKeyDictionary[concurrent.futures.Future[Any], _Watchers] | None = None
