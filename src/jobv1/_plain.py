@@ -33,10 +33,10 @@ from ._clock import SystemClock
 from ._errors import JobTimeoutError, WaitInterruptedError
 from ._polling import (
     AT_DEADLINE,
-    LAST_QUERY_SECONDS,
     StopIterationError,
     check_status,
     past_range,
+    run_until,
     shielded,
     within,
 )
@@ -219,22 +219,9 @@ class Plain(Generic[J]):
         from ._workers import FAILED, UNASKED, Sweep
 
         jobs = self._jobs
-        finished_event = threading.Event()
         queried = jobs if len(due) == len(jobs) else [jobs[index] for index in due]
-        sweep = Sweep(queried, self._now, late_from, finished_event)
-        end = self._query_end()
-        interrupt = self._interrupt
-        if interrupt is not None:
-            interrupt._listen(finished_event)
-        try:
-            sweep.start(self._bound)
-            finished_event.wait(None if end is None else max(0.0, end - self._clock.monotonic()))
-        finally:
-            sweep.stop()  # at the deadline or the interrupt: the queries still running are given up
-            if interrupt is not None:
-                interrupt._forget(finished_event)
-        if sweep.raised is not None:
-            raise sweep.raised  # Ctrl-C, SystemExit: raised in the wait
+        sweep = Sweep(queried, self._now, late_from, threading.Event())
+        run_until(sweep, self._bound, self._clock, self._deadline, self._interrupt)
         asked = sweep.asked  # read first: an answer is in before it is counted
         answers = list(sweep.answers)  # as they are now: a query given up may still end later
         self._fresh.update(due[k] for k in sweep.late)
@@ -271,14 +258,6 @@ class Plain(Generic[J]):
         if status is _DONE or status is _CANCELLED or status is _ERROR:
             self._ended.add(index)
             finished.append((job, status))
-
-    def _query_end(self) -> float | None:
-        """Until when this thread waits for the queries of a round: as ``Poller.query_end``."""
-        clock = self._clock
-        if self._deadline is None or not isinstance(clock, SystemClock):
-            return None
-        now = clock.monotonic()
-        return self._deadline if self._deadline > now else now + LAST_QUERY_SECONDS
 
     def _what(self) -> str:
         return f"{len(self.pending)} of {len(self._jobs)} jobs"

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ._interrupt import _Settable
     from ._observe import Observer
     from ._protocols import Clock, PollPolicy, Wakeup
+    from ._workers import Run
 
     class Pollable(Protocol):
         """What the loop needs of a job."""
@@ -128,7 +129,9 @@ __all__ = [
     "next_delay",
     "outcome_of",
     "past_range",
+    "query_end",
     "read_hint",
+    "run_until",
     "shielded",
     "start",
     "timeout_message",
@@ -662,19 +665,7 @@ class Poller(Generic[J]):
         ``None`` (wait for them) without a deadline, or on a clock other than
         the system's: virtual time does not pass while a query runs.
         """
-        clock = self._clock
-        if self._deadline is None or not isinstance(clock, SystemClock):
-            return None
-        now = clock.monotonic()
-        return self._deadline if self._deadline > now else now + LAST_QUERY_SECONDS
-
-    def listen(self, waker: _Settable) -> Callable[[], None] | None:
-        """Have the wait's interrupt set ``waker`` too; return the undo, or ``None``."""
-        interrupt = self._interrupt
-        if interrupt is None:
-            return None
-        interrupt._listen(waker)
-        return self._forgetting(interrupt, waker)
+        return query_end(self._clock, self._deadline)
 
     def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
         """Drive the loop in this thread: block while it sleeps, yield what ends."""
@@ -724,19 +715,8 @@ class Poller(Generic[J]):
         outcomes, remote = request.run_local()
         if not remote:
             return outcomes
-        finished = threading.Event()
-        run = Run(request.queries, remote, outcomes, finished)
-        end = self.query_end()
-        forget = self.listen(finished)
-        try:
-            run.start(self.max_in_flight)
-            finished.wait(None if end is None else max(0.0, end - self._clock.monotonic()))
-        finally:
-            run.stop()  # at the deadline or the interrupt: the queries still running are given up
-            if forget is not None:
-                forget()
-        if run.raised is not None:
-            raise run.raised  # Ctrl-C, SystemExit: raised in the wait
+        run = Run(request.queries, remote, outcomes, threading.Event())
+        run_until(run, self.max_in_flight, self._clock, self._deadline, self._interrupt)
         return list(outcomes)  # as they are now: a query given up may still end later
 
     def _sleep(self, seconds: float, wakeup: Wakeup | None) -> bool:
@@ -759,10 +739,11 @@ class Poller(Generic[J]):
         outcome, error = "done", None
         try:
             yield from self._watch(make_waker, undo)
-            if self._interrupt is not None:
-                forget = self.listen(self._ensure_waker(make_waker))
-                assert forget is not None  # there is an interrupt to listen to
-                undo.append(forget)
+            interrupt = self._interrupt
+            if interrupt is not None:  # its set() wakes the driver's sleep
+                waker = self._ensure_waker(make_waker)
+                interrupt._listen(waker)
+                undo.append(self._forgetting(interrupt, waker))
             yield from self._loop()
         except GeneratorExit:
             if self.pending:
@@ -1240,6 +1221,45 @@ class Poller(Generic[J]):
         if causes:
             error.__cause__ = causes[-1]
         return error
+
+
+def query_end(clock: Clock, deadline: float | None) -> float | None:
+    """Until when, on ``clock``, a driver waits for the queries it runs off its thread.
+
+    A query begun before the deadline is given up at the deadline; one
+    begun at it, the deadline's last query, gets :data:`LAST_QUERY_SECONDS`.
+    ``None`` (wait for them) without a deadline, or on a clock other than
+    the system's: virtual time does not pass while a query runs.
+    """
+    if deadline is None or not isinstance(clock, SystemClock):
+        return None
+    now = clock.monotonic()
+    return deadline if deadline > now else now + LAST_QUERY_SECONDS
+
+
+def run_until(
+    run: Run, bound: int, clock: Clock, deadline: float | None, interrupt: Interrupt | None
+) -> None:
+    """Have up to ``bound`` workers make the calls of ``run``, and wait in this thread.
+
+    The wait lasts until every call has ended, until :func:`query_end`, or
+    until ``interrupt`` is set; then no other call is begun, and those still
+    running are given up (their outcomes stay as they are). A Ctrl-C or
+    ``SystemExit`` a worker met is raised here.
+    """
+    finished = run.finished
+    end = query_end(clock, deadline)
+    if interrupt is not None:
+        interrupt._listen(finished)
+    try:
+        run.start(bound)
+        finished.wait(None if end is None else max(0.0, end - clock.monotonic()))
+    finally:
+        run.stop()  # at the deadline or the interrupt: the queries still running are given up
+        if interrupt is not None:
+            interrupt._forget(finished)
+    if run.raised is not None:
+        raise run.raised  # Ctrl-C, SystemExit: raised in the wait
 
 
 def _outcome(raised: BaseException, errors: tuple[type[BaseException], ...]) -> str:

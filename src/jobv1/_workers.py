@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
-    from ._interrupt import _Settable
 
 __all__ = ["FAILED", "IDLE_SECONDS", "UNASKED", "Run", "Sweep", "submit"]
 
@@ -122,7 +121,7 @@ class Run:
         calls: Sequence[Callable[[], object]],
         indices: list[int],
         outcomes: list[Any],
-        finished: _Settable,
+        finished: threading.Event,
     ) -> None:
         self.calls = calls
         self.take = iter(indices).__next__  # atomic: workers share it without a lock
@@ -202,7 +201,7 @@ class Sweep(Run):
     __slots__ = ("answers", "asked", "failures", "late", "late_from", "notable", "now", "order")
 
     def __init__(
-        self, jobs: list[Any], now: Callable[[], float], late_from: float, finished: _Settable
+        self, jobs: list[Any], now: Callable[[], float], late_from: float, finished: threading.Event
     ) -> None:
         self.answers: list[Any] = [UNASKED] * len(jobs)
         super().__init__(jobs, [], self.answers, finished)
