@@ -341,7 +341,7 @@ def test_a_wait_on_thousands_of_jobs_lets_the_event_loop_run(fake_clock: FakeClo
         return before, ticks
 
     before, after = asyncio.run(main())
-    assert after - before >= 6  # watching, asking and reading the answers, in slices
+    assert after - before >= 4  # watching and reading the answers, 1,000 jobs at a time
     assert len(jobv1.wait(done_jobs())[0]) == 3000
 
 

@@ -99,20 +99,22 @@ def test_a_batch_answered_after_the_deadline_counts_as_its_query(fake_clock: Fak
 
 
 def test_the_loop_breathes_while_it_reads_a_large_batch(fake_clock: FakeClock) -> None:
-    from jobv1._many import start_many
+    from jobv1._many import check_many, general
     from jobv1._polling import Ask, Breathe
 
     batch = BatchBackend()
     jobs = [batch.run(script=[Hold(R, seconds=10)]) for _ in range(2500)]
-    poller = start_many(
-        jobs,
-        timeout=0,
-        poll=1,
-        on_status=None,
-        retry=None,
-        interrupt=None,
-        max_in_flight=1,
-        rate_limit=None,
+    poller = general(
+        check_many(
+            jobs,
+            timeout=0,
+            poll=1,
+            on_status=None,
+            retry=None,
+            interrupt=None,
+            max_in_flight=1,
+            rate_limit=None,
+        )
     )
     steps = poller.steps(threading.Event)
     requests: list[int] = []

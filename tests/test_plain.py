@@ -149,14 +149,14 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
     general = mock.patch.object(_many, "_plain", _never_plain)
     taken: list[object] = []
     with clock, general if path == "general" else contextlib.nullcontext():
-        real = _many.start_blocking
+        real = _many.blocking
 
-        def spy(*args: Any, **kwargs: Any) -> Any:
-            made = real(*args, **kwargs)
+        def spy(wait: Any) -> Any:
+            made = real(wait)
             taken.append(type(made))
             return made
 
-        with mock.patch.object(_many, "start_blocking", spy):
+        with mock.patch.object(_many, "blocking", spy):
             try:
                 if way == "wait":
                     done, not_done = jobv1.wait(jobs, **options)
@@ -305,15 +305,17 @@ class Limited:
 
 def _path(jobs: list[Any], **options: Any) -> type:
     return type(
-        _many.start_blocking(
-            jobs,
-            timeout=options.get("timeout"),
-            poll=options.get("poll", Backoff()),
-            on_status=None,
-            retry=options.get("retry"),
-            interrupt=None,
-            max_in_flight=8,
-            rate_limit=options.get("rate_limit"),
+        _many.blocking(
+            _many.check_many(
+                jobs,
+                timeout=options.get("timeout"),
+                poll=options.get("poll", Backoff()),
+                on_status=None,
+                retry=options.get("retry"),
+                interrupt=None,
+                max_in_flight=8,
+                rate_limit=options.get("rate_limit"),
+            )
         )
     )
 

@@ -22,7 +22,15 @@ if TYPE_CHECKING:
 
     P = ParamSpec("P")
 
-__all__ = ["ExecutorBackend", "FutureJob", "future_status", "watch_future"]
+__all__ = [
+    "ExecutorBackend",
+    "FutureJob",
+    "forget",
+    "future_status",
+    "hook",
+    "listen",
+    "watch_future",
+]
 
 T = TypeVar("T")
 
@@ -58,6 +66,9 @@ class FutureJob(JobV1[T], Generic[T]):
             raise TypeError(f"future must be a concurrent.futures.Future, not {future!r}")
         super().__init__(backend, job_id, **kwargs)
         self._future = future
+        # Whether the future has :func:`_ended` among its done-callbacks, given
+        # through this job: the waits of :mod:`jobv1._futurewait` add it once.
+        self._hooked = False
 
     @property
     def future(self) -> concurrent.futures.Future[T]:
@@ -128,11 +139,16 @@ class FutureJob(JobV1[T], Generic[T]):
 
 
 def future_status(future: concurrent.futures.Future[Any]) -> JobStatus:
-    """A future's state as a job's: pending is ``QUEUED``; never blocks."""
-    if future.cancelled():
-        return JobStatus.CANCELLED
+    """A future's state as a job's: pending is ``QUEUED``; never blocks.
+
+    A future that is done stays as it is, so it is asked first: a future
+    cancelled between two questions is then never taken for a finished one
+    (whose ``exception()`` would raise ``CancelledError``).
+    """
     if future.done():
-        return JobStatus.DONE if future.exception() is None else JobStatus.ERROR
+        if future.cancelled():
+            return JobStatus.CANCELLED
+        return JobStatus.DONE if future.exception(0) is None else JobStatus.ERROR
     return JobStatus.RUNNING if future.running() else JobStatus.QUEUED
 
 
@@ -198,6 +214,47 @@ class _Forget:
 
 _watching: weakref.WeakKeyDictionary[concurrent.futures.Future[Any], _Watchers] | None = None
 _lock = _thread.allocate_lock()
+
+
+def hook(jobs: list[FutureJob[Any]]) -> None:
+    """Have the future of each job call :func:`_ended` when it is done.
+
+    Each job gives its future that one done-callback at most once, however
+    many waits watch it, and none if it is done already: a wait made again
+    and again over futures that never end adds nothing to them. (A future
+    cannot drop a done-callback.)
+    """
+    fresh = []
+    with _lock:
+        for job in jobs:
+            if not job._hooked and not job._future.done():
+                job._hooked = True
+                fresh.append(job._future)
+    for future in fresh:
+        future.add_done_callback(_ended)  # at once if the future ended meanwhile
+
+
+def listen(listener: Callable[[concurrent.futures.Future[Any]], object]) -> None:
+    """From now on, have :func:`_ended` call ``listener(future)`` for each hooked future ending."""
+    global _listeners  # noqa: PLW0603 - replaced, never changed: _ended reads it without the lock
+    with _lock:
+        _listeners = (*_listeners, listener)
+
+
+def forget(listener: Callable[[concurrent.futures.Future[Any]], object]) -> None:
+    """Undo :func:`listen`."""
+    global _listeners  # noqa: PLW0603 - replaced, never changed: _ended reads it without the lock
+    with _lock:
+        _listeners = tuple(one for one in _listeners if one is not listener)
+
+
+def _ended(future: concurrent.futures.Future[Any]) -> None:
+    """The one done-callback :func:`hook` gives: tells every listening wait, which looks it up."""
+    for listener in _listeners:
+        listener(future)
+
+
+_listeners: tuple[Callable[[concurrent.futures.Future[Any]], object], ...] = ()
 
 
 class ExecutorBackend:

@@ -9,7 +9,7 @@ from ._job import JobV1, batch_of, gives_hints, limit_of, resync_of, watches
 from ._observe import listening
 from ._plain import Plain
 from ._policy import Backoff, drawn_once
-from ._polling import Poller, StopIterationError, check_wait, start, unshielded
+from ._polling import Poller, StopIterationError, check_wait, unshielded
 from ._status import JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -19,22 +19,25 @@ if TYPE_CHECKING:
 
     from ._interrupt import Interrupt
     from ._limit import RateLimit
-    from ._protocols import PollPolicy
+    from ._protocols import Clock, PollPolicy
     from ._retry import Retry
 
 __all__ = [
     "ALL_COMPLETED",
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_POLL",
+    "Checked",
     "DoneAndNotDone",
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
     "as_completed",
+    "asks_alone",
+    "blocking",
     "check_hashable",
+    "check_many",
     "check_return_when",
     "enough",
-    "start_blocking",
-    "start_many",
+    "general",
     "wait",
 ]
 
@@ -83,19 +86,98 @@ class DoneAndNotDone(tuple[set[J], set[J]], Generic[J]):
         return f"DoneAndNotDone(done={self[0]!r}, not_done={self[1]!r})"
 
 
-def _unique_jobs(jobs: Iterable[J]) -> list[J]:
-    """The jobs in their first order, each once; a ``TypeError`` for anything else."""
+def _given(jobs: Iterable[J]) -> tuple[list[J], set[type]]:
+    """The jobs as given, in a list, and their classes.
+
+    Raises:
+        TypeError: ``jobs`` is not an iterable.
+    """
     if isinstance(jobs, (JobV1, str, bytes)) or not hasattr(jobs, "__iter__"):
         raise TypeError(f"jobs must be an iterable of jobs, not {jobs!r}")
+    given = list(jobs)
+    return given, set(map(type, given))
+
+
+def _unique(given: list[J], kinds: set[type]) -> list[J]:
+    """The jobs in their first order, each once."""
+    if all(kind.__hash__ is _HASH and kind.__eq__ is _EQ for kind in kinds):
+        # Jobs hashed and compared by identity, as most are: a set of them is
+        # quick to make (a dict keyed by id() makes an int per job), and most
+        # often says that no job is given twice.
+        if len(set(given)) == len(given):
+            return given
+        return list(dict.fromkeys(given))
     # A job given twice is the same object both times: keeping the last is keeping the first.
-    return list({id(job): job for job in jobs}.values())
+    return list({id(job): job for job in given}.values())
+
+
+#: What a class that hashes and compares by identity has as ``__hash__`` and ``__eq__``.
+_HASH: object = object.__hash__
+_EQ: object = object.__eq__
 
 
 def _element(job: object) -> JobV1[Any]:
     return view(job, "jobs must hold only jobs")
 
 
-def start_many(
+class Checked(Generic[J]):
+    """A wait on many jobs with its arguments checked: what each of the loops is made from."""
+
+    __slots__ = (
+        "_unique",
+        "clock",
+        "given",
+        "interrupt",
+        "kinds",
+        "max_in_flight",
+        "on_status",
+        "policy",
+        "rate_limit",
+        "retry",
+        "started",
+        "timeout",
+    )
+
+    def __init__(
+        self,
+        given: list[J],
+        *,
+        kinds: set[type],
+        clock: Clock,
+        started: float,
+        timeout: float | None,
+        policy: PollPolicy,
+        on_status: Callable[[Any, JobStatus], object] | None,
+        retry: Retry | None,
+        interrupt: Interrupt | None,
+        max_in_flight: int,
+        rate_limit: RateLimit | None,
+    ) -> None:
+        #: The jobs as given: a job may be there twice.
+        self.given = given
+        #: The jobs' classes.
+        self.kinds = kinds
+        self._unique: list[J] | None = None
+        self.clock = clock
+        #: When the call was made, on :attr:`clock`: the deadline runs from then.
+        self.started = started
+        self.timeout = timeout
+        self.policy = policy
+        self.on_status = on_status
+        self.retry = retry
+        self.interrupt = interrupt
+        self.max_in_flight = max_in_flight
+        self.rate_limit = rate_limit
+
+    @property
+    def jobs(self) -> list[J]:
+        """The jobs, each once, in their first order; found the first time they are asked for."""
+        if self._unique is None:
+            self._unique = _unique(self.given, self.kinds)
+        return self._unique
+
+
+def check_many(
     jobs: Iterable[J],
     *,
     timeout: float | None,
@@ -105,69 +187,11 @@ def start_many(
     interrupt: Interrupt | None,
     max_in_flight: int,
     rate_limit: RateLimit | None,
-) -> Poller[J]:
-    """Check the arguments of a wait on many jobs and make its :class:`Poller`."""
-    return _general(
-        _unique_jobs(jobs),
-        timeout=timeout,
-        poll=poll,
-        on_status=on_status,
-        retry=retry,
-        interrupt=interrupt,
-        max_in_flight=max_in_flight,
-        rate_limit=rate_limit,
-    )
-
-
-def _general(
-    jobs: list[J],
-    *,
-    timeout: float | None,
-    poll: float | PollPolicy,
-    on_status: Callable[[Any, JobStatus], object] | None,
-    retry: Retry | None,
-    interrupt: Interrupt | None,
-    max_in_flight: int,
-    rate_limit: RateLimit | None,
-) -> Poller[J]:
-    return start(
-        jobs,
-        clock=current_clock(),
-        timeout=timeout,
-        poll=("poll", poll),
-        on_status=on_status,
-        retry=retry,
-        interrupt=interrupt,
-        batch=batch_of,
-        adapt=_element,
-        max_in_flight=max_in_flight,
-        rate_limit=rate_limit,
-        limit_of=limit_of,
-        hints_of=gives_hints,
-        watches_of=watches,
-        resync_of=resync_of,
-    )
-
-
-def start_blocking(
-    jobs: Iterable[J],
-    *,
-    timeout: float | None,
-    poll: float | PollPolicy,
-    on_status: Callable[[Any, JobStatus], object] | None,
-    retry: Retry | None,
-    interrupt: Interrupt | None,
-    max_in_flight: int,
-    rate_limit: RateLimit | None,
-) -> Poller[J] | Plain[J]:
-    """:func:`start_many` for a wait in this thread: plain polled jobs get the loop made for them.
-
-    That loop (:mod:`jobv1._plain`) behaves as :class:`Poller` does, at a
-    fraction of its cost per job.
-    """
+) -> Checked[J]:
+    """Check the arguments of a wait on many jobs, naming any that is bad."""
     clock = current_clock()
     started = clock.monotonic()  # the deadline runs from the call, not from the checks' end
-    unique = _unique_jobs(jobs)
+    given, kinds = _given(jobs)
     limit, policy, bound, shared = check_wait(
         timeout=timeout,
         poll=("poll", poll),
@@ -178,34 +202,76 @@ def start_blocking(
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
     )
-    drawn = drawn_once(policy)
-    if (
-        drawn is None
-        or retry is not None
-        or shared is not None
-        or len(unique) < 2
-        or listening()
-        or not _plain(unique)
-    ):
-        return _general(
-            unique,
-            timeout=timeout,
-            poll=policy,
-            on_status=on_status,
-            retry=retry,
-            interrupt=interrupt,
-            max_in_flight=bound,
-            rate_limit=shared,
-        )
-    return Plain(
-        unique,
+    return Checked(
+        given,
+        kinds=kinds,
         clock=clock,
         started=started,
         timeout=limit,
-        drawn=drawn,
+        policy=policy,
         on_status=on_status,
+        retry=retry,
         interrupt=interrupt,
         max_in_flight=bound,
+        rate_limit=shared,
+    )
+
+
+def general(wait: Checked[J]) -> Poller[J]:
+    """The general loop for ``wait``: any jobs, any arguments."""
+    return Poller(
+        wait.jobs,
+        clock=wait.clock,
+        started=wait.started,
+        timeout=wait.timeout,
+        policy=wait.policy,
+        on_status=wait.on_status,
+        retry=wait.retry,
+        interrupt=wait.interrupt,
+        batch=batch_of,
+        adapt=_element,
+        max_in_flight=wait.max_in_flight,
+        rate_limit=wait.rate_limit,
+        limit_of=limit_of,
+        hints_of=gives_hints,
+        watches_of=watches,
+        resync_of=resync_of,
+    )
+
+
+def blocking(wait: Checked[J]) -> Poller[J] | Plain[J]:
+    """The loop for ``wait`` in this thread: plain polled jobs get the loop made for them.
+
+    That loop (:mod:`jobv1._plain`) behaves as :class:`Poller` does, at a
+    fraction of its cost per job.
+    """
+    drawn = drawn_once(wait.policy)
+    if (
+        drawn is None
+        or wait.retry is not None
+        or wait.rate_limit is not None
+        or len(wait.jobs) < 2
+        or listening()
+        or not _plain(wait.jobs)
+    ):
+        return general(wait)
+    return Plain(
+        wait.jobs,
+        clock=wait.clock,
+        started=wait.started,
+        timeout=wait.timeout,
+        drawn=drawn,
+        on_status=wait.on_status,
+        interrupt=wait.interrupt,
+        max_in_flight=wait.max_in_flight,
+    )
+
+
+def asks_alone(backend: object) -> bool:
+    """Whether a backend's jobs are queried one by one, freely: no ``job_statuses``, no limit."""
+    return (
+        not callable(getattr(backend, "job_statuses", None))
+        and getattr(backend, "status_rate_limit", None) is None
     )
 
 
@@ -233,23 +299,21 @@ def _plain(jobs: list[Any]) -> bool:
         backend = getattr(job, "_backend", None)
         alone = backends.get(id(backend))
         if alone is None:
-            alone = backends[id(backend)] = (
-                not callable(getattr(backend, "job_statuses", None))
-                and getattr(backend, "status_rate_limit", None) is None
-            )
+            alone = backends[id(backend)] = asks_alone(backend)
         if not alone:
             return False
     return True
 
 
-def check_hashable(jobs: Iterable[object]) -> None:
+def check_hashable(wait: Checked[Any]) -> None:
     """A ``TypeError`` if a job cannot be put in the sets :func:`wait` returns."""
-    for job in jobs:
-        if type(job).__hash__ is None:
-            raise TypeError(
-                f"wait() returns sets of jobs, and {job!r} cannot be in one: its class "
-                "defines __eq__ without __hash__ (give it a __hash__, or use as_completed)"
-            )
+    if all(kind.__hash__ is not None for kind in wait.kinds):
+        return
+    job = next(job for job in wait.given if type(job).__hash__ is None)
+    raise TypeError(
+        f"wait() returns sets of jobs, and {job!r} cannot be in one: its class "
+        "defines __eq__ without __hash__ (give it a __hash__, or use as_completed)"
+    )
 
 
 def check_return_when(return_when: object) -> None:
@@ -326,7 +390,7 @@ def wait(
             another argument is out of range.
         WaitInterruptedError: ``interrupt`` was set.
     """
-    poller = start_blocking(
+    checked = check_many(
         jobs,
         timeout=timeout,
         poll=poll,
@@ -336,8 +400,9 @@ def wait(
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
     )
+    poller = blocking(checked)
     check_return_when(return_when)
-    check_hashable(poller.jobs)
+    check_hashable(checked)
     done: set[J] = set()
     rounds = iter(poller)
     try:
@@ -406,14 +471,16 @@ def as_completed(
             argument is of the wrong type.
         ValueError: An argument is out of range.
     """
-    poller = start_blocking(
-        jobs,
-        timeout=timeout,
-        poll=poll,
-        on_status=on_status,
-        retry=retry,
-        interrupt=interrupt,
-        max_in_flight=max_in_flight,
-        rate_limit=rate_limit,
+    poller = blocking(
+        check_many(
+            jobs,
+            timeout=timeout,
+            poll=poll,
+            on_status=on_status,
+            retry=retry,
+            interrupt=interrupt,
+            max_in_flight=max_in_flight,
+            rate_limit=rate_limit,
+        )
     )
     return (job for finished in poller for job, _ in finished)

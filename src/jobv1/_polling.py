@@ -525,9 +525,10 @@ class Poller(Generic[J]):
     Args:
         jobs: The jobs, each once.
         clock: Where the time comes from.
-        timeout: Seconds from now to the deadline; ``None`` for none; ``<= 0``
+        timeout: Seconds from ``started`` to the deadline; ``None`` for none; ``<= 0``
             for one query of each job and no sleep.
         policy: Paces the queries of each job, where the job gives no hint.
+        started: When the wait began, on ``clock``; ``None`` for now.
         callback: Called as ``callback(job_id, status, job)`` after each
             non-final query, except a query at or after the deadline.
         on_status: Called as ``on_status(job, status)`` once for each distinct
@@ -561,6 +562,7 @@ class Poller(Generic[J]):
         clock: Clock,
         timeout: float | None,
         policy: PollPolicy,
+        started: float | None = None,
         callback: Callback | None = None,
         on_status: StatusHook | None = None,
         retry: Retry | None = None,
@@ -593,7 +595,9 @@ class Poller(Generic[J]):
         self._batch = batch
         self.timeout = timeout
         now = clock.monotonic()
-        self._deadline = None if timeout is None else now + timeout
+        self._deadline = (
+            None if timeout is None else (now if started is None else started) + timeout
+        )
         self._jobs = list(jobs)
         #: The entries of the jobs not final yet, by index, in the jobs' order.
         # One sequence of delays for every job, where the policy gives them all the

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._clock import SystemClock
 from ._errors import JobTimeoutError
+from ._futurewait import FutureWait, awaited
 from ._interop import as_job
 from ._job import start_one
 from ._lifecycle import begin, cannot_cancel, fetching, settled
@@ -39,9 +40,9 @@ from ._many import (
     DEFAULT_POLL,
     DoneAndNotDone,
     check_hashable,
+    check_many,
     check_return_when,
     enough,
-    start_many,
 )
 from ._polling import LAST_QUERY_SECONDS, SLICE, Ask, Breathe, Poller, Sleep, outcome_of
 from ._status import JobStatus
@@ -177,7 +178,9 @@ async def _run_local(ask: Ask) -> tuple[list[Outcome], list[int]]:
     return outcomes, ask.remote
 
 
-async def _answers(poller: Poller[Any], ask: Ask, waker: _LoopWaker | None) -> list[Outcome]:
+async def _answers(
+    poller: Poller[Any] | FutureWait[Any], ask: Ask, waker: _LoopWaker | None
+) -> list[Outcome]:
     """Run the queries of ``ask``: on the loop if local, else on worker threads.
 
     At most ``poller.max_in_flight`` run at once. Their outcomes come back
@@ -225,7 +228,9 @@ async def _answers(poller: Poller[Any], ask: Ask, waker: _LoopWaker | None) -> l
     return outcomes
 
 
-async def _drive(poller: Poller[J]) -> AsyncGenerator[list[tuple[J, JobStatus]], None]:
+async def _drive(
+    poller: Poller[J] | FutureWait[J],
+) -> AsyncGenerator[list[tuple[J, JobStatus]], None]:
     """Drive the loop on the running event loop; yield the jobs of each round that end."""
     loop = asyncio.get_running_loop()
     wakers: list[_LoopWaker] = []
@@ -325,7 +330,7 @@ async def wait(
             another argument is out of range.
         WaitInterruptedError: ``interrupt`` was set.
     """
-    poller = start_many(
+    checked = check_many(
         jobs,
         timeout=timeout,
         poll=poll,
@@ -335,8 +340,9 @@ async def wait(
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
     )
+    poller = awaited(checked)
     check_return_when(return_when)
-    check_hashable(poller.jobs)
+    check_hashable(checked)
     done: set[J] = set()
     rounds = _drive(poller)
     try:
@@ -375,20 +381,22 @@ def as_completed(
         ValueError: An argument is out of range.
     """
     return _flatten(
-        start_many(
-            jobs,
-            timeout=timeout,
-            poll=poll,
-            on_status=on_status,
-            retry=retry,
-            interrupt=interrupt,
-            max_in_flight=max_in_flight,
-            rate_limit=rate_limit,
+        awaited(
+            check_many(
+                jobs,
+                timeout=timeout,
+                poll=poll,
+                on_status=on_status,
+                retry=retry,
+                interrupt=interrupt,
+                max_in_flight=max_in_flight,
+                rate_limit=rate_limit,
+            )
         )
     )
 
 
-async def _flatten(poller: Poller[J]) -> AsyncIterator[J]:
+async def _flatten(poller: Poller[J] | FutureWait[J]) -> AsyncIterator[J]:
     rounds = _drive(poller)
     try:
         async for finished in rounds:

@@ -36,7 +36,7 @@ from ._clock import current_clock
 from ._errors import JobError, JobTimeoutError
 from ._interop import as_job
 from ._lifecycle import fetch_here, fetching
-from ._many import DEFAULT_POLL, start_many
+from ._many import DEFAULT_POLL, check_many, general
 from ._policy import as_policy
 from ._reference import check_reference, restore
 from ._status import JobStatus
@@ -127,15 +127,17 @@ def settle(
         indices.setdefault(id(job), []).append(index)
     # the time left, on this process's clock
     timeout = None if until is None else max(0.0, until - time.time())
-    poller = start_many(
-        jobs,
-        timeout=timeout,
-        poll=wait,
-        on_status=None,
-        retry=None,
-        interrupt=None,
-        max_in_flight=8,
-        rate_limit=None,
+    poller = general(
+        check_many(
+            jobs,
+            timeout=timeout,
+            poll=wait,
+            on_status=None,
+            retry=None,
+            interrupt=None,
+            max_in_flight=8,
+            rate_limit=None,
+        )
     )
     clock = current_clock()
     try:
