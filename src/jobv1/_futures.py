@@ -242,7 +242,7 @@ def listen(listener: Callable[[concurrent.futures.Future[Any]], object]) -> None
 
 
 def forget(listener: Callable[[concurrent.futures.Future[Any]], object]) -> None:
-    """Undo :func:`listen`."""
+    """Undo :func:`listen`, given the same object (a bound method is a new one each time)."""
     global _listeners  # noqa: PLW0603 - replaced, never changed: _ended reads it without the lock
     with _lock:
         _listeners = tuple(one for one in _listeners if one is not listener)

@@ -51,7 +51,7 @@ from ._errors import JobTimeoutError, WaitInterruptedError
 from ._futures import FutureJob, forget, future_status, hook, listen
 from ._many import asks_alone, general
 from ._observe import listening
-from ._polling import SLICE, Breathe, Sleep, query_end, shielded, within
+from ._polling import SLICE, Breathe, Sleep, shielded, within
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -117,8 +117,6 @@ class FutureWait(Generic[J]):
         on_status = wait.on_status
         self._on_status = None if on_status is None else shielded("on_status", on_status)
         self._interrupt = wait.interrupt
-        #: How many queries a driver may run at once (none are asked of it here).
-        self.max_in_flight = wait.max_in_flight
         # How many queries the general loop makes before it reads their answers.
         self._part = 1 if wait.max_in_flight == 1 else SLICE
         count = len(wait.given)
@@ -156,10 +154,6 @@ class FutureWait(Generic[J]):
         """Whether the wait's interrupt is set."""
         return self._interrupt is not None and self._interrupt.is_set()
 
-    def query_end(self) -> float | None:
-        """:meth:`jobv1._polling.Poller.query_end`, for the general loop this may hand over to."""
-        return query_end(self._clock, self._deadline)
-
     def steps(self, make_waker: Callable[[], Waker]) -> Generator[Step[J], object, None]:
         """The loop, as requests to a driver: :meth:`~jobv1._polling.Poller.steps`'s twin.
 
@@ -168,17 +162,19 @@ class FutureWait(Generic[J]):
         ``resync_interval``, or its backend has ``job_statuses`` or
         ``status_rate_limit``), the general loop takes the whole wait over,
         from its start, before any job was queried. It then asks for queries
-        (:class:`~jobv1._polling.Ask`), and finds a backend's bad
+        (:class:`~jobv1._polling.Ask`), all of them to be made on the event
+        loop, since FutureJobs are, and finds a backend's bad
         ``status_rate_limit`` here, not when the wait was called.
         """
         self.waker = waker = make_waker()
-        listen(self._ended)
+        listener = self._ended  # one bound method, to listen and to forget
+        listen(listener)
         try:
             fits = yield from self._watch()
             if fits:
                 yield from self._listening(waker)
         finally:
-            forget(self._ended)
+            forget(listener)
         if not fits:
             yield from general(self._wait).steps(lambda: waker)
 

@@ -192,6 +192,9 @@ async def _answers(
     outcomes, remote = await _run_local(ask)
     if not remote:
         return outcomes
+    # A FutureWait's jobs, and those of the general loop it may hand over to, are
+    # FutureJobs: all of them are asked on the loop.
+    assert isinstance(poller, Poller)
     clock = poller.clock
     end = poller.query_end()
     running: dict[asyncio.Future[tuple[bool, Any]], int] = {}
