@@ -273,6 +273,32 @@ timeouts = st.none() | st.sampled_from([0.0, 0.5, 3.0])
     timeout=0.5,
     bound=1,
 )
+# One at a time, the first job's hook ends the second's future before the second
+# is asked: the second ends in this round, and its call back is for a job ended.
+@example(
+    way="as_completed",
+    scenario={
+        "states": ["pending", "pending", "pending"],
+        "future_of": [0, 1, 2],
+        "given": [0, 1, 2],
+        "triggers": [(0, Q, ("end", 1, "done"))],
+    },
+    timeout=2.0,
+    bound=1,
+)
+# A future ends on the next turn of the event loop, as the wait goes to sleep
+# until its deadline: the sleep is cut short, and it is not the deadline's.
+@example(
+    way="wait",
+    scenario={
+        "states": ["pending", "pending"],
+        "future_of": [0, 1],
+        "given": [0, 1],
+        "triggers": [(0, Q, ("later", 0, "done"))],
+    },
+    timeout=3.0,
+    bound=8,
+)
 @settings(max_examples=300, deadline=None)
 @given(
     way=ways,
