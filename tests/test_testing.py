@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from jobv1 import JobError, JobStatus, JobTimeoutError
-from jobv1._clock import SystemClock, current_clock, install, uninstall
+from jobv1._clock import SystemClock, current_clock, install, reader, uninstall
 from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold, Query, use_clock
 
 Q, R, D, E, C = (
@@ -208,6 +208,21 @@ class TestSystemClock:
         assert clock.sleep(0, event) is False
         event.set()
         assert clock.sleep(10, event) is True
+
+    def test_loops_read_it_through_time_monotonic_itself(self) -> None:
+        class Sleepless(SystemClock):
+            def sleep(self, seconds: float, wakeup: object = None) -> bool:
+                return False
+
+        class Ahead(SystemClock):
+            def monotonic(self) -> float:
+                return time.monotonic() + 3600
+
+        assert reader(SystemClock()) is time.monotonic
+        assert reader(Sleepless()) is time.monotonic  # it reads the time as the system's does
+        assert reader(Ahead())() > time.monotonic() + 3000
+        fake = FakeClock(7.0)
+        assert reader(fake)() == 7.0
 
 
 class TestScripts:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from ._clock import reader
 from ._polling import (
     AT_DEADLINE,
     StopIterationError,
@@ -63,7 +64,7 @@ def wait_alone(
         hinted: Whether the job's class has a ``poll_hint()`` of its own.
         error: The class of the error to raise at the deadline.
     """
-    monotonic, sleep = clock.monotonic, clock.sleep
+    monotonic, sleep = reader(clock), clock.sleep
     done, cancelled, failed = JOB_FINAL_STATES  # told by identity, inline: the cheapest test
     deadline = None if timeout is None else monotonic() + timeout
     # A policy that gives no delays is refused here, before any query.

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ._protocols import Clock, Wakeup
 
-__all__ = ["SystemClock", "current_clock", "install", "lent", "uninstall", "use_clock"]
+__all__ = ["SystemClock", "current_clock", "install", "lent", "reader", "uninstall", "use_clock"]
 
 
 class SystemClock:
@@ -62,6 +62,18 @@ class SystemClock:
 
     def __repr__(self) -> str:
         return "SystemClock()"
+
+
+def reader(clock: Clock) -> Callable[[], float]:
+    """``clock.monotonic``, as cheap to call as it can be.
+
+    That is :func:`time.monotonic` itself for a clock that reads it as
+    :class:`SystemClock` does (a subclass that only sleeps otherwise
+    included): a loop that reads the clock at each query saves a call.
+    """
+    if type(clock).monotonic is SystemClock.monotonic:
+        return time.monotonic
+    return clock.monotonic
 
 
 _SYSTEM = SystemClock()

@@ -43,10 +43,9 @@ reads a round's answers.
 from __future__ import annotations
 
 import math
-import time
 from itertools import compress, filterfalse
 
-from ._clock import SystemClock
+from ._clock import reader
 from ._errors import JobTimeoutError, WaitInterruptedError
 from ._futures import FutureJob, forget, future_status, hook, listen
 from ._many import asks_alone, general
@@ -310,7 +309,7 @@ class FutureWait(Generic[J]):
         fresh = self._fresh
         late_from = math.inf if at_deadline or self._deadline is None else self._deadline
         timed = late_from < math.inf
-        now = time.monotonic if type(self._clock) is SystemClock else self._clock.monotonic
+        now = reader(self._clock)
         finished: list[tuple[J, JobStatus]] = []
         size = self._part
         for first in range(0, len(due), size):

@@ -27,9 +27,8 @@ whole.
 from __future__ import annotations
 
 import math
-import time
 
-from ._clock import SystemClock
+from ._clock import reader
 from ._errors import JobTimeoutError, WaitInterruptedError
 from ._polling import (
     AT_DEADLINE,
@@ -104,7 +103,7 @@ class Plain(Generic[J]):
         self._interrupt = interrupt
         self._bound = max_in_flight
         # The wait's clock, as cheap to read as it can be: each answer may be timed.
-        self._now = time.monotonic if type(clock) is SystemClock else clock.monotonic
+        self._now = reader(clock)
         #: The indices of the jobs not final yet, in the jobs' order.
         self.pending = list(range(len(jobs)))
         # The last status each job was seen in, where on_status wants to know.
