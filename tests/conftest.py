@@ -8,6 +8,7 @@ import pytest
 from hypothesis import settings
 
 from jobv1 import JobStatus, JobV1, _many
+from jobv1.testing import FakeClock
 
 pytest_plugins = ["pytester"]
 
@@ -49,3 +50,17 @@ def loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     if request.param == "general":
         monkeypatch.setattr(_many, "_plain", lambda jobs: False)
     return request.param  # type: ignore[no-any-return]
+
+
+class Recorder(FakeClock):
+    """A FakeClock that notes each sleep in a shared log, the wake-up too if ``wakeups``."""
+
+    def __init__(self, log: list[tuple[Any, ...]], *, wakeups: bool = False) -> None:
+        super().__init__()
+        self.log = log
+        self._wakeups = wakeups
+
+    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+        note = ("sleep", self.monotonic(), seconds)
+        self.log.append((*note, wakeup) if self._wakeups else note)
+        return super().sleep(seconds, wakeup)

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from conftest import Recorder
 from jobv1 import Backoff, JobStatus, JobTimeoutError, JobV1, PollPolicy
 from jobv1._job import start_one
 from jobv1._policy import Fixed
 from jobv1._polling import StopIterationError, unshielded
-from jobv1.testing import FakeClock
 
 R, Q, D, E = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DONE, JobStatus.ERROR
 try:  # answers a wrapped Qiskit job gives: equal to ours, not ours
@@ -29,18 +29,6 @@ try:  # answers a wrapped Qiskit job gives: equal to ours, not ours
     QISKIT_STATUSES: list[Any] = [QiskitStatus.RUNNING, QiskitStatus.DONE]
 except ImportError:  # pragma: no cover - Qiskit is in the dev extra
     QISKIT_STATUSES = []
-
-
-class Recorder(FakeClock):
-    """A FakeClock that notes each sleep in a shared log."""
-
-    def __init__(self, log: list[tuple[Any, ...]]) -> None:
-        super().__init__()
-        self.log = log
-
-    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
-        self.log.append(("sleep", self.monotonic(), seconds, wakeup))
-        return super().sleep(seconds, wakeup)
 
 
 class Script(JobV1):
@@ -101,7 +89,7 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
     callback_takes: float = 0.0,
 ) -> list[tuple[Any, ...]]:
     log: list[tuple[Any, ...]] = []
-    clock = Recorder(log)
+    clock = Recorder(log, wakeups=True)
     job = (Hinted if hints is not None else Script)(clock, steps, hints)
 
     def callback(job_id: str, status: JobStatus, handle: Any) -> None:
@@ -200,7 +188,7 @@ def test_the_fast_path_is_taken_for_a_plain_wait(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(job_module, "start_one", lambda *args, **kwargs: taken.append(args))
     log: list[tuple[Any, ...]] = []
-    job = Script(Recorder(log), [(D, 0.0)], None)
+    job = Script(Recorder(log, wakeups=True), [(D, 0.0)], None)
     job.wait_for_final_state(timeout=1, wait=Backoff(), callback=print)
     assert taken == []
 
@@ -211,7 +199,7 @@ def test_a_huge_delay_past_the_clocks_range_is_refused_on_both_paths() -> None:
         assert log[-1][0] == "raised"
         assert log[-1][1] is ValueError
         assert "goes past the end of the clock's range" in log[-1][2]
-    clock = Recorder([])
+    clock = Recorder([], wakeups=True)
     clock.advance(1.7e308)
     with clock, pytest.raises(ValueError, match="past the end of the clock's range"):
         Script(clock, [(R, 0.0)], None).wait_for_final_state(wait=1.7e308)
@@ -224,7 +212,7 @@ def test_a_backend_rate_limit_takes_the_loop() -> None:
         status_rate_limit = RateLimit(1)
 
     log: list[tuple[Any, ...]] = []
-    clock = Recorder(log)
+    clock = Recorder(log, wakeups=True)
     job = Script(clock, [(R, 0.0), (R, 0.0), (D, 0.0)], None)
     job._backend = Limited()  # type: ignore[assignment]
     with clock:

@@ -24,6 +24,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import jobv1
+from conftest import Recorder
 from jobv1 import (
     FIRST_COMPLETED,
     FIRST_EXCEPTION,
@@ -50,18 +51,6 @@ R, Q, D, C, E = (
     JobStatus.CANCELLED,
     JobStatus.ERROR,
 )
-
-
-class Recorder(FakeClock):
-    """A FakeClock that notes each sleep in a shared log."""
-
-    def __init__(self, log: list[tuple[Any, ...]]) -> None:
-        super().__init__()
-        self.log = log
-
-    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
-        self.log.append(("sleep", self.monotonic(), seconds))
-        return super().sleep(seconds, wakeup)
 
 
 def _end(future: concurrent.futures.Future[Any], how: str) -> None:

@@ -21,6 +21,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import jobv1
+from conftest import Recorder
 from jobv1 import (
     Backoff,
     Interrupt,
@@ -55,18 +56,6 @@ except ImportError:  # pragma: no cover - Qiskit is in the dev extra
 
 #: An answer that sets the wait's interrupt, then answers RUNNING.
 INTERRUPT = "interrupt"
-
-
-class Recorder(FakeClock):
-    """A FakeClock that notes each sleep in a shared log."""
-
-    def __init__(self, log: list[tuple[Any, ...]]) -> None:
-        super().__init__()
-        self.log = log
-
-    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
-        self.log.append(("sleep", self.monotonic(), seconds))
-        return super().sleep(seconds, wakeup)
 
 
 class Script(JobV1):
