@@ -288,6 +288,13 @@ timeouts = st.none() | st.sampled_from([0.0, 0.5, 3.0])
     timeout=3.0,
     bound=8,
 )
+# One job given twice: the general loop takes the wait over, and says what is not done.
+@example(
+    way="wait",
+    scenario={"states": ["pending"], "future_of": [0], "given": [0, 0], "triggers": []},
+    timeout=None,
+    bound=1,
+)
 @settings(max_examples=300, deadline=None)
 @given(
     way=ways,

@@ -138,11 +138,15 @@ class FutureWait(Generic[J]):
         self._woken: list[int] = []
         #: What wakes the driver's sleeps early, once :meth:`steps` has begun.
         self.waker: Waker | None = None
+        # The general loop, if a job did not fit and the wait was handed over to it.
+        self._handed: Poller[J] | None = None
 
-    @property
-    def jobs(self) -> list[J]:
-        """All the jobs of the wait, each once, in their order, ended or not."""
-        return list(self._wait.jobs)
+    def not_done(self) -> list[J]:
+        """The jobs not seen in a final state yet, each once, in their order."""
+        if self._handed is not None:
+            return self._handed.not_done()
+        jobs = self._jobs
+        return [jobs[place] for place in self._pending()]
 
     @property
     def clock(self) -> Clock:
@@ -175,7 +179,8 @@ class FutureWait(Generic[J]):
         finally:
             forget(listener)
         if not fits:
-            yield from general(self._wait).steps(lambda: waker)
+            self._handed = general(self._wait)
+            yield from self._handed.steps(lambda: waker)
 
     def _listening(self, waker: Waker) -> Generator[Step[J], object, None]:
         interrupt = self._interrupt

@@ -417,9 +417,7 @@ def wait(
         pass  # the deadline came: return what is done
     except StopIterationError as carried:
         raise unshielded(carried) from None
-    not_done = set(poller.jobs)
-    not_done -= done  # in place: no second set of 100,000 jobs
-    return DoneAndNotDone(done, not_done)
+    return DoneAndNotDone(done, set(poller.not_done()))
 
 
 def as_completed(

@@ -113,10 +113,10 @@ class Plain(Generic[J]):
         # The indices of the jobs found final in the round under way.
         self._ended: set[int] = set()
 
-    @property
-    def jobs(self) -> list[J]:
-        """All the jobs of the wait, in their order, ended or not."""
-        return list(self._jobs)
+    def not_done(self) -> list[J]:
+        """The jobs not seen in a final state yet, in their order."""
+        jobs = self._jobs
+        return [jobs[index] for index in self.pending]
 
     def _interrupted(self) -> bool:
         return self._interrupt is not None and self._interrupt.is_set()

@@ -598,7 +598,6 @@ class Poller(Generic[J]):
         self._deadline = (
             None if timeout is None else (now if started is None else started) + timeout
         )
-        self._jobs = list(jobs)
         #: The entries of the jobs not final yet, by index, in the jobs' order.
         # One sequence of delays for every job, where the policy gives them all the
         # same: a job keeps its step in it, not an iterator of its own.
@@ -608,7 +607,7 @@ class Poller(Generic[J]):
         monotonic = clock.monotonic
         self.pending = {
             index: _Entry(index, job, job if adapt is None else adapt(job), monotonic)  # type: ignore[arg-type]
-            for index, job in enumerate(self._jobs)
+            for index, job in enumerate(jobs)
         }
         self._total = len(self.pending)
         limits = limit_of or _no_limit
@@ -642,10 +641,9 @@ class Poller(Generic[J]):
         # Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
         self._observer: Observer | None = None
 
-    @property
-    def jobs(self) -> list[J]:
-        """All the jobs of the wait, in their order, ended or not."""
-        return list(self._jobs)
+    def not_done(self) -> list[J]:
+        """The jobs not seen in a final state yet, in their order."""
+        return [entry.handle for entry in self.pending.values()]
 
     @property
     def clock(self) -> Clock:

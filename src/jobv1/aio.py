@@ -357,7 +357,7 @@ async def wait(
         pass
     finally:
         await rounds.aclose()
-    return DoneAndNotDone(done, set(poller.jobs) - done)
+    return DoneAndNotDone(done, set(poller.not_done()))
 
 
 def as_completed(
