@@ -101,8 +101,7 @@ class FutureWait(Generic[J]):
     itself: a future's state is read at once.
 
     Args:
-        wait: The wait, checked, over FutureJobs that :func:`awaited` found fit.
-        futures: The jobs' futures, in the jobs' order.
+        wait: The wait, checked, over jobs whose classes :func:`awaited` found fit.
     """
 
     def __init__(self, wait: Checked[J]) -> None:
