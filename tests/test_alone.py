@@ -20,7 +20,7 @@ from conftest import Recorder
 from jobv1 import Backoff, JobStatus, JobTimeoutError, JobV1, PollPolicy
 from jobv1._job import start_one
 from jobv1._policy import Fixed
-from jobv1._polling import StopIterationError, unshielded
+from jobv1._requests import StopIterationError, unshielded
 
 R, Q, D, E = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DONE, JobStatus.ERROR
 try:  # answers a wrapped Qiskit job gives: equal to ours, not ours

@@ -709,8 +709,18 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "job 'fake-1' cannot be saved: its result <object object",
     ),
     ("Monitor", lambda: Monitor(refresh="1s"), TypeError, "refresh must be a real number"),
-    ("Monitor", lambda: Monitor(refresh=0), ValueError, "refresh must be a finite number"),
-    ("Monitor", lambda: Monitor(refresh=-1), ValueError, "refresh must be a finite number"),
+    (
+        "Monitor",
+        lambda: Monitor(refresh=0),
+        ValueError,
+        "refresh must be a number of seconds > 0, got 0",
+    ),
+    (
+        "Monitor",
+        lambda: Monitor(refresh=-1),
+        ValueError,
+        "refresh must be a number of seconds > 0, got -1",
+    ),
     (
         "sharded.gather",
         lambda: sharded.gather([{"job_id": "a"}], _INLINE, shards=1),

@@ -41,7 +41,8 @@ from jobv1 import (
     aio,
 )
 from jobv1._futurewait import FutureWait
-from jobv1._polling import Poller, StopIterationError
+from jobv1._polling import Poller
+from jobv1._requests import StopIterationError
 from jobv1.testing import FakeClock
 
 R, Q, D, C, E = (

@@ -36,7 +36,8 @@ from jobv1 import (
 )
 from jobv1._plain import Plain
 from jobv1._policy import Fixed
-from jobv1._polling import Poller, StopIterationError
+from jobv1._polling import Poller
+from jobv1._requests import StopIterationError
 from jobv1._workers import UNASKED, Sweep
 from jobv1.testing import FakeBackend, FakeClock
 

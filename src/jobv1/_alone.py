@@ -15,19 +15,10 @@ from __future__ import annotations
 import math
 
 from ._clock import reader
-from ._polling import (
-    AT_DEADLINE,
-    StopIterationError,
-    check_status,
-    delays_of,
-    hint_of,
-    next_delay,
-    past_range,
-    read_hint,
-    timeout_message,
-    unshielded,
-)
-from ._status import JOB_FINAL_STATES, JobStatus
+from ._deadline import AT_DEADLINE, timeout_message
+from ._pacing import delays_of, hint_of, next_delay, past_range, read_hint
+from ._requests import StopIterationError, unshielded
+from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

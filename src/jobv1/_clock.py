@@ -17,6 +17,7 @@ runs a task for a wait runs it under the wait's clock (:func:`lent`).
 from __future__ import annotations
 
 import _thread
+import math
 import time
 
 from ._typing import TYPE_CHECKING
@@ -28,7 +29,16 @@ if TYPE_CHECKING:
 
     from ._protocols import Clock, Wakeup
 
-__all__ = ["SystemClock", "current_clock", "install", "lent", "reader", "uninstall", "use_clock"]
+__all__ = [
+    "SystemClock",
+    "current_clock",
+    "install",
+    "lent",
+    "reader",
+    "uninstall",
+    "use_clock",
+    "waited",
+]
 
 
 class SystemClock:
@@ -80,6 +90,26 @@ _SYSTEM = SystemClock()
 #: The longest single sleep, in seconds (about 31 years): well within what
 #: time.sleep and threading.Event.wait take everywhere.
 _LONGEST = 1e9
+
+
+def waited(wait: Callable[[float | None], bool], seconds: float | None) -> bool:
+    """``wait(seconds)`` for any seconds up to infinite (``None`` too), on the system's clock.
+
+    ``wait`` is a blocking wait that takes a timeout, as
+    :meth:`threading.Event.wait` does, and returns whether it was ended by
+    what it waits for. The system's waits overflow past some centuries
+    (``OverflowError``), so a longer one is made of several up to the same
+    end; an infinite one is ``wait(None)``.
+    """
+    if seconds is None or seconds == math.inf:
+        return wait(None)
+    if seconds <= _LONGEST:
+        return wait(seconds)
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > _LONGEST:
+        if wait(_LONGEST):
+            return True
+    return wait(max(0.0, left))
 
 
 class _Installation:

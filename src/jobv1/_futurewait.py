@@ -46,11 +46,11 @@ import math
 from itertools import compress, filterfalse
 
 from ._clock import reader
-from ._errors import JobTimeoutError, WaitInterruptedError
+from ._deadline import Deadline, within
 from ._futures import FutureJob, forget, future_status, hook, listen
 from ._many import asks_alone, general
 from ._observe import listening
-from ._polling import SLICE, Breathe, Sleep, shielded, within
+from ._requests import SLICE, Breathe, Sleep, shielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -59,9 +59,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Sequence
     from typing import Any
 
+    from ._errors import JobTimeoutError
     from ._many import Checked
-    from ._polling import Poller, Step, Waker
+    from ._polling import Poller, Waker
     from ._protocols import Clock
+    from ._requests import Step
 
 __all__ = ["FutureWait", "awaited"]
 
@@ -111,7 +113,8 @@ class FutureWait(Generic[J]):
         self._jobs = wait.given
         self._clock = wait.clock
         self.timeout = wait.timeout
-        self._deadline = None if wait.timeout is None else wait.started + wait.timeout
+        self._limit = Deadline(wait.clock, wait.timeout, wait.started)
+        self._deadline = self._limit.at
         on_status = wait.on_status
         self._on_status = None if on_status is None else shielded("on_status", on_status)
         self._interrupt = wait.interrupt
@@ -266,7 +269,7 @@ class FutureWait(Generic[J]):
         while True:  # the round that finds the last pending job final returns
             waker.clear()
             if self.interrupted():
-                raise WaitInterruptedError(f"the wait for {self._what()} was interrupted")
+                raise self._limit.interrupted(self._what())
             due: Sequence[int]
             if at_deadline:
                 due = list(filterfalse(fresh.__contains__, self._pending()))
@@ -276,11 +279,13 @@ class FutureWait(Generic[J]):
                 first = False
             else:
                 due = self._called_back()
-            finished = yield from self._round(due, at_deadline)
+            finished, stopped = yield from self._round(due, at_deadline)
             if finished:
                 yield finished
             if not self._left:
                 return
+            if stopped and (self.interrupted() or not self._limit.passed()):
+                raise self._limit.interrupted(self._what())
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
                 if fresh.issuperset(self._pending()):
                     raise self._timeout_error()
@@ -291,9 +296,7 @@ class FutureWait(Generic[J]):
             else:
                 wake, seconds = deadline, max(0.0, deadline - clock.monotonic())
             woken = yield Sleep(seconds)
-            at_deadline = deadline is not None and (
-                (not woken and wake == deadline) or clock.monotonic() >= deadline
-            )
+            at_deadline = self._limit.reached(bool(woken), wake)
 
     def _pending(self) -> Sequence[int]:
         """The places of the pending jobs, in order."""
@@ -303,20 +306,29 @@ class FutureWait(Generic[J]):
 
     def _round(
         self, due: Sequence[int], at_deadline: bool
-    ) -> Generator[Breathe, object, list[tuple[J, JobStatus]]]:
+    ) -> Generator[Breathe, object, tuple[list[tuple[J, JobStatus]], bool]]:
         """Read the futures of ``due``, a part at a time as the general loop does; sort them.
 
+        Between two parts the round stops, as the general loop's does, when
+        the interrupt is set or the deadline (or its own round's end) came.
+
         Returns:
-            The jobs found final, with their statuses.
+            The jobs found final, with their statuses, and whether the round
+            stopped before its end.
         """
         jobs: list[Any] = self._jobs
         fresh = self._fresh
-        late_from = math.inf if at_deadline or self._deadline is None else self._deadline
+        late_from = self._limit.late_from(at_deadline)
         timed = late_from < math.inf
         now = reader(self._clock)
+        end = self._limit.round_end(at_deadline)
         finished: list[tuple[J, JobStatus]] = []
         size = self._part
         for first in range(0, len(due), size):
+            if first and (self.interrupted() or now() >= end):
+                if at_deadline:  # the deadline's round ran out of time: the rest are not asked
+                    fresh.update(due[first:])
+                return finished, True
             if first and not first % SLICE:
                 yield Breathe()
             part = due[first : first + size]
@@ -332,7 +344,7 @@ class FutureWait(Generic[J]):
                 fresh.update(part)
             for place, status in zip(part, answers, strict=True):
                 self._found(place, status, finished)
-        return finished
+        return finished, False
 
     def _found(self, place: int, status: JobStatus, finished: list[tuple[J, JobStatus]]) -> None:
         """Job ``place`` is in ``status``: tell ``on_status``, and note it if it is final."""
@@ -350,4 +362,4 @@ class FutureWait(Generic[J]):
 
     def _timeout_error(self) -> JobTimeoutError:
         assert self.timeout is not None  # only a wait with a deadline times out
-        return JobTimeoutError(f"{self._what()} {within(self.timeout)}")
+        return self._limit.timed_out(f"{self._what()} {within(self.timeout)}")

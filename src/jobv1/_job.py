@@ -12,8 +12,9 @@ from ._errors import JobError, JobTimeoutError
 from ._limit import check_rate_limit
 from ._observe import listening
 from ._policy import as_policy
-from ._polling import StopIterationError, start, unshielded
+from ._polling import start
 from ._reference import GROUP
+from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 

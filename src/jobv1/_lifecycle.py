@@ -17,8 +17,10 @@ from ._interop import as_job
 from ._job import final_status, start_one
 from ._many import DEFAULT_POLL
 from ._observe import ridden_out
-from ._polling import Sleep, chained, check_status, delays_of, next_delay, outcome_of
-from ._status import JobStatus
+from ._pacing import delays_of, next_delay
+from ._requests import Sleep, outcome_of
+from ._retry import chained
+from ._status import JobStatus, check_status
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:

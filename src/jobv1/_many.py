@@ -9,7 +9,8 @@ from ._job import JobV1, batch_of, gives_hints, limit_of, resync_of, watches
 from ._observe import listening
 from ._plain import Plain
 from ._policy import Backoff, drawn_once
-from ._polling import Poller, StopIterationError, check_wait, unshielded
+from ._polling import Poller, check_wait
+from ._requests import StopIterationError, unshielded
 from ._status import JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 

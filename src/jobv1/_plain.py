@@ -29,17 +29,10 @@ from __future__ import annotations
 import math
 
 from ._clock import reader
-from ._errors import JobTimeoutError, WaitInterruptedError
-from ._polling import (
-    AT_DEADLINE,
-    StopIterationError,
-    check_status,
-    past_range,
-    run_until,
-    shielded,
-    within,
-)
-from ._status import JOB_FINAL_STATES, JobStatus
+from ._deadline import Deadline, within
+from ._pacing import past_range
+from ._requests import StopIterationError, run_until, shielded
+from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -47,9 +40,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
     from typing import Any
 
+    from ._errors import JobTimeoutError
     from ._interrupt import Interrupt
     from ._policy import Drawn
     from ._protocols import Clock
+    from ._workers import Sweep
 
 __all__ = ["Plain"]
 
@@ -97,7 +92,8 @@ class Plain(Generic[J]):
         self._jobs = jobs
         self._clock = clock
         self.timeout = timeout
-        self._deadline = None if timeout is None else started + timeout
+        self._limit = Deadline(clock, timeout, started)
+        self._deadline = self._limit.at
         self._drawn = drawn
         self._on_status = None if on_status is None else shielded("on_status", on_status)
         self._interrupt = interrupt
@@ -112,6 +108,9 @@ class Plain(Generic[J]):
         self._fresh: set[int] = set()
         # The indices of the jobs found final in the round under way.
         self._ended: set[int] = set()
+        # The queries given up while they ran, whose answers may still come: the
+        # sweep that made each, and the job's place in it and in the wait.
+        self._given_up: list[tuple[Sweep, int, int]] = []
 
     def not_done(self) -> list[J]:
         """The jobs not seen in a final state yet, in their order."""
@@ -146,30 +145,30 @@ class Plain(Generic[J]):
             if waker is not None:
                 waker.clear()
             if self._interrupted():
-                raise WaitInterruptedError(f"the wait for {self._what()} was interrupted")
+                raise self._limit.interrupted(self._what())
             pending = self.pending
             due = (
                 [index for index in pending if index not in fresh]
                 if at_deadline and fresh
                 else pending
             )
-            finished, cut = self._round(due, at_deadline)
+            finished, stopped = self._round(due, at_deadline)
             if finished:
-                ended = self._ended
-                self.pending = [index for index in pending if index not in ended]
-                ended.clear()
-                yield finished
+                yield self._settled(finished)
             if not self.pending:
                 return
-            if cut:  # a query was given up
-                if self._interrupted():
-                    raise WaitInterruptedError(f"the wait for {self._what()} was interrupted")
-                raise self._timeout_error()
+            if stopped and (self._interrupted() or not self._limit.passed()):
+                raise self._limit.interrupted(self._what())
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
                 # After the deadline's round every pending job was asked at the deadline.
                 if at_deadline or fresh.issuperset(self.pending):
+                    finished = self._late()
+                    if finished:
+                        yield self._settled(finished)
+                    if not self.pending:
+                        return
                     raise self._timeout_error()
-                at_deadline = True  # a slow query crossed the deadline: see to the others
+                at_deadline = True  # the deadline came in a round: see to the others
                 continue
             now = clock.monotonic()
             delay = self._drawn.at(step)
@@ -178,26 +177,44 @@ class Plain(Generic[J]):
             if wake == math.inf:
                 raise past_range(self._jobs[self.pending[0]], delay, now)  # type: ignore[arg-type]
             seconds = delay
-            if deadline is not None and wake >= deadline - AT_DEADLINE:
-                wake, seconds = deadline, max(0.0, deadline - now)
+            cut = self._limit.nap(now, wake)
+            if cut is not None:
+                wake, seconds = cut
             woken = clock.sleep(seconds, waker)
-            at_deadline = deadline is not None and (
-                (not woken and wake == deadline) or clock.monotonic() >= deadline
-            )
+            at_deadline = self._limit.reached(woken, wake)
+
+    def _settled(self, finished: Finished[J]) -> Finished[J]:
+        """The jobs found final, once they are out of the pending ones."""
+        ended = self._ended
+        self.pending = [index for index in self.pending if index not in ended]
+        ended.clear()
+        return finished
 
     def _round(self, due: list[int], at_deadline: bool) -> tuple[list[tuple[J, JobStatus]], bool]:
-        """Query the jobs of ``due``; return those found final, and whether a query was given up."""
-        late_from = math.inf if at_deadline or self._deadline is None else self._deadline
-        if self._bound == 1 or len(due) == 1:
-            return self._in_turn(due, late_from), False
-        return self._at_once(due, late_from)
+        """Query the jobs of ``due``; return those found final, and whether the round stopped.
 
-    def _in_turn(self, due: list[int], late_from: float) -> list[tuple[J, JobStatus]]:
+        It stops, as :mod:`jobv1._deadline` says, at the deadline (or its own
+        round's end) or on the interrupt: no other query is begun.
+        """
+        late_from = self._limit.late_from(at_deadline)
+        end = self._limit.round_end(at_deadline)
+        if self._bound == 1 or len(due) == 1:
+            return self._in_turn(due, late_from, end, at_deadline)
+        return self._at_once(due, late_from, at_deadline)
+
+    def _in_turn(
+        self, due: list[int], late_from: float, end: float, at_deadline: bool
+    ) -> tuple[list[tuple[J, JobStatus]], bool]:
         """Query the jobs one after another in this thread, each answer read as it comes."""
         jobs, now, fresh = self._jobs, self._now, self._fresh
         timed = late_from < math.inf
+        halts = end < math.inf or self._interrupt is not None
         finished: list[tuple[J, JobStatus]] = []
-        for index in due:
+        for place, index in enumerate(due):
+            if place and halts and (self._interrupted() or now() >= end):
+                if at_deadline:  # the deadline's round ran out of time: the rest are not asked
+                    fresh.update(due[place:])
+                return finished, True
             job: Any = jobs[index]
             try:
                 answer = job.status()
@@ -209,10 +226,18 @@ class Plain(Generic[J]):
                 self._found(index, answer, finished)
                 continue
             raise StopIterationError("status()", failure)  # with no context, as the loop's
-        return finished
+        return finished, False
 
-    def _at_once(self, due: list[int], late_from: float) -> tuple[list[tuple[J, JobStatus]], bool]:
-        """Query the jobs on up to ``max_in_flight`` workers, then read the answers in job order."""
+    def _at_once(
+        self, due: list[int], late_from: float, at_deadline: bool
+    ) -> tuple[list[tuple[J, JobStatus]], bool]:
+        """Query the jobs on up to ``max_in_flight`` workers, then read the answers in job order.
+
+        Those still running at the deadline or the interrupt are given up:
+        their jobs are not asked again, and their answers are read at the
+        end if they came by then (:meth:`_late`). Those not begun then are
+        asked at the deadline's round, or, in it, not at all.
+        """
         import threading
 
         from ._workers import FAILED, UNASKED, Sweep
@@ -220,10 +245,19 @@ class Plain(Generic[J]):
         jobs = self._jobs
         queried = jobs if len(due) == len(jobs) else [jobs[index] for index in due]
         sweep = Sweep(queried, self._now, late_from, threading.Event())
-        run_until(sweep, self._bound, self._clock, self._deadline, self._interrupt)
+        unbegun = run_until(sweep, self._bound, self._clock, self._deadline, self._interrupt)
         asked = sweep.asked  # read first: an answer is in before it is counted
         answers = list(sweep.answers)  # as they are now: a query given up may still end later
-        self._fresh.update(due[k] for k in sweep.late)
+        fresh = self._fresh
+        fresh.update(due[k] for k in sweep.late)
+        if unbegun or asked < len(due):
+            not_begun = set(unbegun)
+            for k, answer in enumerate(answers):
+                if answer is UNASKED and k not in not_begun:  # given up while it ran
+                    fresh.add(due[k])
+                    self._given_up.append((sweep, k, due[k]))
+            if at_deadline:
+                fresh.update(due[k] for k in not_begun)
         look: Iterable[int]
         if self._on_status is not None:
             look = range(len(due))  # every status change is told
@@ -258,9 +292,21 @@ class Plain(Generic[J]):
             self._ended.add(index)
             finished.append((job, status))
 
+    def _late(self) -> Finished[J]:
+        """The jobs found final by the answers of the queries given up that came since."""
+        from ._workers import FAILED, UNASKED
+
+        given_up, self._given_up = self._given_up, []
+        finished: Finished[J] = []
+        for sweep, k, index in given_up:
+            answer = sweep.answers[k]
+            if answer is not UNASKED and answer is not FAILED:  # else still running, or failed
+                self._found(index, answer, finished)
+        return finished
+
     def _what(self) -> str:
         return f"{len(self.pending)} of {len(self._jobs)} jobs"
 
     def _timeout_error(self) -> JobTimeoutError:
         assert self.timeout is not None  # only a wait with a deadline times out
-        return JobTimeoutError(f"{self._what()} {within(self.timeout)}")
+        return self._limit.timed_out(f"{self._what()} {within(self.timeout)}")

@@ -31,25 +31,38 @@ import heapq
 import itertools
 import math
 
-from ._checks import check_callable, check_timeout, real
-from ._clock import SystemClock
-from ._errors import JobTimeoutError, WaitInterruptedError
+from ._checks import check_callable, check_timeout
+from ._deadline import ERRORS, Deadline, timeout_message, within
 from ._interrupt import Interrupt
 from ._limit import RateLimit, check_rate_limit
 from ._observe import observer, ridden_out
+from ._pacing import delays_of, hint_of, next_delay, past_range, read_hint
 from ._policy import as_policy, drawn_once
-from ._retry import Retry
-from ._status import JobStatus, is_final, is_qiskit_status
+from ._requests import (
+    SLICE,
+    UNBEGUN,
+    Ask,
+    Breathe,
+    Sleep,
+    StopIterationError,
+    outcome_of,
+    run_until,
+    shielded,
+)
+from ._retry import Retry, chained
+from ._status import JobStatus, check_status, is_final
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
     from typing import Any, Protocol, Union
 
+    from ._deadline import Errors
+    from ._errors import JobTimeoutError
     from ._interrupt import _Settable
     from ._observe import Observer
     from ._protocols import Clock, PollPolicy, Wakeup
-    from ._workers import Run
+    from ._requests import Answer, Answers, Outcome, Step
 
     class Pollable(Protocol):
         """What the loop needs of a job."""
@@ -86,15 +99,6 @@ if TYPE_CHECKING:
     #: Says, for a job, which :data:`Batch` can query it along with others, and
     #: how many jobs that batch takes at most (``None``: any number); or ``None``.
     BatchOf = Callable[[Pollable], Union[tuple[Batch, Union[int, None]], None]]  # noqa: UP007
-    #: What a driver sends back for each query of an :class:`Ask`: ``(True,
-    #: answers)``, ``(False, the exception)``, or ``None`` if it gave it up.
-    Outcome = Union[tuple[bool, Any], None]  # noqa: UP007
-    #: What a batch query gives back: the answers; for each the job's poll hint
-    #: (what ``poll_hint()`` returned, a :class:`_Failed`, or ``None`` if not
-    #: asked); and the time on the wait's clock when the answers came.
-    Answers = tuple[list[object], list[object], float]
-    #: What the query of one job gives back: its answer, its hint and when they came.
-    Answer = tuple[object, object, float]
     #: The earliest due time planned in a round: the time, the delay that gave it, and why.
     Soonest = tuple[float, float, str]
     #: A query of a round: an entry asked alone, or a batch and the entries it asks.
@@ -103,206 +107,8 @@ if TYPE_CHECKING:
 #: The jobs as the caller gave them: the loop queries them, or the views ``adapt`` makes.
 J = TypeVar("J")
 
-#: Seconds the deadline's last query may take to answer, on the real clock, where
-#: queries run off the waiting thread, before the wait ends without it (a query
-#: begun earlier is given up at the deadline itself).
-LAST_QUERY_SECONDS = 1.0
 
-#: A query due this close to the deadline is made at the deadline, as its last
-#: query: sums of intervals drift by a few ulps, and no clock sleeps this finely.
-AT_DEADLINE = 1e-6
-
-__all__ = [
-    "AT_DEADLINE",
-    "LAST_QUERY_SECONDS",
-    "SLICE",
-    "Ask",
-    "Breathe",
-    "Poller",
-    "Sleep",
-    "StopIterationError",
-    "chained",
-    "check_status",
-    "check_wait",
-    "delays_of",
-    "hint_of",
-    "next_delay",
-    "outcome_of",
-    "past_range",
-    "query_end",
-    "read_hint",
-    "run_until",
-    "shielded",
-    "start",
-    "timeout_message",
-    "unshielded",
-    "within",
-]
-
-
-class Ask:
-    """A request to the driver: call each query and send back their :data:`Outcome` s, in order.
-
-    A driver runs several queries at once, up to the wait's ``max_in_flight``;
-    it may give up those still running at the deadline, or when the interrupt
-    is set (:meth:`Poller.query_end`), and send ``None`` for them.
-    """
-
-    __slots__ = ("local", "queries", "remote")
-
-    def __init__(
-        self, queries: list[Callable[[], Answers | Answer]], local: list[int], remote: list[int]
-    ) -> None:
-        #: Status queries, or batch queries: each returns the statuses in order,
-        #: and the ``poll_hint()`` of each job found pending, asked in the same
-        #: thread right after its status, so that a driver that runs queries
-        #: off its own thread runs the hints there too.
-        self.queries = queries
-        #: The indices of the queries whose every job is event-driven, whose
-        #: ``status()`` is cheap and does not block: a driver runs them in place.
-        self.local = local
-        #: The indices of the others, in order.
-        self.remote = remote
-
-    def run_local(self) -> tuple[list[Outcome], list[int]]:
-        """Run the local queries here; return the outcomes so far and the others' indices."""
-        outcomes: list[Outcome] = [None] * len(self.queries)
-        for index in self.local:
-            outcomes[index] = outcome_of(self.queries[index])
-        return outcomes, self.remote
-
-
-class Breathe:
-    """A request to the driver: let others run a moment (the event loop), then send back ``None``.
-
-    The loop asks for it every :data:`SLICE` jobs of a long stretch of work
-    (watching many jobs, reading a round's answers), so that an asyncio
-    driver hands control back to its event loop; a blocking driver just
-    goes on.
-    """
-
-    __slots__ = ()
-
-
-#: How many jobs the loop sees to between two :class:`Breathe` requests.
-SLICE = 1000
-
-
-class Sleep:
-    """A request to the driver: sleep ``seconds``, or until the waker is set; send back woken.
-
-    ``seconds`` is infinite when every pending job is event-driven and there
-    is no deadline: the sleep then lasts until the waker is set.
-    """
-
-    __slots__ = ("seconds",)
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-
-if TYPE_CHECKING:
-    #: What the loop yields to its driver: a request, or the list of the jobs
-    #: that ended in a round, with their final statuses.
-    Step = Union[Ask, Sleep, Breathe, list[tuple[J, JobStatus]]]  # noqa: UP007
-
-
-def _as_status(value: object) -> JobStatus | None:
-    """``value`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else ``None``."""
-    if isinstance(value, JobStatus):
-        return value
-    return JobStatus(value) if is_qiskit_status(value) else None
-
-
-def check_status(job: Pollable, status: object) -> JobStatus:
-    """``status`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else a ``TypeError``."""
-    converted = _as_status(status)
-    if converted is None:
-        raise TypeError(
-            f"status() of job {job.job_id()!r} returned {status!r}, which is not a JobStatus"
-        )
-    return converted
-
-
-class StopIterationError(RuntimeError):
-    """Carries a ``StopIteration`` from a job's or a hook's code out of the loop.
-
-    A generator, as the loop is, turns a ``StopIteration`` raised in it into a
-    bare ``RuntimeError``; this one says where it came from and keeps it as its
-    ``__cause__``. The blocking waits raise the ``StopIteration`` itself; an
-    iterator (``as_completed``) or a coroutine cannot, and raises this.
-    """
-
-    def __init__(self, where: str, error: StopIteration) -> None:
-        super().__init__(f"{where} raised StopIteration")
-        self.__cause__ = error  # raised without "from": this is its cause
-
-
-class _Shielded:
-    """A function, with a ``StopIteration`` it raises carried as :class:`StopIterationError`.
-
-    An object of two slots, not a closure (a function, a tuple and two
-    cells): a wait on 100,000 event-driven jobs keeps one per job.
-    """
-
-    __slots__ = ("function", "where")
-
-    def __init__(self, where: str, function: Callable[..., object]) -> None:
-        self.where = where
-        self.function = function
-
-    def __call__(self, *args: object) -> object:
-        try:
-            return self.function(*args)
-        except StopIteration as error:
-            raise StopIterationError(self.where, error)  # noqa: B904 - it sets its cause
-
-
-def shielded(where: str, function: Callable[..., object]) -> Callable[..., object]:
-    """``function``, with a ``StopIteration`` it raises carried as :class:`StopIterationError`."""
-    return _Shielded(where, function)
-
-
-def unshielded(error: StopIterationError) -> BaseException:
-    """The ``StopIteration`` that ``error`` carries, to be raised as itself."""
-    cause = error.__cause__
-    assert isinstance(cause, StopIteration)  # only ever made with one
-    return cause
-
-
-def _seconds(value: object) -> float | None:
-    """``value`` as seconds, by jobv1's one rule for numbers, if finite and ``>= 0``."""
-    if type(value) is float or type(value) is int:  # the common case, at no cost
-        number = float(value)
-    else:
-        try:
-            number = real("", value)
-        except (TypeError, ValueError):
-            return None
-    return number if 0 <= number < math.inf else None
-
-
-class _Failed:
-    """A ``poll_hint()`` that raised, kept to be raised in the waiting thread."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-
-def hint_of(job: Pollable, answer: object) -> object:
-    """Ask ``job`` for its poll hint after a query answered ``answer``, if that is pending.
-
-    This runs where the query ran; what it returns is read by :func:`_hint`.
-    """
-    status = _as_status(answer)
-    if status is None or is_final(status):  # not a status (the loop raises for it), or final
-        return None
-    try:
-        return job.poll_hint(status)
-    except Exception as error:  # raised by the loop, which would have called it
-        return _Failed(error)
+__all__ = ["Poller", "check_wait", "start"]
 
 
 def _batch_query(
@@ -320,65 +126,6 @@ def _batch_query(
         return answers, hints, clock.monotonic()
 
     return query
-
-
-def outcome_of(query: Callable[[], object]) -> tuple[bool, Any]:
-    """Run one query (or any call): ``(True, its value)``, or ``(False, the exception)``."""
-    try:
-        return True, query()
-    except Exception as failure:  # handed to the loop, which raises it or rides it out
-        return False, failure
-
-
-def read_hint(job: Pollable, hint: object) -> float | None:
-    """The seconds of a poll hint as :func:`hint_of` gave it; raise what ``poll_hint()`` raised."""
-    if hint is None:
-        return None
-    if isinstance(hint, _Failed):
-        if isinstance(hint.error, StopIteration):
-            raise StopIterationError("poll_hint()", hint.error)
-        raise hint.error
-    seconds = _seconds(hint)
-    if seconds is None:
-        raise ValueError(
-            f"poll_hint() of job {job.job_id()!r} returned {hint!r}; "
-            "it must be None or a finite number of seconds >= 0"
-        )
-    return seconds
-
-
-def past_range(job: Pollable, delay: float, now: float) -> ValueError:
-    """The error for a delay that, added to the clock's time ``now``, overflows it."""
-    return ValueError(
-        f"a delay of {delay!r} s before the next query of job {job.job_id()!r} "
-        f"goes past the end of the clock's range (it reads {now!r})"
-    )
-
-
-def delays_of(policy: PollPolicy) -> Iterator[float]:
-    """A fresh iterator over the policy's delays; a ``TypeError`` if it gives none."""
-    delays = policy.delays()
-    try:
-        return iter(delays)
-    except TypeError:
-        raise TypeError(
-            f"delays() of the poll policy {policy!r} returned {delays!r}, "
-            "which is not an iterable of seconds"
-        ) from None
-
-
-def next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
-    try:
-        delay = next(delays)
-    except StopIteration:
-        raise ValueError(f"poll policy {policy!r} ran out of delays") from None
-    seconds = _seconds(delay)
-    if seconds is None:
-        raise ValueError(
-            f"poll policy {policy!r} gave the delay {delay!r}; "
-            "delays must be finite numbers of seconds >= 0"
-        )
-    return seconds
 
 
 def _index(entry: _Entry[Any]) -> int:
@@ -506,14 +253,6 @@ class _Sorted(Generic[J]):
         self.failed: list[_Entry[J]] = []
 
 
-def chained(failures: list[Exception]) -> Exception:
-    """The last failure, with each earlier one as the ``__context__`` of the next."""
-    for earlier, later in itertools.pairwise(failures):
-        if later is not earlier and later.__context__ is None:
-            later.__context__ = earlier
-    return failures[-1]
-
-
 class Poller(Generic[J]):
     """One wait over a set of jobs, with one deadline.
 
@@ -569,7 +308,7 @@ class Poller(Generic[J]):
         interrupt: Interrupt | None = None,
         batch: BatchOf | None = None,
         adapt: Callable[[J], Pollable] | None = None,
-        errors: tuple[type[JobTimeoutError], type[WaitInterruptedError]] | None = None,
+        errors: Errors | None = None,
         max_in_flight: int = 1,
         rate_limit: RateLimit | None = None,
         limit_of: Callable[[Pollable], RateLimit | None] | None = None,
@@ -586,7 +325,6 @@ class Poller(Generic[J]):
         self._rate_limit = rate_limit
         #: How many queries a driver may run at once.
         self.max_in_flight = max_in_flight
-        self._errors = (JobTimeoutError, WaitInterruptedError) if errors is None else errors
         self._policy = policy
         self._callback = None if callback is None else shielded("the callback", callback)
         self._on_status = None if on_status is None else shielded("on_status", on_status)
@@ -595,9 +333,12 @@ class Poller(Generic[J]):
         self._batch = batch
         self.timeout = timeout
         now = clock.monotonic()
-        self._deadline = (
-            None if timeout is None else (now if started is None else started) + timeout
-        )
+        begun = now if started is None else started
+        self._limit = Deadline(clock, timeout, begun, ERRORS if errors is None else errors)
+        self._deadline = self._limit.at
+        # The queries given up while they ran, whose answers may still come: each
+        # request, the list its outcome comes into, and its place there.
+        self._given_up: list[tuple[Request[J], list[Outcome], int]] = []
         #: The entries of the jobs not final yet, by index, in the jobs' order.
         # One sequence of delays for every job, where the policy gives them all the
         # same: a job keeps its step in it, not an iterator of its own.
@@ -662,12 +403,9 @@ class Poller(Generic[J]):
     def query_end(self) -> float | None:
         """Until when, on the clock, a driver waits for the queries it runs off its thread.
 
-        A query begun before the deadline is given up at the deadline; one
-        begun at it, the deadline's last query, gets :data:`LAST_QUERY_SECONDS`.
-        ``None`` (wait for them) without a deadline, or on a clock other than
-        the system's: virtual time does not pass while a query runs.
+        See :func:`jobv1._deadline.query_end`.
         """
-        return query_end(self._clock, self._deadline)
+        return self._limit.query_end()
 
     def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
         """Drive the loop in this thread: block while it sleeps, yield what ends."""
@@ -708,7 +446,9 @@ class Poller(Generic[J]):
         """Run the queries of ``request`` on worker threads, at most :attr:`max_in_flight` at once.
 
         This thread waits for them until :meth:`query_end`, or the
-        interrupt, and gives up those still running then (``None``).
+        interrupt, and gives up those still running then (``None``; their
+        outcomes come into the same list as they end), and those not begun
+        (:data:`~jobv1._requests.UNBEGUN`).
         """
         import threading
 
@@ -718,8 +458,11 @@ class Poller(Generic[J]):
         if not remote:
             return outcomes
         run = Run(request.queries, remote, outcomes, threading.Event())
-        run_until(run, self.max_in_flight, self._clock, self._deadline, self._interrupt)
-        return list(outcomes)  # as they are now: a query given up may still end later
+        for index in run_until(
+            run, self.max_in_flight, self._clock, self._deadline, self._interrupt
+        ):
+            outcomes[index] = UNBEGUN
+        return outcomes
 
     def _sleep(self, seconds: float, wakeup: Wakeup | None) -> bool:
         """Sleep in this thread; an endless sleep ends when ``wakeup`` is set."""
@@ -752,7 +495,7 @@ class Poller(Generic[J]):
                 outcome = "stopped"  # the caller had enough: FIRST_COMPLETED, a break
             raise
         except BaseException as raised:
-            outcome = _outcome(raised, self._errors)
+            outcome = _outcome(raised, self._limit.errors)
             error = raised
             raise
         finally:
@@ -821,21 +564,22 @@ class Poller(Generic[J]):
             if self.waker is not None:
                 self.waker.clear()
             if self._interrupt is not None and self._interrupt.is_set():
-                raise self._errors[1](f"the wait for {self._what()} was interrupted")
-            finished, waiting, failed, cut = yield from self._round(at_deadline, slept_to)
+                raise self._limit.interrupted(self._what())
+            finished, waiting, failed, stopped = yield from self._round(at_deadline, slept_to)
             if finished:
                 yield finished
             if not self.pending:
                 return
-            if cut:  # the driver gave up a query still running
-                if self.interrupted():
-                    raise self._errors[1](f"the wait for {self._what()} was interrupted")
-                raise self._timeout_error()
+            if stopped and (self.interrupted() or not self._limit.passed()):
+                raise self._limit.interrupted(self._what())
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
                 if self._fresh.issuperset(self.pending):
+                    yield from self._late()
+                    if not self.pending:
+                        return
                     raise self._timeout_error()
-                # A slow query crossed the deadline: the jobs not queried since are
-                # queried once more, as every pending job is at the deadline.
+                # The deadline came in a round: the jobs not asked since are asked
+                # once more, as every pending job is at the deadline.
                 at_deadline = True
                 continue
             if self._callback is not None:
@@ -846,12 +590,8 @@ class Poller(Generic[J]):
             if self._observer is not None:
                 self._observer.sleeping(seconds, why)
             woken = yield Sleep(seconds)
-            # A sleep up to the deadline that nothing woke ends there; a sleep that
-            # something woke (a job's end, an interrupt) may have ended there too.
             slept_to = -math.inf if woken else wake
-            at_deadline = deadline is not None and (
-                (not woken and wake == deadline) or clock.monotonic() >= deadline
-            )
+            at_deadline = self._limit.reached(bool(woken), wake)
 
     def _nap(self, now: float, soonest: Soonest | None) -> tuple[float, float, str]:
         """Until when, for how many seconds and why, to sleep after a round ending at ``now``.
@@ -862,9 +602,9 @@ class Poller(Generic[J]):
         two times, which rounding would make a hair shorter or longer.
         """
         wake = self._next_due()
-        deadline = self._deadline
-        if deadline is not None and wake >= deadline - AT_DEADLINE:
-            return deadline, max(0.0, deadline - now), "deadline"
+        cut = self._limit.nap(now, wake)
+        if cut is not None:
+            return cut[0], cut[1], "deadline"
         if soonest is not None and wake == soonest[0]:
             return wake, soonest[1], soonest[2]
         # a job planned in an earlier round, or none: only calls back are awaited
@@ -879,10 +619,14 @@ class Poller(Generic[J]):
     ]:
         """Query the jobs that are due (all of them at the deadline) and sort the answers.
 
+        The round stops, as :mod:`jobv1._deadline` says, when the deadline
+        comes (or its own round's end) or the interrupt is set: no other
+        query is begun.
+
         Returns:
             The jobs found final, the entries found not final with their
             status, the entries whose query failed and was ridden out, and
-            whether the driver gave up a query (the round then ends there).
+            whether the round stopped before its end.
         """
         fresh = self._fresh
         if at_deadline:
@@ -894,9 +638,15 @@ class Poller(Generic[J]):
         # once: the answers are read in the same order either way. (A round of
         # 100,000 is asked in parts, so that an event loop driving it runs between.)
         step = 1 if self.max_in_flight == 1 else SLICE
+        end = self._limit.round_end(at_deadline)
         part: list[Request[J]] = []
-        cut = False
-        for request in self._groups(due):
+        stopped = begun = False
+        requests = self._groups(due)
+        for request in requests:
+            if begun and not part and self._halted(end):
+                self._left_out(request, requests, at_deadline)
+                stopped = True
+                break
             # An event-driven job's query is local, cheap, and draws from no limit.
             entries = _asked(request)
             if self._limited and not all(entry.event_driven for entry in entries):
@@ -906,20 +656,38 @@ class Poller(Generic[J]):
                     continue
                 if turn > self._clock.monotonic():
                     if part:
-                        cut = yield from self._take(part, at_deadline, sorted_)
+                        begun = True
+                        stopped = yield from self._take(part, at_deadline, sorted_)
                         part = []
-                        if cut:
+                        if stopped or self._halted(end):
+                            self._left_out(request, requests, at_deadline)
+                            stopped = True
                             break
                     yield from self._pace(turn)
             part.append(request)
             if len(part) == step:
-                cut = yield from self._take(part, at_deadline, sorted_)
+                begun = True
+                stopped = yield from self._take(part, at_deadline, sorted_)
                 part = []
-                if cut:
+                if stopped:
                     break
-        if part and not cut:
-            cut = yield from self._take(part, at_deadline, sorted_)
-        return sorted_.finished, sorted_.waiting, sorted_.failed, cut
+        if part and not stopped:
+            stopped = yield from self._take(part, at_deadline, sorted_)
+        return sorted_.finished, sorted_.waiting, sorted_.failed, stopped
+
+    def _halted(self, end: float) -> bool:
+        """Whether a round is to begin no other query: the interrupt is set, or ``end`` came."""
+        return self.interrupted() or self._clock.monotonic() >= end
+
+    def _left_out(self, request: Request[J], rest: Iterator[Request[J]], at_deadline: bool) -> None:
+        """A round stopped before ``request`` and ``rest``: at the deadline, they are not asked.
+
+        Before it, they are left to the deadline's round.
+        """
+        if at_deadline:
+            self._fresh.update(
+                entry.index for left in itertools.chain((request,), rest) for entry in _asked(left)
+            )
 
     def _take(
         self, part: list[Request[J]], at_deadline: bool, into: _Sorted[J]
@@ -930,7 +698,7 @@ class Poller(Generic[J]):
         one after another: hooks are called, and errors raised, in that order.
 
         Returns:
-            Whether the driver gave up a query.
+            Whether the driver gave up a query, or began one not.
         """
         outcomes = yield self._request(part, not at_deadline)
         assert isinstance(outcomes, list)  # the driver sends back one outcome per query
@@ -938,11 +706,16 @@ class Poller(Generic[J]):
         if at_deadline:  # asked at the deadline: they need no other query there
             fresh.update(entry.index for request in part for entry in _asked(request))
         # Else the answers that came at or after the deadline count as its queries.
-        deadline = math.inf if at_deadline or self._deadline is None else self._deadline
+        deadline = self._limit.late_from(at_deadline)
         cut = False
         count = 0
-        for request, outcome in zip(part, outcomes, strict=True):
-            if outcome is None:
+        for place, (request, outcome) in enumerate(zip(part, outcomes, strict=True)):
+            if outcome is UNBEGUN:  # asked at the deadline's round, if not in it
+                cut = True
+                continue
+            if outcome is None:  # given up while it ran: the job is not asked again
+                fresh.update(entry.index for entry in _asked(request))
+                self._given_up.append((request, outcomes, place))
                 cut = True
                 continue
             ok, value = outcome
@@ -952,32 +725,55 @@ class Poller(Generic[J]):
                     fresh.update(entry.index for entry in entries)
                 self._failed(entries, value, into)
                 continue
-            if isinstance(request, _Entry):  # one job's query
-                answer, request.hint, when = value
-                if when >= deadline:
-                    fresh.add(request.index)
-                request.batch = None
-                count += 1
-                if not count % SLICE:
-                    yield Breathe()
-                self._found(request, answer, into)
-                continue
-            batch, entries = request
-            answers, hints, when = value
-            if len(answers) != len(entries):
-                raise ValueError(
-                    f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs"
-                )
-            for entry, answer, hint in zip(entries, answers, hints, strict=True):
-                if when >= deadline:
-                    fresh.add(entry.index)
-                entry.hint = hint
-                entry.batch = batch
-                count += 1
-                if not count % SLICE:
-                    yield Breathe()
-                self._found(entry, answer, into)
+            count = yield from self._read(request, value, deadline, into, count)
         return cut
+
+    def _read(
+        self, request: Request[J], value: Any, deadline: float, into: _Sorted[J], count: int
+    ) -> Generator[Step[J], object, int]:
+        """Sort the answers ``value`` of a query ``request`` made ``into`` the round's.
+
+        Returns:
+            ``count`` and the number of jobs it answered for: the loop breathes
+            every :data:`SLICE` of them.
+        """
+        fresh = self._fresh
+        if isinstance(request, _Entry):  # one job's query
+            answer, request.hint, when = value
+            if when >= deadline:
+                fresh.add(request.index)
+            request.batch = None
+            count += 1
+            if not count % SLICE:
+                yield Breathe()
+            self._found(request, answer, into)
+            return count
+        batch, entries = request
+        answers, hints, when = value
+        if len(answers) != len(entries):
+            raise ValueError(f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs")
+        for entry, answer, hint in zip(entries, answers, hints, strict=True):
+            if when >= deadline:
+                fresh.add(entry.index)
+            entry.hint = hint
+            entry.batch = batch
+            count += 1
+            if not count % SLICE:
+                yield Breathe()
+            self._found(entry, answer, into)
+        return count
+
+    def _late(self) -> Generator[Step[J], object, None]:
+        """Read the answers of the queries given up that came since; yield the jobs found final."""
+        given_up, self._given_up = self._given_up, []
+        into = _Sorted[J]()
+        count = 0
+        for request, outcomes, place in given_up:
+            outcome = outcomes[place]
+            if isinstance(outcome, tuple) and outcome[0]:  # else still running, or failed
+                count = yield from self._read(request, outcome[1], math.inf, into, count)
+        if into.finished:
+            yield into.finished
 
     def _found(self, entry: _Entry[J], answer: object, into: _Sorted[J]) -> None:
         """Sort the job of ``entry``, which answered ``answer``, ``into`` finished or waiting."""
@@ -1043,7 +839,7 @@ class Poller(Generic[J]):
                 self._observer.sleeping(left, "rate limit")
             yield Sleep(left)
             if self.interrupted():
-                raise self._errors[1](f"the wait for {self._what()} was interrupted")
+                raise self._limit.interrupted(self._what())
         if self._woken and self.waker is not None:
             self.waker.set()  # a job that called back meanwhile is seen to after this round
 
@@ -1218,50 +1014,8 @@ class Poller(Generic[J]):
             message = timeout_message(entry.job.job_id(), self.timeout, entry.status)
         else:
             message = f"{self._what()} {within(self.timeout)}"
-        error = self._errors[0](message)
         causes = [entry.failures[-1] for entry in self.pending.values() if entry.failures]
-        if causes:
-            error.__cause__ = causes[-1]
-        return error
-
-
-def query_end(clock: Clock, deadline: float | None) -> float | None:
-    """Until when, on ``clock``, a driver waits for the queries it runs off its thread.
-
-    A query begun before the deadline is given up at the deadline; one
-    begun at it, the deadline's last query, gets :data:`LAST_QUERY_SECONDS`.
-    ``None`` (wait for them) without a deadline, or on a clock other than
-    the system's: virtual time does not pass while a query runs.
-    """
-    if deadline is None or not isinstance(clock, SystemClock):
-        return None
-    now = clock.monotonic()
-    return deadline if deadline > now else now + LAST_QUERY_SECONDS
-
-
-def run_until(
-    run: Run, bound: int, clock: Clock, deadline: float | None, interrupt: Interrupt | None
-) -> None:
-    """Have up to ``bound`` workers make the calls of ``run``, and wait in this thread.
-
-    The wait lasts until every call has ended, until :func:`query_end`, or
-    until ``interrupt`` is set; then no other call is begun, and those still
-    running are given up (their outcomes stay as they are). A Ctrl-C or
-    ``SystemExit`` a worker met is raised here.
-    """
-    finished = run.finished
-    end = query_end(clock, deadline)
-    if interrupt is not None:
-        interrupt._listen(finished)
-    try:
-        run.start(bound)
-        finished.wait(None if end is None else max(0.0, end - clock.monotonic()))
-    finally:
-        run.stop()  # at the deadline or the interrupt: the queries still running are given up
-        if interrupt is not None:
-            interrupt._forget(finished)
-    if run.raised is not None:
-        raise run.raised  # Ctrl-C, SystemExit: raised in the wait
+        return self._limit.timed_out(message, causes[-1] if causes else None)
 
 
 def _outcome(raised: BaseException, errors: tuple[type[BaseException], ...]) -> str:
@@ -1271,17 +1025,6 @@ def _outcome(raised: BaseException, errors: tuple[type[BaseException], ...]) -> 
     if isinstance(raised, errors[1]):
         return "interrupted"
     return "error"
-
-
-def within(timeout: float) -> str:
-    return f"did not reach a final state within the timeout of {timeout:g} s"
-
-
-def timeout_message(job_id: str, timeout: float, status: JobStatus | None) -> str:
-    """What a wait on one job raises at its deadline, with the last status seen."""
-    # Qiskit's message first, word for word, for the tests that match it.
-    last = "" if status is None else f" (last status: {status.name})"
-    return f"Timeout while waiting for job {job_id}. It {within(timeout)}{last}"
 
 
 def check_wait(
@@ -1331,7 +1074,7 @@ def start(
     interrupt: object = None,
     batch: BatchOf | None = None,
     adapt: Callable[[J], Pollable] | None = None,
-    errors: tuple[type[JobTimeoutError], type[WaitInterruptedError]] | None = None,
+    errors: Errors | None = None,
     max_in_flight: object = 1,
     rate_limit: object = None,
     limit_of: Callable[[Pollable], RateLimit | None] | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from ._checks import check_callable, check_seconds
 from ._policy import Backoff, _Frozen, as_policy
 from ._typing import TYPE_CHECKING
@@ -11,7 +13,7 @@ if TYPE_CHECKING:
 
     from ._protocols import PollPolicy
 
-__all__ = ["Retry"]
+__all__ = ["Retry", "chained"]
 
 
 class Retry(_Frozen):
@@ -120,3 +122,11 @@ class Retry(_Frozen):
         return (
             f"Retry({names}, max_failures={self.max_failures!r}, backoff={self.backoff!r}{extra})"
         )
+
+
+def chained(failures: list[Exception]) -> Exception:
+    """The last failure, with each earlier one as the ``__context__`` of the next."""
+    for earlier, later in itertools.pairwise(failures):
+        if later is not earlier and later.__context__ is None:
+            later.__context__ = earlier
+    return failures[-1]

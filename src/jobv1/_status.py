@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["JOB_FINAL_STATES", "JobStatus", "is_final", "is_qiskit_status"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = [
+    "JOB_FINAL_STATES",
+    "JobStatus",
+    "as_status",
+    "check_status",
+    "is_final",
+    "is_qiskit_status",
+]
 
 
 def is_qiskit_status(value: object) -> bool:
@@ -66,3 +77,20 @@ _DONE, _CANCELLED, _ERROR = JOB_FINAL_STATES
 def is_final(status: JobStatus) -> bool:
     """Whether a jobv1 member is final: by identity, the cheapest test there is."""
     return status is _DONE or status is _CANCELLED or status is _ERROR
+
+
+def as_status(value: object) -> JobStatus | None:
+    """``value`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else ``None``."""
+    if isinstance(value, JobStatus):
+        return value
+    return JobStatus(value) if is_qiskit_status(value) else None
+
+
+def check_status(job: Any, status: object) -> JobStatus:
+    """``status`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else a ``TypeError``."""
+    converted = as_status(status)
+    if converted is None:
+        raise TypeError(
+            f"status() of job {job.job_id()!r} returned {status!r}, which is not a JobStatus"
+        )
+    return converted

@@ -110,10 +110,10 @@ class Run:
         "count",
         "finished",
         "lock",
+        "order",
         "outcomes",
         "raised",
         "stopped",
-        "take",
     )
 
     def __init__(
@@ -124,7 +124,9 @@ class Run:
         finished: threading.Event,
     ) -> None:
         self.calls = calls
-        self.take = iter(indices).__next__  # atomic: workers share it without a lock
+        #: The indices of the calls not begun yet: next() on it is atomic, so
+        #: workers share it without a lock.
+        self.order = iter(indices)
         self.outcomes = outcomes
         self.finished = finished
         self.count = len(indices)
@@ -140,17 +142,22 @@ class Run:
         for _ in range(self.active):
             submit(self.work)
 
-    def stop(self) -> None:
-        """Let no worker begin another call; those under way finish on their own."""
+    def stop(self) -> list[int]:
+        """Let no worker begin another call; those under way finish on their own.
+
+        Returns:
+            The indices of the calls never begun. (A worker that takes one as
+            they are counted takes it from under the count: it makes it.)
+        """
         self.stopped = True
+        return list(self.order)
 
     def work(self) -> None:
         """One worker's share: the next call not begun, until none is left or the run stops."""
-        calls, outcomes, take = self.calls, self.outcomes, self.take
+        calls, outcomes, order = self.calls, self.outcomes, self.order
         while not self.stopped:
-            try:
-                index = take()
-            except StopIteration:
+            index = next(order, None)
+            if index is None:
                 break
             try:
                 outcome: tuple[bool, object] = (True, calls[index]())
@@ -198,7 +205,7 @@ class Sweep(Run):
         finished: Set when the sweep is over.
     """
 
-    __slots__ = ("answers", "asked", "failures", "late", "late_from", "notable", "now", "order")
+    __slots__ = ("answers", "asked", "failures", "late", "late_from", "notable", "now")
 
     def __init__(
         self, jobs: list[Any], now: Callable[[], float], late_from: float, finished: threading.Event
@@ -222,8 +229,10 @@ class Sweep(Run):
         timed = late_from < math.inf
         done, cancelled, failed = JOB_FINAL_STATES
         mine = 0
-        for k in self.order:
-            if self.stopped:
+        order = self.order
+        while not self.stopped:
+            k = next(order, None)
+            if k is None:
                 break
             try:
                 answer = jobs[k].status()  # type: ignore[attr-defined]

@@ -29,6 +29,7 @@ import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._clock import SystemClock
+from ._deadline import LAST_QUERY_SECONDS
 from ._errors import JobTimeoutError
 from ._futurewait import FutureWait, awaited
 from ._interop import as_job
@@ -44,7 +45,8 @@ from ._many import (
     check_return_when,
     enough,
 )
-from ._polling import LAST_QUERY_SECONDS, SLICE, Ask, Breathe, Poller, Sleep, outcome_of
+from ._polling import Poller
+from ._requests import SLICE, UNBEGUN, Ask, Breathe, Sleep, outcome_of
 from ._status import JobStatus
 
 if TYPE_CHECKING:
@@ -53,8 +55,8 @@ if TYPE_CHECKING:
     from ._interrupt import Interrupt
     from ._job import JobV1
     from ._limit import RateLimit
-    from ._polling import Outcome, Step
     from ._protocols import Clock, PollPolicy
+    from ._requests import Outcome, Step
     from ._retry import Retry
 
 __all__ = ["LAST_QUERY_SECONDS", "as_completed", "cancel", "result", "wait", "wait_for_final_state"]
@@ -178,17 +180,40 @@ async def _run_local(ask: Ask) -> tuple[list[Outcome], list[int]]:
     return outcomes, ask.remote
 
 
+class _Finished:
+    """Set from a worker thread when a :class:`~jobv1._workers.Run` is over; awaited on the loop."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.future: asyncio.Future[None] = loop.create_future()
+
+    def set(self) -> None:
+        # A loop that is closed has nobody waiting on it any more.
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self._arrive)
+
+    def _arrive(self) -> None:
+        if not self.future.done():
+            self.future.set_result(None)
+
+
 async def _answers(
     poller: Poller[Any] | FutureWait[Any], ask: Ask, waker: _LoopWaker | None
 ) -> list[Outcome]:
     """Run the queries of ``ask``: on the loop if local, else on worker threads.
 
-    At most ``poller.max_in_flight`` run at once. Their outcomes come back
-    in order, as ``outcome_of`` gives them; ``None`` for a query given up, still
+    At most ``poller.max_in_flight`` run at once, each worker making one
+    query after another (no task, and no hand-over to the loop, per query).
+    Their outcomes come back in order, as ``outcome_of`` gives them, in the
+    list the workers write them into: ``None`` for a query given up, still
     running, when the deadline passed (:meth:`Poller.query_end`) or the
-    interrupt was set.
+    interrupt was set (its outcome comes into the list when it ends), and
+    :data:`~jobv1._requests.UNBEGUN` for a query not begun then.
     """
-    queries = ask.queries
+    from ._workers import Run
+
     outcomes, remote = await _run_local(ask)
     if not remote:
         return outcomes
@@ -197,16 +222,14 @@ async def _answers(
     assert isinstance(poller, Poller)
     clock = poller.clock
     end = poller.query_end()
-    running: dict[asyncio.Future[tuple[bool, Any]], int] = {}
+    finished = _Finished(asyncio.get_running_loop())
+    run = Run(ask.queries, remote, outcomes, finished)  # type: ignore[arg-type]
     woken: asyncio.Future[Any] | None = None
-    started = 0
+    unbegun: list[int] = []
     try:
-        while started < len(remote) or running:
-            while len(running) < poller.max_in_flight and started < len(remote):
-                index = remote[started]
-                running[asyncio.ensure_future(_off_loop(queries[index]))] = index
-                started += 1
-            waiting: set[asyncio.Future[Any]] = set(running)
+        run.start(poller.max_in_flight)
+        while not finished.future.done():
+            waiting: set[asyncio.Future[Any]] = {finished.future}
             if waker is not None and not waker.is_set():
                 if woken is None or woken.done():
                     woken = asyncio.ensure_future(waker.event.wait())
@@ -214,20 +237,19 @@ async def _answers(
             timeout = None if end is None else end - clock.monotonic()
             if timeout is not None and timeout <= 0:
                 break  # the deadline: the queries still running are given up
-            done, _ = await asyncio.wait(
-                waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
-            for future in done:
-                if future is not woken:
-                    outcomes[running.pop(future)] = future.result()
+            await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             if poller.interrupted():
                 break
             # Else an event-driven job called back: the loop sees to it after these
             # queries; or the deadline passed, which the next turn finds.
     finally:
-        for task in (*running, woken):
-            if task is not None and not task.done():
-                task.cancel()
+        unbegun = run.stop()
+        if woken is not None and not woken.done():
+            woken.cancel()
+    if run.raised is not None:
+        raise run.raised  # Ctrl-C, SystemExit: raised in the wait
+    for index in unbegun:
+        outcomes[index] = UNBEGUN
     return outcomes
 
 

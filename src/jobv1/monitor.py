@@ -16,8 +16,8 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._checks import check_seconds
-from ._clock import current_clock
+from ._checks import real
+from ._clock import current_clock, waited
 from ._interop import as_job
 from ._policy import Backoff, as_policy
 from ._status import JOB_FINAL_STATES, JobStatus
@@ -95,13 +95,13 @@ class Monitor:
             each change is a line of its own.
         quiet: Write nothing at all.
         refresh: Seconds between two redraws of a live line while jobs are
-            pending, inside the ``with`` block; ``None`` redraws on changes
-            only.
+            pending, inside the ``with`` block; ``None`` (or ``math.inf``)
+            redraws on changes only.
 
     Raises:
         TypeError: ``output`` has no ``write()``, ``quiet`` is not a bool,
             or ``refresh`` is not a number.
-        ValueError: ``refresh`` is not a finite number of seconds ``> 0``.
+        ValueError: ``refresh`` is not a number of seconds ``> 0``.
     """
 
     def __init__(
@@ -113,9 +113,10 @@ class Monitor:
         if not isinstance(quiet, bool):
             raise TypeError(f"quiet must be a bool, not {quiet!r}")
         if refresh is not None:
-            refresh = check_seconds("refresh", refresh)
-            if refresh == 0:
-                raise ValueError("refresh must be a finite number of seconds > 0, got 0")
+            seconds = real("refresh", refresh)
+            if seconds <= 0:
+                raise ValueError(f"refresh must be a number of seconds > 0, got {refresh!r}")
+            refresh = None if seconds == math.inf else seconds
         isatty = getattr(stream, "isatty", None)
         self._output = stream
         self._quiet = quiet
@@ -299,7 +300,7 @@ class Monitor:
             refresh = self._refresh
 
             def ticker() -> None:
-                while not stop.wait(refresh):
+                while not waited(stop.wait, refresh):
                     self.tick()
 
             threading.Thread(target=ticker, name="jobv1-monitor", daemon=True).start()

@@ -32,7 +32,7 @@ import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._checks import check_seconds, check_timeout
-from ._clock import current_clock
+from ._clock import current_clock, waited
 from ._errors import JobError, JobTimeoutError
 from ._interop import as_job
 from ._lifecycle import fetch_here, fetching
@@ -218,7 +218,12 @@ def gather(
     parts = [saved[first : first + size] for first in range(0, len(saved), size)]
     tasks = [executor.submit(settle, part, until, wait, results) for part in parts]
     limit = None if until is None else max(0.0, until + left_over - time.time())
-    _, late = concurrent.futures.wait(tasks, timeout=limit)
+
+    def reported(seconds: float | None) -> bool:
+        return not concurrent.futures.wait(tasks, timeout=seconds).not_done
+
+    waited(reported, limit)  # a timeout of centuries, or math.inf, included
+    late = {task for task in tasks if not task.done()}
     settled: list[Settled] = []
     for part, task in zip(parts, tasks, strict=True):
         if task in late:

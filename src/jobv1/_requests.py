@@ -1,0 +1,209 @@
+"""What a wait's loop asks of its driver, and how a blocking driver runs queries.
+
+A loop does no I/O itself: it is a generator that yields requests and is sent
+their outcomes. :class:`Ask` asks for status queries, :class:`Sleep` for a
+sleep that a waker may cut short, :class:`Breathe` for a moment for others
+(the event loop); between them it yields the jobs that ended in a round.
+The blocking driver runs a round's queries on jobv1's worker threads with
+:func:`run_until`; :mod:`jobv1.aio` drives the same requests on an event loop.
+"""
+
+from __future__ import annotations
+
+from ._clock import waited
+from ._deadline import query_end
+from ._typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Union
+
+    from ._interrupt import Interrupt
+    from ._protocols import Clock
+    from ._status import JobStatus
+    from ._workers import Run
+
+    #: What the query of several jobs at once gives back: the answers; for each
+    #: the job's poll hint (what ``poll_hint()`` returned, a failure, or ``None``
+    #: if not asked); and the time on the wait's clock when the answers came.
+    Answers = tuple[list[object], list[object], float]
+    #: What the query of one job gives back: its answer, its hint and when they came.
+    Answer = tuple[object, object, float]
+    #: What a driver sends back for each query of an :class:`Ask`: ``(True,
+    #: answers)``, ``(False, the exception)``, ``None`` if it gave the query up
+    #: while it ran (its outcome may still come, in the same list), or
+    #: :data:`UNBEGUN` if it never began it.
+    Outcome = Union[tuple[bool, Any], None, object]  # noqa: UP007
+
+#: The jobs of a wait, as the caller gave them.
+J = TypeVar("J")
+
+__all__ = [
+    "SLICE",
+    "UNBEGUN",
+    "Ask",
+    "Breathe",
+    "Sleep",
+    "StopIterationError",
+    "outcome_of",
+    "run_until",
+    "shielded",
+    "unshielded",
+]
+
+#: What a driver sends back for a query of an :class:`Ask` that it never began
+#: (the deadline or an interrupt came first).
+UNBEGUN = object()
+
+
+class Ask:
+    """A request to the driver: call each query and send back their :data:`Outcome` s, in order.
+
+    A driver runs several queries at once, up to the wait's ``max_in_flight``;
+    it may give up those still running at the deadline, or when the interrupt
+    is set (:meth:`Poller.query_end`), and send ``None`` for them.
+    """
+
+    __slots__ = ("local", "queries", "remote")
+
+    def __init__(
+        self, queries: list[Callable[[], Answers | Answer]], local: list[int], remote: list[int]
+    ) -> None:
+        #: Status queries, or batch queries: each returns the statuses in order,
+        #: and the ``poll_hint()`` of each job found pending, asked in the same
+        #: thread right after its status, so that a driver that runs queries
+        #: off its own thread runs the hints there too.
+        self.queries = queries
+        #: The indices of the queries whose every job is event-driven, whose
+        #: ``status()`` is cheap and does not block: a driver runs them in place.
+        self.local = local
+        #: The indices of the others, in order.
+        self.remote = remote
+
+    def run_local(self) -> tuple[list[Outcome], list[int]]:
+        """Run the local queries here; return the outcomes so far and the others' indices."""
+        outcomes: list[Outcome] = [None] * len(self.queries)
+        for index in self.local:
+            outcomes[index] = outcome_of(self.queries[index])
+        return outcomes, self.remote
+
+
+class Breathe:
+    """A request to the driver: let others run a moment (the event loop), then send back ``None``.
+
+    The loop asks for it every :data:`SLICE` jobs of a long stretch of work
+    (watching many jobs, reading a round's answers), so that an asyncio
+    driver hands control back to its event loop; a blocking driver just
+    goes on.
+    """
+
+    __slots__ = ()
+
+
+#: How many jobs the loop sees to between two :class:`Breathe` requests.
+SLICE = 1000
+
+
+class Sleep:
+    """A request to the driver: sleep ``seconds``, or until the waker is set; send back woken.
+
+    ``seconds`` is infinite when every pending job is event-driven and there
+    is no deadline: the sleep then lasts until the waker is set.
+    """
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+if TYPE_CHECKING:
+    #: What the loop yields to its driver: a request, or the list of the jobs
+    #: that ended in a round, with their final statuses.
+    Step = Union[Ask, Sleep, Breathe, list[tuple[J, JobStatus]]]  # noqa: UP007
+
+
+class StopIterationError(RuntimeError):
+    """Carries a ``StopIteration`` from a job's or a hook's code out of the loop.
+
+    A generator, as the loop is, turns a ``StopIteration`` raised in it into a
+    bare ``RuntimeError``; this one says where it came from and keeps it as its
+    ``__cause__``. The blocking waits raise the ``StopIteration`` itself; an
+    iterator (``as_completed``) or a coroutine cannot, and raises this.
+    """
+
+    def __init__(self, where: str, error: StopIteration) -> None:
+        super().__init__(f"{where} raised StopIteration")
+        self.__cause__ = error  # raised without "from": this is its cause
+
+
+class _Shielded:
+    """A function, with a ``StopIteration`` it raises carried as :class:`StopIterationError`.
+
+    An object of two slots, not a closure (a function, a tuple and two
+    cells): a wait on 100,000 event-driven jobs keeps one per job.
+    """
+
+    __slots__ = ("function", "where")
+
+    def __init__(self, where: str, function: Callable[..., object]) -> None:
+        self.where = where
+        self.function = function
+
+    def __call__(self, *args: object) -> object:
+        try:
+            return self.function(*args)
+        except StopIteration as error:
+            raise StopIterationError(self.where, error)  # noqa: B904 - it sets its cause
+
+
+def shielded(where: str, function: Callable[..., object]) -> Callable[..., object]:
+    """``function``, with a ``StopIteration`` it raises carried as :class:`StopIterationError`."""
+    return _Shielded(where, function)
+
+
+def unshielded(error: StopIterationError) -> BaseException:
+    """The ``StopIteration`` that ``error`` carries, to be raised as itself."""
+    cause = error.__cause__
+    assert isinstance(cause, StopIteration)  # only ever made with one
+    return cause
+
+
+def outcome_of(query: Callable[[], object]) -> tuple[bool, Any]:
+    """Run one query (or any call): ``(True, its value)``, or ``(False, the exception)``."""
+    try:
+        return True, query()
+    except Exception as failure:  # handed to the loop, which raises it or rides it out
+        return False, failure
+
+
+def run_until(
+    run: Run, bound: int, clock: Clock, deadline: float | None, interrupt: Interrupt | None
+) -> list[int]:
+    """Have up to ``bound`` workers make the calls of ``run``, and wait in this thread.
+
+    The wait lasts until every call has ended, until :func:`query_end`, or
+    until ``interrupt`` is set; then no other call is begun, and those still
+    running are given up: their outcomes stay as they are, and come in
+    later, as they end. A Ctrl-C or ``SystemExit`` a worker met is raised
+    here.
+
+    Returns:
+        The indices of the calls never begun, in order.
+    """
+    finished = run.finished
+    end = query_end(clock, deadline)
+    if interrupt is not None:
+        interrupt._listen(finished)
+    unbegun: list[int] = []
+    try:
+        run.start(bound)
+        waited(finished.wait, None if end is None else max(0.0, end - clock.monotonic()))
+    finally:
+        # At the deadline or the interrupt: the queries still running are given up.
+        unbegun = run.stop()
+        if interrupt is not None:
+            interrupt._forget(finished)
+    if run.raised is not None:
+        raise run.raised  # Ctrl-C, SystemExit: raised in the wait
+    return unbegun
