@@ -289,6 +289,19 @@ timeouts = st.none() | st.sampled_from([0.0, 0.5, 3.0])
     timeout=3.0,
     bound=8,
 )
+# One at a time, the first job's hook sets the interrupt: the round stops there,
+# and what it found final is yielded before the error (issue 23).
+@example(
+    way="as_completed",
+    scenario={
+        "states": ["done", "pending", "pending"],
+        "future_of": [0, 1, 2],
+        "given": [0, 1, 2],
+        "triggers": [(0, D, ("interrupt",))],
+    },
+    timeout=None,
+    bound=1,
+)
 # One job given twice: the general loop takes the wait over, and says what is not done.
 @example(
     way="wait",

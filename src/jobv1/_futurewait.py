@@ -113,7 +113,7 @@ class FutureWait(Generic[J]):
         self._jobs = wait.given
         self._clock = wait.clock
         self.timeout = wait.timeout
-        self._limit = Deadline(wait.clock, wait.timeout, wait.started)
+        self._limit = Deadline(wait.clock, wait.timeout, wait.started, wait.errors)
         self._deadline = self._limit.at
         on_status = wait.on_status
         self._on_status = None if on_status is None else shielded("on_status", on_status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._clock import current_clock
+from ._deadline import errors_of
 from ._errors import JobTimeoutError
 from ._interop import view
 from ._job import JobV1, batch_of, gives_hints, limit_of, resync_of, watches
@@ -127,6 +128,7 @@ class Checked(Generic[J]):
     __slots__ = (
         "_unique",
         "clock",
+        "errors",
         "given",
         "interrupt",
         "kinds",
@@ -158,6 +160,8 @@ class Checked(Generic[J]):
         self.given = given
         #: The jobs' classes.
         self.kinds = kinds
+        #: The errors the wait raises: those the jobs' classes name, if they agree.
+        self.errors = errors_of(kinds)
         self._unique: list[J] | None = None
         self.clock = clock
         #: When the call was made, on :attr:`clock`: the deadline runs from then.
@@ -229,6 +233,7 @@ def general(wait: Checked[J]) -> Poller[J]:
         on_status=wait.on_status,
         retry=wait.retry,
         interrupt=wait.interrupt,
+        errors=wait.errors,
         batch=batch_of,
         adapt=_element,
         max_in_flight=wait.max_in_flight,
@@ -265,6 +270,7 @@ def blocking(wait: Checked[J]) -> Poller[J] | Plain[J]:
         on_status=wait.on_status,
         interrupt=wait.interrupt,
         max_in_flight=wait.max_in_flight,
+        errors=wait.errors,
     )
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 
 from ._clock import reader
-from ._deadline import Deadline, within
+from ._deadline import ERRORS, Deadline, within
 from ._pacing import past_range
 from ._requests import StopIterationError, run_until, shielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
     from typing import Any
 
+    from ._deadline import Errors
     from ._errors import JobTimeoutError
     from ._interrupt import Interrupt
     from ._policy import Drawn
@@ -75,6 +76,8 @@ class Plain(Generic[J]):
             distinct status a job is seen in, the final one included.
         interrupt: Stops the wait when set.
         max_in_flight: How many queries may run at once.
+        errors: The classes of the errors to raise at the deadline and on an
+            interrupt.
     """
 
     def __init__(
@@ -88,11 +91,12 @@ class Plain(Generic[J]):
         on_status: Callable[[Any, JobStatus], object] | None,
         interrupt: Interrupt | None,
         max_in_flight: int,
+        errors: Errors = ERRORS,
     ) -> None:
         self._jobs = jobs
         self._clock = clock
         self.timeout = timeout
-        self._limit = Deadline(clock, timeout, started)
+        self._limit = Deadline(clock, timeout, started, errors)
         self._deadline = self._limit.at
         self._drawn = drawn
         self._on_status = None if on_status is None else shielded("on_status", on_status)
