@@ -261,12 +261,17 @@ def test_stop_iteration_reaches_the_caller_as_itself(fake_clock: FakeClock, wher
         elif where == "on_status":
             options["on_status"] = stop
         elif where == "poll_hint()":
-            job.poll_hint = stop
+            job = type("Hinting", (ScriptedJob,), {"poll_hint": lambda self, status: stop()})(
+                [JobStatus.RUNNING, JobStatus.DONE]
+            )
         elif where == "watch()":
-            job.watch = stop
-        else:
-            job = ScriptedJob([JobStatus.DONE])  # the undo runs when the wait ends
-            job.watch = lambda wakeup: stop
+            job = type("Watching", (ScriptedJob,), {"watch": lambda self, wakeup: stop()})(
+                [JobStatus.RUNNING, JobStatus.DONE]
+            )
+        else:  # the undo runs when the wait ends
+            job = type("Undoing", (ScriptedJob,), {"watch": lambda self, wakeup: stop})(
+                [JobStatus.DONE]
+            )
         return job, options
 
     job, options = arranged()
@@ -289,8 +294,8 @@ def test_stop_iteration_reaches_the_caller_as_itself(fake_clock: FakeClock, wher
 
 def test_watch_must_return_an_undo_or_none(fake_clock: FakeClock) -> None:
     """Issue 11, 13: watch() returning 17 made the wait 'succeed' and print an ignored error."""
-    job: Any = ScriptedJob([JobStatus.RUNNING, JobStatus.DONE], job_id="w")
-    job.watch = lambda wakeup: 17
+    kind = type("Seventeen", (ScriptedJob,), {"watch": lambda self, wakeup: 17})
+    job: Any = kind([JobStatus.RUNNING, JobStatus.DONE], job_id="w")
     with pytest.raises(TypeError) as caught:
         job.wait_for_final_state()
     assert str(caught.value) == (
@@ -306,8 +311,8 @@ def test_an_undo_that_fails_does_not_skip_the_others(fake_clock: FakeClock) -> N
 
     from jobv1 import FutureJob
 
-    failing: Any = ScriptedJob([JobStatus.DONE], job_id="failing")
-    failing.watch = lambda wakeup: failing_undo
+    kind = type("Failing", (ScriptedJob,), {"watch": lambda self, wakeup: failing_undo})
+    failing: Any = kind([JobStatus.DONE], job_id="failing")
     undone: list[str] = []
 
     def failing_undo() -> None:

@@ -451,6 +451,19 @@ def test_waits_made_again_and_again_give_a_future_one_done_callback(
     assert seen == [jobs[1].future]
 
 
+def test_fresh_wrappers_over_one_future_hook_it_once(fake_clock: FakeClock) -> None:
+    """Issue 23: 500 waits over new FutureJobs on one pending future left 1,000 callbacks."""
+    import concurrent.futures
+
+    shared: concurrent.futures.Future[int] = concurrent.futures.Future()
+    other: concurrent.futures.Future[int] = concurrent.futures.Future()
+    for _ in range(50):
+        jobs = [FutureJob(None, "a", shared), FutureJob(None, "b", other)]
+        assert asyncio.run(aio.wait(jobs, timeout=0)).not_done == set(jobs)
+    assert shared._done_callbacks == [_futures._ended]  # type: ignore[attr-defined]
+    assert other._done_callbacks == [_futures._ended]  # type: ignore[attr-defined]
+
+
 def test_a_future_done_already_is_not_hooked(fake_clock: FakeClock) -> None:
     jobs = _jobs(2)
     jobs[0].future.set_result(0)

@@ -329,6 +329,42 @@ def test_plain_jobs_take_the_plain_loop_and_every_other_wait_the_general_one() -
     assert _path([*plain, mock.Mock(job_id=lambda: "m", status=lambda: D)]) is Poller
 
 
+@pytest.mark.parametrize("order", ["first", "last"])
+def test_a_jobs_hints_are_its_classs_on_both_loops_whatever_the_order(
+    fake_clock: FakeClock, loop: str, order: str
+) -> None:
+    """Issue 23: the plain loop looked at the first job of each class alone.
+
+    A hint set on one job's instance was obeyed when that job came first and
+    ignored otherwise; a wait reads hints from the class, on every path.
+    """
+
+    class Running(Plainly):
+        def __init__(self, job_id: str) -> None:
+            super().__init__(None, job_id)
+            self.times: list[float] = []
+
+        def status(self) -> JobStatus:
+            self.times.append(fake_clock.monotonic())
+            return R
+
+    class Hinted(Running):
+        def poll_hint(self, status: JobStatus) -> float | None:
+            return 0.5
+
+    def run(*jobs: Running) -> list[list[float]]:
+        jobv1.wait(list(jobs) if order == "first" else list(jobs)[::-1], timeout=2, poll=1)
+        return [job.times for job in jobs]
+
+    start = fake_clock.monotonic()
+    odd = Running("odd")
+    odd.poll_hint = lambda status: 0.5  # type: ignore[method-assign]  # not looked for
+    assert run(odd, Running("plain")) == [[start + t for t in (0, 1, 2)]] * 2
+    start = fake_clock.monotonic()
+    hinted = Hinted("hinted")
+    assert run(hinted, Running("plain"))[0] == [start + t / 2 for t in range(5)]
+
+
 def test_a_listener_takes_the_general_loop(caplog: pytest.LogCaptureFixture) -> None:
     # Only the general loop tells the jobv1 logger (and a tracer) what it does.
     plain = [Plainly(None, "a"), Plainly(None, "b")]

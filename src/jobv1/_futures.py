@@ -68,7 +68,6 @@ class FutureJob(JobV1[T], Generic[T]):
         self._future = future
         # Whether the future has :func:`_ended` among its done-callbacks, given
         # through this job: the waits of :mod:`jobv1._futurewait` add it once.
-        self._hooked = False
 
     @property
     def future(self) -> concurrent.futures.Future[T]:
@@ -219,19 +218,20 @@ _lock = _thread.allocate_lock()
 def hook(jobs: list[FutureJob[Any]]) -> None:
     """Have the future of each job call :func:`_ended` when it is done.
 
-    Each job gives its future that one done-callback at most once, however
-    many waits watch it, and none if it is done already: a wait made again
-    and again over futures that never end adds nothing to them. (A future
-    cannot drop a done-callback.)
+    Each future is given that one done-callback at most once, however many
+    waits watch it and however many jobs (or fresh wrappers) are made over
+    it, and none if it is done already: a wait made again and again over
+    futures that never end adds nothing to them. (A future cannot drop a
+    done-callback.) Whether a future has it is read from the future itself:
+    the futures these waits take are :class:`concurrent.futures.Future`
+    itself, whose done-callbacks are a list (``_done_callbacks``). Nothing is
+    marked on the future or the job, nor kept per future here.
     """
-    fresh = []
-    with _lock:
+    with _lock:  # two waits hooking one future at once add one callback
         for job in jobs:
-            if not job._hooked and not job._future.done():
-                job._hooked = True
-                fresh.append(job._future)
-    for future in fresh:
-        future.add_done_callback(_ended)  # at once if the future ended meanwhile
+            future = job._future
+            if not future.done() and _ended not in future._done_callbacks:  # type: ignore[attr-defined]
+                future.add_done_callback(_ended)  # at once if the future ended meanwhile
 
 
 def listen(listener: Callable[[concurrent.futures.Future[Any]], object]) -> None:

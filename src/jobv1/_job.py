@@ -195,8 +195,10 @@ class JobV1(Job, ABC, Generic[ResultT]):
     def poll_hint(self, status: JobStatus) -> float | None:
         """How long a wait should let pass before its next status query of this job.
 
-        Override it when the service says when to look again (a Retry-After
-        header, a queue position, an estimated start time). A wait calls it
+        Override it in a subclass when the service says when to look again (a
+        Retry-After header, a queue position, an estimated start time): a
+        wait asks a job for hints when its class overrides this method (not
+        a function set on one job). A wait calls it
         after every non-final query, with that query's status, and sleeps the
         seconds it returns instead of the delay its own policy would choose;
         the wait's deadline still bounds the sleep. This base returns
@@ -213,7 +215,8 @@ class JobV1(Job, ABC, Generic[ResultT]):
     def watch(self, wakeup: Callable[[], object]) -> Callable[[], object] | None:
         """Arrange to call ``wakeup()`` when the job ends, if the job can tell.
 
-        Override it in a job class that learns of its end without asking (a
+        Override it in a job class (a function set on one job is not looked
+        for, as with :meth:`poll_hint`) that learns of its end without asking (a
         future's callback, a webhook, a message on a socket): waits then
         stop polling the job after a non-final query, and query it again as
         soon as ``wakeup()`` is called, from any thread. Such a job's
@@ -287,7 +290,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
             and retry is None
             and interrupt is None
             and rate_limit is None
-            and getattr(self.watch, "__func__", None) is _WATCH
+            and not watches(self)
             and not listening()  # the loop tells the logger and the tracer what it does
         ):
             # The common case, on a path of its own: it behaves as the loop does.
@@ -325,8 +328,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
         return f"<{type(self).__name__} job_id={self._job_id!r}>"
 
 
-# A job whose watch() and poll_hint() are these, on its class and not replaced
-# on the instance, is polled and gives no hints.
+# A job whose class's watch() and poll_hint() are these is polled and gives no hints.
 _WATCH = JobV1.watch
 _POLL_HINT = JobV1.poll_hint
 
@@ -405,13 +407,21 @@ def resync_of(job: Any) -> float | None:
 
 
 def gives_hints(job: Any) -> bool:
-    """Whether the job's ``poll_hint()`` may give hints: not if it is :class:`JobV1`'s own."""
-    return getattr(job.poll_hint, "__func__", None) is not _POLL_HINT
+    """Whether the job's ``poll_hint()`` may give hints: not if its class keeps :class:`JobV1`'s.
+
+    Read from the job's class, on every path of every wait: a function set
+    on one job's instance is not looked for (that would cost a look at each
+    of 100,000 jobs, or make their ``__dict__``).
+    """
+    return type(job).poll_hint is not _POLL_HINT
 
 
 def watches(job: Any) -> bool:
-    """Whether the job's ``watch()`` may arrange a call back: not if it is :class:`JobV1`'s own."""
-    return getattr(job.watch, "__func__", None) is not _WATCH
+    """Whether the job's ``watch()`` may call back: not if its class keeps :class:`JobV1`'s.
+
+    Read from the job's class, as :func:`gives_hints` is.
+    """
+    return type(job).watch is not _WATCH
 
 
 def limit_of(job: Any) -> RateLimit | None:
