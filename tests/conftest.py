@@ -64,3 +64,45 @@ class Recorder(FakeClock):
         note = ("sleep", self.monotonic(), seconds)
         self.log.append((*note, wakeup) if self._wakeups else note)
         return super().sleep(seconds, wakeup)
+
+
+class Listening:
+    """The ``jobv1`` logger at DEBUG for a ``with`` block, each record noted in ``log``.
+
+    A record is noted as ``("log", message, its jobv1 fields, the clock's time)``,
+    so that two runs of a wait can be compared record for record; with
+    ``listen=False`` the block changes nothing.
+    """
+
+    def __init__(self, log: list[tuple[Any, ...]], clock: Any, *, listen: bool = True) -> None:
+        import logging
+
+        self.listen = listen
+        self.logger = logging.getLogger("jobv1")
+        self.log = log
+        self.clock = clock
+        outer = self
+
+        class Noting(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                fields = sorted((k, v) for k, v in vars(record).items() if k.startswith("jobv1_"))
+                outer.log.append(("log", record.getMessage(), fields, outer.clock.monotonic()))
+
+        self.handler = Noting()
+        self.level = self.logger.level
+
+    def __enter__(self) -> Listening:
+        if self.listen:
+            self.logger.addHandler(self.handler)
+            self.logger.setLevel("DEBUG")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.listen:
+            self.logger.removeHandler(self.handler)
+            self.logger.setLevel(self.level)
+
+
+def unheard(log: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """``log`` without what :class:`Listening` noted: what a wait did, heard or not."""
+    return [entry for entry in log if entry[0] != "log"]

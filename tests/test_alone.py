@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import Recorder
+from conftest import Listening, Recorder, unheard
 from jobv1 import Backoff, JobStatus, JobTimeoutError, JobV1, PollPolicy
 from jobv1._job import start_one
 from jobv1._policy import Fixed
@@ -87,6 +87,7 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
     wait: float | PollPolicy,
     with_callback: bool,
     callback_takes: float = 0.0,
+    listen: bool = False,
 ) -> list[tuple[Any, ...]]:
     log: list[tuple[Any, ...]] = []
     clock = Recorder(log, wakeups=True)
@@ -98,7 +99,7 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
         clock.advance(callback_takes)
 
     callback_ = callback if with_callback else None
-    with clock:
+    with clock, Listening(log, clock, listen=listen):
         try:
             if path == "fast":
                 job.wait_for_final_state(timeout, wait, callback_)
@@ -138,7 +139,13 @@ waits: st.SearchStrategy[float | PollPolicy] = (
 
 
 @example(
-    steps=[(R, 0.0)], hints=None, timeout=1.0, wait=0.3, with_callback=True, callback_takes=0.0
+    steps=[(R, 0.0)],
+    hints=None,
+    timeout=1.0,
+    wait=0.3,
+    with_callback=True,
+    callback_takes=0.0,
+    listen=True,
 )
 @example(
     steps=[(R, 2.5), (D, 0.0)],
@@ -147,6 +154,7 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     wait=1,
     with_callback=True,
     callback_takes=0.0,
+    listen=False,
 )
 @example(
     steps=[(R, 0.0)],
@@ -155,6 +163,7 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     wait=1,
     with_callback=False,
     callback_takes=0.0,
+    listen=True,
 )
 @settings(max_examples=400)
 @given(
@@ -164,6 +173,7 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     wait=waits,
     with_callback=st.booleans(),
     callback_takes=st.sampled_from([0.0, 0.0, 0.4, 3.0]),
+    listen=st.booleans(),
 )
 def test_the_fast_path_makes_the_loops_calls_at_the_loops_times(  # noqa: PLR0917 - one per axis
     steps: list[tuple[Any, float]],
@@ -172,13 +182,23 @@ def test_the_fast_path_makes_the_loops_calls_at_the_loops_times(  # noqa: PLR091
     wait: float | PollPolicy,
     with_callback: bool,
     callback_takes: float,
+    listen: bool,
 ) -> None:
+    """The same calls, hooks and outcome; the same log records when the logger listens.
+
+    Issue 23: listening took the general loop, so turning on debug logging
+    could change what a wait did; it no longer picks the path, and what the
+    fast path does heard is what it does unheard.
+    """
     if timeout is None and all(answer in (R, Q) for answer, _ in steps):
         steps = [*steps, (D, 0.0)]  # a wait without a deadline must end
-    fast = _run("fast", steps, hints, timeout, wait, with_callback, callback_takes)
-    general = _run("general", steps, hints, timeout, wait, with_callback, callback_takes)
+    axes = (steps, hints, timeout, wait, with_callback, callback_takes, listen)
+    fast = _run("fast", *axes)
+    general = _run("general", *axes)
     assert fast == general
     assert fast[-1][0] in ("raised", "returned")
+    if listen:
+        assert unheard(fast) == _run("fast", *axes[:-1], listen=False)
 
 
 def test_the_fast_path_is_taken_for_a_plain_wait(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -306,3 +306,68 @@ def test_the_logger_gets_one_null_handler_however_often_it_is_found(
     monkeypatch.setattr(_observe, "_logger", None)  # as after a reload of the module
     assert _observe.logger() is first
     assert sum(isinstance(h, logging.NullHandler) for h in first.handlers) == 1
+
+
+def _spans(exporter: Any) -> list[tuple[Any, ...]]:
+    """Each finished span as its name, attributes and events, then forgotten."""
+    found = [
+        (
+            span.name,
+            dict(span.attributes),
+            [(event.name, dict(event.attributes)) for event in span.events],
+        )
+        for span in exporter.get_finished_spans()
+    ]
+    exporter.clear()
+    return found
+
+
+def test_every_path_traces_a_wait_as_the_general_loop_does(
+    spans: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 23: a tracer took the general loop; each path now traces the same span itself."""
+    import asyncio
+    import concurrent.futures
+
+    from jobv1 import FutureJob, _job, _many, aio
+    from jobv1.testing import FakeClock
+
+    def one() -> None:
+        with FakeClock():
+            job = FakeBackend().run(script=[Hold(R, seconds=3)])
+            job.wait_for_final_state(timeout=10, wait=1)
+            with pytest.raises(JobTimeoutError):
+                FakeBackend().run(script=[Hold(R)]).wait_for_final_state(timeout=2, wait=1)
+
+    def many() -> None:
+        with FakeClock():
+            backend = FakeBackend()
+            jobs = [backend.run(script=[Hold(R, seconds=s)]) for s in (1, 4)]
+            jobv1.wait(jobs, timeout=10, poll=1)
+            never = [backend.run(script=[Hold(R)]) for _ in range(2)]
+            with pytest.raises(JobTimeoutError):
+                list(jobv1.as_completed([jobs[0], *never], timeout=2, poll=1))
+
+    def futures() -> None:
+        pending: list[concurrent.futures.Future[int]] = [concurrent.futures.Future()]
+        done: concurrent.futures.Future[int] = concurrent.futures.Future()
+        done.set_result(1)
+        with FakeClock():
+            jobs = [FutureJob(None, "p", pending[0]), FutureJob(None, "d", done)]
+            asyncio.run(aio.wait(jobs, timeout=5))
+
+    fast = [_spans(spans) for run in (one, many, futures) if run() is None]
+    monkeypatch.setattr(_job, "watches", lambda job: True)  # no job takes the one-job path
+    monkeypatch.setattr(_many, "_plain", lambda jobs: False)
+    monkeypatch.setattr(aio, "awaited", _many.general)
+    general = [_spans(spans) for run in (one, many, futures) if run() is None]
+    assert fast == general
+    assert [len(found) for found in fast] == [2, 2, 1]
+    assert [name for found in fast for name, _, _ in found] == ["jobv1.wait"] * 5
+    assert [attributes["jobv1.outcome"] for found in fast for _, attributes, _ in found] == [
+        "done",
+        "timeout",
+        "done",
+        "timeout",
+        "timeout",
+    ]

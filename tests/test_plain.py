@@ -21,7 +21,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import jobv1
-from conftest import Recorder
+from conftest import Listening, Recorder, ScriptedJob, unheard
 from jobv1 import (
     Backoff,
     Interrupt,
@@ -34,12 +34,13 @@ from jobv1 import (
     WaitInterruptedError,
     _many,
 )
+from jobv1._clock import SystemClock
 from jobv1._plain import Plain
 from jobv1._policy import Fixed
 from jobv1._polling import Poller
 from jobv1._requests import StopIterationError
 from jobv1._workers import UNASKED, Sweep
-from jobv1.testing import FakeBackend, FakeClock
+from jobv1.testing import FakeBackend, FakeClock, use_clock
 
 R, Q, D, C, E = (
     JobStatus.RUNNING,
@@ -111,6 +112,7 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
     poll: float | PollPolicy,
     bound: int,
     hook: str,
+    listen: bool = False,
 ) -> tuple[list[tuple[Any, ...]], list[list[float]]]:
     log: list[tuple[Any, ...]] = []
     clock = Recorder(log)
@@ -138,7 +140,11 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
     }
     general = mock.patch.object(_many, "_plain", _never_plain)
     taken: list[object] = []
-    with clock, general if path == "general" else contextlib.nullcontext():
+    with (
+        clock,
+        general if path == "general" else contextlib.nullcontext(),
+        Listening(log, clock, listen=listen),
+    ):
         real = _many.blocking
 
         def spy(wait: Any) -> Any:
@@ -203,13 +209,23 @@ def _compare(  # noqa: PLR0917 - the test's axes, in order
     poll: float | PollPolicy,
     bound: int,
     hook: str,
+    listen: bool,
 ) -> None:
+    """The same calls, hooks and outcome on both loops; the same log records when heard.
+
+    Issue 23: listening took the general loop, so turning on debug logging
+    changed what a wait did (what ``as_completed`` yielded first, with a
+    slow hook); it no longer picks the loop, nor changes what either does.
+    """
     if timeout is None:  # a wait without a deadline must end
         scripts = [[*steps, (D, 0.0)] for steps in scripts]
-    plain = _run("plain", way, scripts, timeout, poll, bound, hook)
-    general = _run("general", way, scripts, timeout, poll, bound, hook)
+    axes = (way, scripts, timeout, poll, bound, hook, listen)
+    plain = _run("plain", *axes)
+    general = _run("general", *axes)
     assert plain == general
     assert plain[0][-2][0] in ("raised", "returned")
+    if listen:
+        assert unheard(plain[0]) == _run("plain", *axes[:-1])[0]
 
 
 # The second query crosses the deadline: the first job is asked again there.
@@ -219,10 +235,15 @@ def _compare(  # noqa: PLR0917 - the test's axes, in order
     timeout=2.0,
     poll=1,
     hook="none",
+    listen=True,
 )
-@example(way="wait", scripts=[[(R, 0.0)], [(R, 0.0)]], timeout=0.0, poll=1, hook="slow")
+@example(
+    way="wait", scripts=[[(R, 0.0)], [(R, 0.0)]], timeout=0.0, poll=1, hook="slow", listen=False
+)
 # Eight delays of 0.1 s add up to a hair less than 0.8: that query is the deadline's.
-@example(way="wait", scripts=[[(R, 0.0)], [(R, 0.0)]], timeout=0.8, poll=0.1, hook="none")
+@example(
+    way="wait", scripts=[[(R, 0.0)], [(R, 0.0)]], timeout=0.8, poll=0.1, hook="none", listen=True
+)
 @settings(max_examples=300)
 @given(
     way=st.sampled_from(["wait", "as_completed"]),
@@ -230,15 +251,17 @@ def _compare(  # noqa: PLR0917 - the test's axes, in order
     timeout=timeouts,
     poll=polls,
     hook=st.sampled_from(["none", "none", "plain", "slow", "raises", "stops"]),
+    listen=st.booleans(),
 )
-def test_one_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times(
+def test_one_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times(  # noqa: PLR0917
     way: str,
     scripts: list[list[tuple[Any, float]]],
     timeout: float | None,
     poll: float | PollPolicy,
     hook: str,
+    listen: bool,
 ) -> None:
-    _compare(way, scripts, timeout, poll, 1, hook)
+    _compare(way, scripts, timeout, poll, 1, hook, listen)
 
 
 @settings(max_examples=200)
@@ -249,6 +272,7 @@ def test_one_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times
     poll=polls,
     bound=st.sampled_from([2, 8]),
     hook=st.sampled_from(["none", "plain", "slow", "raises", "stops"]),
+    listen=st.booleans(),
 )
 def test_many_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times(  # noqa: PLR0917
     way: str,
@@ -257,8 +281,9 @@ def test_many_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_time
     poll: float | PollPolicy,
     bound: int,
     hook: str,
+    listen: bool,
 ) -> None:
-    _compare(way, scripts, timeout, poll, bound, hook)
+    _compare(way, scripts, timeout, poll, bound, hook, listen)
 
 
 class Plainly(JobV1):
@@ -365,11 +390,13 @@ def test_a_jobs_hints_are_its_classs_on_both_loops_whatever_the_order(
     assert run(hinted, Running("plain"))[0] == [start + t / 2 for t in range(5)]
 
 
-def test_a_listener_takes_the_general_loop(caplog: pytest.LogCaptureFixture) -> None:
-    # Only the general loop tells the jobv1 logger (and a tracer) what it does.
+def test_a_listener_keeps_the_plain_loop_which_tells_it_what_it_does(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 23: a listener took the general loop, so debug logging changed the path."""
     plain = [Plainly(None, "a"), Plainly(None, "b")]
     with caplog.at_level("DEBUG", logger="jobv1"):
-        assert _path(plain) is Poller
+        assert _path(plain) is Plain
         jobv1.wait(plain)
     assert [record.getMessage() for record in caplog.records][:2] == [
         "job a is DONE (attempt 1)",
@@ -418,3 +445,63 @@ def test_a_delay_past_the_clocks_range_is_refused_on_both_loops(loop: str) -> No
     jobs = [Plainly(None, "a"), Script(clock, "b", [(R, 0.0)], Interrupt(), in_turn=True)]
     with clock, pytest.raises(ValueError, match="job 'b' goes past the end of the clock's range"):
         jobv1.wait(jobs, poll=1.7e308)
+
+
+@pytest.mark.parametrize("listen", [False, True])
+def test_a_slow_hook_over_a_thousand_jobs_yields_alike_heard_or_not(
+    loop: str, listen: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 23: 1,001 jobs, a 10 ms hook: j0 first at t=20 on one loop, j1000 at t=10 on the other.
+
+    The plain loop asked a round's queries all at once, the general one 1,000
+    at a time, and a listener picked the general one: both now ask in the
+    same parts, and a listener picks nothing.
+    """
+    from jobv1.testing import FakeBackend, Hold
+
+    with FakeClock() as clock, caplog.at_level("DEBUG" if listen else "WARNING", logger="jobv1"):
+        backend = FakeBackend()
+        jobs = [backend.run(script=[Hold(R, seconds=5)]) for _ in range(1001)]
+        first = next(jobv1.as_completed(jobs, on_status=lambda job, status: clock.advance(0.01)))
+        assert (jobs.index(first), round(clock.monotonic(), 6)) == (1000, 10.01)
+
+
+class _Manual(SystemClock):
+    """The system's clock as the loops see it (their last round is bounded), moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+        self.now += seconds
+        return False
+
+
+@pytest.mark.parametrize("at_deadline", [False, True])
+def test_a_round_of_parts_stops_between_them_at_the_deadline_on_both_loops(
+    loop: str, at_deadline: bool
+) -> None:
+    """A hook that takes 10 ms over 1,000 jobs crosses the deadline, or the end of its round.
+
+    Before the deadline, the part after it is asked at the deadline's round;
+    at the deadline's round (1 s on the system's clock), it is not asked.
+    """
+    clock = _Manual()
+    jobs = [ScriptedJob([R, R, R, R, R, Q], f"j{n}") for n in range(1001)]  # Q from t=5
+    seen: list[tuple[str, JobStatus, float]] = []
+
+    def hook(job: Any, status: JobStatus) -> None:
+        seen.append((job.job_id(), status, clock.now))
+        if at_deadline == (status is Q):  # slow at the deadline's round, or at the first
+            clock.now += 0.01
+
+    with use_clock(clock), pytest.raises(JobTimeoutError):
+        list(jobv1.as_completed(jobs, timeout=5 if at_deadline else 9.99, poll=1, on_status=hook))
+    last = [(status, round(when, 6)) for job_id, status, when in seen if job_id == "j1000"]
+    if at_deadline:
+        assert (len(seen), last) == (2001, [(R, 0.0)])  # no Q: out of time at its part
+    else:
+        assert (len(seen), last) == (1001, [(R, 10.0)])  # asked at the deadline's round

@@ -16,6 +16,8 @@ import math
 
 from ._clock import reader
 from ._deadline import AT_DEADLINE, timeout_message
+from ._errors import WaitInterruptedError
+from ._observe import ending, observer
 from ._pacing import delays_of, hint_of, next_delay, past_range, read_hint
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._errors import JobTimeoutError
+    from ._observe import Observer
     from ._polling import Pollable
     from ._protocols import Clock, PollPolicy
 
@@ -55,6 +58,31 @@ def wait_alone(
         hinted: Whether the job's class has a ``poll_hint()`` of its own.
         error: The class of the error to raise at the deadline.
     """
+    watcher = observer(1, timeout)
+    if watcher is None:
+        _poll(job, clock, timeout, pace, callback, hinted, error, None)
+        return
+    outcome, raised = "done", None  # told to the logger and the tracer, as the loop tells them
+    try:
+        _poll(job, clock, timeout, pace, callback, hinted, error, watcher)
+    except BaseException as failure:
+        outcome, raised = ending(failure, (error, WaitInterruptedError)), failure
+        raise
+    finally:
+        watcher.ended(outcome, raised)
+
+
+def _poll(  # noqa: PLR0917 - wait_alone's arguments, passed on as they are
+    job: Pollable,
+    clock: Clock,
+    timeout: float | None,
+    pace: float | PollPolicy,
+    callback: Callable[[str, JobStatus, Any], object] | None,
+    hinted: bool,
+    error: type[JobTimeoutError],
+    watcher: Observer | None,
+) -> None:
+    """The polls of :func:`wait_alone`, told to ``watcher`` if anyone listens."""
     monotonic, sleep = reader(clock), clock.sleep
     done, cancelled, failed = JOB_FINAL_STATES  # told by identity, inline: the cheapest test
     deadline = None if timeout is None else monotonic() + timeout
@@ -71,6 +99,8 @@ def wait_alone(
         # (a slow one that crossed it): the last query of the wait.
         last = at_deadline or (deadline is not None and monotonic() >= deadline)
         status = answer if type(answer) is JobStatus else check_status(job, answer)
+        if watcher is not None:
+            watcher.queried(job.job_id(), status, 1)
         if status is done or status is cancelled or status is failed:
             return
         if last:
@@ -80,14 +110,19 @@ def wait_alone(
             callback(job.job_id(), status, job)
         now = monotonic()
         seconds = None if hint is None else _read(job, hint)
+        why = "hint"
         if seconds is None:
             seconds = fixed if delays is None else next_delay(pace, delays)  # type: ignore[arg-type]
+            why = "policy"
         wake = now + seconds
         if wake == math.inf:
             raise past_range(job, seconds, now)
         if deadline is not None and wake >= deadline - AT_DEADLINE:
             wake = deadline
             seconds = max(0.0, deadline - now)
+            why = "deadline"
+        if watcher is not None:
+            watcher.sleeping(seconds, why)
         sleep(seconds, None)
         at_deadline = deadline is not None and (wake == deadline or monotonic() >= deadline)
 

@@ -5,7 +5,8 @@ every job is a :class:`~jobv1.FutureJob` of a class that keeps its
 ``status()`` and ``watch()``, over a :class:`concurrent.futures.Future`
 itself (not a subclass), with no ``resync_interval``, on a backend with
 neither ``job_statuses`` nor ``status_rate_limit``; when the wait has no
-``retry``, and nobody listens to the ``jobv1`` logger or traces. The call
+``retry``. (It tells the ``jobv1`` logger and a tracer what it does, as the
+general loop does: listening never changes the loop.) The call
 looks at the jobs' classes alone; the loop looks at each job while it
 watches them, a slice at a time, and hands the whole wait to the general
 loop, before any query, if one does not fit.
@@ -49,7 +50,7 @@ from ._clock import reader
 from ._deadline import Deadline, within
 from ._futures import FutureJob, forget, future_status, hook, listen
 from ._many import asks_alone, general
-from ._observe import listening
+from ._observe import observed, observer
 from ._requests import SLICE, Breathe, Sleep, shielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
@@ -61,6 +62,7 @@ if TYPE_CHECKING:
 
     from ._errors import JobTimeoutError
     from ._many import Checked
+    from ._observe import Observer
     from ._polling import Poller, Waker
     from ._protocols import Clock
     from ._requests import Step
@@ -82,7 +84,7 @@ def awaited(wait: Checked[J]) -> Poller[J] | FutureWait[J]:
     as :func:`jobv1._many.blocking` does not: reading an instance's
     ``__dict__`` would make one for each job that had none.)
     """
-    if wait.retry is not None or len(wait.given) < 2 or listening():
+    if wait.retry is not None or len(wait.given) < 2:
         return general(wait)
     kinds: set[Any] = wait.kinds
     for kind in kinds:
@@ -142,6 +144,8 @@ class FutureWait(Generic[J]):
         self.waker: Waker | None = None
         # The general loop, if a job did not fit and the wait was handed over to it.
         self._handed: Poller[J] | None = None
+        # Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
+        self._observer: Observer | None = None
 
     def not_done(self) -> list[J]:
         """The jobs not seen in a final state yet, each once, in their order."""
@@ -177,7 +181,11 @@ class FutureWait(Generic[J]):
         try:
             fits = yield from self._watch()
             if fits:
-                yield from self._listening(waker)
+                # The jobv1 logger and a tracer are told what it does, as by the general loop.
+                watcher = self._observer = observer(self._total, self.timeout)
+                yield from observed(
+                    self._listening(waker), watcher, self._limit.errors, self._pending
+                )
         finally:
             forget(listener)
         if not fits:
@@ -291,12 +299,20 @@ class FutureWait(Generic[J]):
                     raise self._timeout_error()
                 at_deadline = True  # a slow hook crossed the deadline: see to the others
                 continue
-            if deadline is None:  # only call backs are awaited
-                wake = seconds = math.inf
-            else:
-                wake, seconds = deadline, max(0.0, deadline - clock.monotonic())
+            wake, seconds = self._nap()
             woken = yield Sleep(seconds)
             at_deadline = self._limit.reached(bool(woken), wake)
+
+    def _nap(self) -> tuple[float, float]:
+        """Until when, and for how many seconds, to sleep: to the deadline, or until woken."""
+        deadline = self._deadline
+        if deadline is None:  # only call backs are awaited
+            wake = seconds = math.inf
+        else:
+            wake, seconds = deadline, max(0.0, deadline - self._clock.monotonic())
+        if self._observer is not None:
+            self._observer.sleeping(seconds, "push" if deadline is None else "deadline")
+        return wake, seconds
 
     def _pending(self) -> Sequence[int]:
         """The places of the pending jobs, in order."""
@@ -348,7 +364,9 @@ class FutureWait(Generic[J]):
 
     def _found(self, place: int, status: JobStatus, finished: list[tuple[J, JobStatus]]) -> None:
         """Job ``place`` is in ``status``: tell ``on_status``, and note it if it is final."""
-        job = self._jobs[place]
+        job: Any = self._jobs[place]
+        if self._observer is not None:
+            self._observer.queried(job.job_id(), status, 1)
         if self._on_status is not None and status is not self._seen[place]:
             self._seen[place] = status
             self._on_status(job, status)

@@ -10,7 +10,6 @@ from ._checks import check_callable, check_seconds, check_timeout, real
 from ._clock import current_clock
 from ._errors import JobError, JobTimeoutError
 from ._limit import check_rate_limit
-from ._observe import listening
 from ._policy import as_policy
 from ._polling import start
 from ._reference import GROUP
@@ -291,7 +290,6 @@ class JobV1(Job, ABC, Generic[ResultT]):
             and interrupt is None
             and rate_limit is None
             and not watches(self)
-            and not listening()  # the loop tells the logger and the tracer what it does
         ):
             # The common case, on a path of its own: it behaves as the loop does.
             limit = check_timeout(timeout)

@@ -7,7 +7,6 @@ from ._deadline import errors_of
 from ._errors import JobTimeoutError
 from ._interop import view
 from ._job import JobV1, batch_of, gives_hints, limit_of, resync_of, watches
-from ._observe import listening
 from ._plain import Plain
 from ._policy import Backoff, drawn_once
 from ._polling import Poller, check_wait
@@ -257,7 +256,6 @@ def blocking(wait: Checked[J]) -> Poller[J] | Plain[J]:
         or wait.retry is not None
         or wait.rate_limit is not None
         or len(wait.jobs) < 2
-        or listening()
         or not _plain(wait.jobs)
     ):
         return general(wait)

@@ -36,11 +36,23 @@ from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import logging
-    from typing import Any
+    from collections.abc import Callable, Generator
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
     from ._status import JobStatus
 
-__all__ = ["LOGGER", "Observer", "listening", "logger", "observer", "ridden_out"]
+__all__ = [
+    "LOGGER",
+    "Observer",
+    "ending",
+    "listening",
+    "logger",
+    "observed",
+    "observer",
+    "ridden_out",
+]
 
 #: The name of jobv1's logger.
 LOGGER = "jobv1"
@@ -154,6 +166,46 @@ def _tracing() -> Any:
     if isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider)):
         return None  # the API alone, with nothing behind it
     return trace
+
+
+def ending(raised: BaseException, errors: tuple[type[BaseException], ...]) -> str:
+    """How a wait that raised ``raised`` ended, in this module's words.
+
+    ``errors`` are the classes of the errors the wait raises at its deadline
+    and on an interrupt.
+    """
+    if isinstance(raised, errors[0]):
+        return "timeout"
+    if isinstance(raised, errors[1]):
+        return "interrupted"
+    return "error"
+
+
+def observed(
+    steps: Generator[T, Any, None],
+    watcher: Observer | None,
+    errors: tuple[type[BaseException], ...],
+    pending: Callable[[], object],
+) -> Generator[T, Any, None]:
+    """``steps``, a wait's loop, telling ``watcher`` how it ended (if anyone listens).
+
+    ``pending`` says whether jobs are left: a loop closed early with some is
+    "stopped" (the caller had enough: ``FIRST_COMPLETED``, a ``break``).
+    """
+    if watcher is None:
+        return (yield from steps)
+    outcome, error = "done", None
+    try:
+        yield from steps
+    except GeneratorExit:
+        if pending():
+            outcome = "stopped"
+        raise
+    except BaseException as raised:
+        outcome, error = ending(raised, errors), raised
+        raise
+    finally:
+        watcher.ended(outcome, error)
 
 
 def listening() -> bool:

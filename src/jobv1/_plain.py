@@ -4,8 +4,9 @@
 is polled alike: each is a :class:`~jobv1.JobV1` that keeps the base
 ``watch()`` and ``poll_hint()``, on a backend with neither ``job_statuses``
 nor ``status_rate_limit``, and the wait paces every job alike (``Fixed``,
-or ``Backoff`` without jitter), with no ``retry``, no rate limit and nobody
-listening to the ``jobv1`` logger or tracing. Such jobs are due together
+or ``Backoff`` without jitter), with no ``retry`` and no rate limit. (It
+tells the ``jobv1`` logger and a tracer what it does, as the general loop
+does: listening never changes the loop.) Such jobs are due together
 from the first round to the last: each round queries every pending job, and
 all that stay pending are next due one delay of the policy later, the same
 delay for all. So the loop keeps one due time and one step for them all,
@@ -15,13 +16,11 @@ list: it makes no object per job, and 100,000 jobs cost a round of
 to trace.
 
 It makes the same queries at the same times as
-:class:`~jobv1._polling.Poller`, calls ``on_status`` the same way, and
-raises the same errors with the same messages (``tests/test_plain.py`` runs
-both on the same scripted jobs and compares). One difference is not
-observable in virtual time: with ``max_in_flight`` above one, a round's
-queries go to the workers all at once, not 1,000 at a time, so that on the
-real clock a round still running at the deadline is given up there as a
-whole.
+:class:`~jobv1._polling.Poller`, in the same parts of a round (up to
+:data:`~jobv1._requests.SLICE` at once, each part's answers read before the
+next part is asked), calls ``on_status`` the same way, and raises the same
+errors with the same messages (``tests/test_plain.py`` runs both on the
+same scripted jobs and compares).
 """
 
 from __future__ import annotations
@@ -30,8 +29,9 @@ import math
 
 from ._clock import reader
 from ._deadline import ERRORS, Deadline, within
+from ._observe import observed, observer
 from ._pacing import past_range
-from ._requests import StopIterationError, run_until, shielded
+from ._requests import SLICE, StopIterationError, run_until, shielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ._deadline import Errors
     from ._errors import JobTimeoutError
     from ._interrupt import Interrupt
+    from ._observe import Observer
     from ._policy import Drawn
     from ._protocols import Clock
     from ._workers import Sweep
@@ -115,6 +116,8 @@ class Plain(Generic[J]):
         # The queries given up while they ran, whose answers may still come: the
         # sweep that made each, and the job's place in it and in the wait.
         self._given_up: list[tuple[Sweep, int, int]] = []
+        # Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
+        self._observer: Observer | None = None
 
     def not_done(self) -> list[J]:
         """The jobs not seen in a final state yet, in their order."""
@@ -125,7 +128,15 @@ class Plain(Generic[J]):
         return self._interrupt is not None and self._interrupt.is_set()
 
     def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
-        """Drive the loop in this thread: block while it sleeps, yield what ends."""
+        """Drive the loop in this thread: block while it sleeps, yield what ends.
+
+        The ``jobv1`` logger and a tracer are told what it does, as the
+        general loop tells them.
+        """
+        watcher = self._observer = observer(len(self._jobs), self.timeout)
+        yield from observed(self._listening(), watcher, self._limit.errors, self.not_done)
+
+    def _listening(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
         interrupt = self._interrupt
         if interrupt is None:
             yield from self._loop(None)
@@ -174,18 +185,24 @@ class Plain(Generic[J]):
                     raise self._timeout_error()
                 at_deadline = True  # the deadline came in a round: see to the others
                 continue
-            now = clock.monotonic()
-            delay = self._drawn.at(step)
+            at_deadline = self._sleep(self._drawn.at(step), waker)
             step += 1
-            wake = now + delay
-            if wake == math.inf:
-                raise past_range(self._jobs[self.pending[0]], delay, now)  # type: ignore[arg-type]
-            seconds = delay
-            cut = self._limit.nap(now, wake)
-            if cut is not None:
-                wake, seconds = cut
-            woken = clock.sleep(seconds, waker)
-            at_deadline = self._limit.reached(woken, wake)
+
+    def _sleep(self, delay: float, waker: threading.Event | None) -> bool:
+        """Sleep the policy's ``delay``, up to the deadline; return whether it came."""
+        clock = self._clock
+        now = clock.monotonic()
+        wake = now + delay
+        if wake == math.inf:
+            raise past_range(self._jobs[self.pending[0]], delay, now)  # type: ignore[arg-type]
+        seconds, why = delay, "policy"
+        cut = self._limit.nap(now, wake)
+        if cut is not None:
+            (wake, seconds), why = cut, "deadline"
+        if self._observer is not None:
+            self._observer.sleeping(seconds, why)
+        woken = clock.sleep(seconds, waker)
+        return self._limit.reached(woken, wake)
 
     def _settled(self, finished: Finished[J]) -> Finished[J]:
         """The jobs found final, once they are out of the pending ones."""
@@ -202,9 +219,25 @@ class Plain(Generic[J]):
         """
         late_from = self._limit.late_from(at_deadline)
         end = self._limit.round_end(at_deadline)
-        if self._bound == 1 or len(due) == 1:
+        if self._bound == 1:
             return self._in_turn(due, late_from, end, at_deadline)
-        return self._at_once(due, late_from, at_deadline)
+        # Up to SLICE at once, as the general loop asks them: a part's answers are
+        # read, and its hooks called, before the next part is asked.
+        finished: list[tuple[J, JobStatus]] = []
+        for first in range(0, len(due), SLICE):
+            if first and (self._interrupted() or self._now() >= end):
+                if at_deadline:  # the deadline's round ran out of time: the rest are not asked
+                    self._fresh.update(due[first:])
+                return finished, True
+            part = due[first : first + SLICE]
+            if len(part) == 1:  # one query is made in this thread, as the general loop's is
+                found, stopped = self._in_turn(part, late_from, end, at_deadline)
+            else:
+                found, stopped = self._at_once(part, late_from, at_deadline)
+            finished += found
+            if stopped:
+                return finished, True
+        return finished, False
 
     def _in_turn(
         self, due: list[int], late_from: float, end: float, at_deadline: bool
@@ -263,8 +296,8 @@ class Plain(Generic[J]):
             if at_deadline:
                 fresh.update(due[k] for k in not_begun)
         look: Iterable[int]
-        if self._on_status is not None:
-            look = range(len(due))  # every status change is told
+        if self._on_status is not None or self._observer is not None:
+            look = range(len(due))  # every status change, or every answer, is told
         else:
             look = sorted(sweep.notable)
             if asked < len(due):  # some were given up
@@ -289,6 +322,8 @@ class Plain(Generic[J]):
         """Job ``index`` answered ``answer``: tell ``on_status``, and note it if it is final."""
         job: Any = self._jobs[index]
         status = answer if type(answer) is JobStatus else check_status(job, answer)
+        if self._observer is not None:
+            self._observer.queried(job.job_id(), status, 1)
         if self._on_status is not None and status is not self._seen[index]:
             self._seen[index] = status
             self._on_status(job, status)

@@ -35,7 +35,7 @@ from ._checks import check_callable, check_timeout
 from ._deadline import ERRORS, Deadline, timeout_message, within
 from ._interrupt import Interrupt
 from ._limit import RateLimit, check_rate_limit
-from ._observe import observer, ridden_out
+from ._observe import ending, observer, ridden_out
 from ._pacing import delays_of, hint_of, next_delay, past_range, read_hint
 from ._policy import as_policy, drawn_once
 from ._requests import (
@@ -495,7 +495,7 @@ class Poller(Generic[J]):
                 outcome = "stopped"  # the caller had enough: FIRST_COMPLETED, a break
             raise
         except BaseException as raised:
-            outcome = _outcome(raised, self._limit.errors)
+            outcome = ending(raised, self._limit.errors)
             error = raised
             raise
         finally:
@@ -1016,15 +1016,6 @@ class Poller(Generic[J]):
             message = f"{self._what()} {within(self.timeout)}"
         causes = [entry.failures[-1] for entry in self.pending.values() if entry.failures]
         return self._limit.timed_out(message, causes[-1] if causes else None)
-
-
-def _outcome(raised: BaseException, errors: tuple[type[BaseException], ...]) -> str:
-    """How a wait that raised ``raised`` ended, in the words of :mod:`jobv1._observe`."""
-    if isinstance(raised, errors[0]):
-        return "timeout"
-    if isinstance(raised, errors[1]):
-        return "interrupted"
-    return "error"
 
 
 def check_wait(
