@@ -14,7 +14,7 @@ from jobv1._polling import Poller
 from jobv1.testing import FakeBackend, FakeClock, Hold
 
 if TYPE_CHECKING:
-    from jobv1._polling import Pollable
+    from jobv1._traits import Pollable
 
 Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
 

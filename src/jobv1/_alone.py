@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
     from ._errors import JobTimeoutError
     from ._observe import Observer
-    from ._polling import Pollable
     from ._protocols import Clock, PollPolicy
+    from ._traits import Pollable
 
 __all__ = ["wait_alone"]
 

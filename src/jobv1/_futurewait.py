@@ -49,10 +49,11 @@ from itertools import compress, filterfalse
 from ._clock import reader
 from ._deadline import Deadline, within
 from ._futures import FutureJob, forget, future_status, hook, listen
-from ._many import asks_alone, general
+from ._many import general
 from ._observe import observed, observer
 from ._requests import SLICE, Breathe, Sleep, shielded
 from ._status import JOB_FINAL_STATES, JobStatus
+from ._traits import asks_alone
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:

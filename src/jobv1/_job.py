@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 
 from ._alone import wait_alone
-from ._checks import check_callable, check_seconds, check_timeout, real
+from ._checks import check_callable, check_seconds, check_timeout
 from ._clock import current_clock
 from ._errors import JobError, JobTimeoutError
-from ._limit import check_rate_limit
 from ._policy import as_policy
 from ._polling import start
-from ._reference import GROUP
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus
+from ._traits import GROUP, base, gives_hints, limit_of, resync_of, watches
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -37,13 +35,8 @@ else:
 __all__ = [
     "Job",
     "JobV1",
-    "batch_of",
     "final_status",
-    "gives_hints",
-    "limit_of",
-    "resync_of",
     "start_one",
-    "watches",
 ]
 
 #: The types of a ``wait`` given as a plain number of seconds (not ``bool``).
@@ -191,6 +184,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
         """Whether the job is in a final state (``DONE``, ``CANCELLED``, ``ERROR``); one query."""
         return self.status() in JOB_FINAL_STATES
 
+    @base
     def poll_hint(self, status: JobStatus) -> float | None:
         """How long a wait should let pass before its next status query of this job.
 
@@ -211,6 +205,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
         """
         return None
 
+    @base
     def watch(self, wakeup: Callable[[], object]) -> Callable[[], object] | None:
         """Arrange to call ``wakeup()`` when the job ends, if the job can tell.
 
@@ -326,11 +321,6 @@ class JobV1(Job, ABC, Generic[ResultT]):
         return f"<{type(self).__name__} job_id={self._job_id!r}>"
 
 
-# A job whose class's watch() and poll_hint() are these is polled and gives no hints.
-_WATCH = JobV1.watch
-_POLL_HINT = JobV1.poll_hint
-
-
 def start_one(
     job: Any,
     *,
@@ -385,71 +375,3 @@ def _name_of(backend: object) -> str | None:
     if callable(name):
         name = name()
     return name if isinstance(name, str) else None
-
-
-def resync_of(job: Any) -> float | None:
-    """Every how many seconds a wait queries an event-driven ``job`` all the same, or ``None``.
-
-    Raises:
-        TypeError, ValueError: The job's ``resync_interval`` is not ``None``
-            or a finite number of seconds ``> 0``.
-    """
-    seconds = getattr(job, "resync_interval", None)
-    if seconds is None:
-        return None
-    name = f"resync_interval of {job!r}"
-    number = real(name, seconds)
-    if not (0 < number < math.inf):
-        raise ValueError(f"{name} must be None or finite seconds > 0, got {seconds!r}")
-    return number
-
-
-def gives_hints(job: Any) -> bool:
-    """Whether the job's ``poll_hint()`` may give hints: not if its class keeps :class:`JobV1`'s.
-
-    Read from the job's class, on every path of every wait: a function set
-    on one job's instance is not looked for (that would cost a look at each
-    of 100,000 jobs, or make their ``__dict__``).
-    """
-    return type(job).poll_hint is not _POLL_HINT
-
-
-def watches(job: Any) -> bool:
-    """Whether the job's ``watch()`` may call back: not if its class keeps :class:`JobV1`'s.
-
-    Read from the job's class, as :func:`gives_hints` is.
-    """
-    return type(job).watch is not _WATCH
-
-
-def limit_of(job: Any) -> RateLimit | None:
-    """The rate limit the job's backend declares as ``status_rate_limit``, if any.
-
-    Raises:
-        TypeError: ``status_rate_limit`` is not a :class:`~jobv1.RateLimit`.
-    """
-    backend = getattr(job, "_backend", None)
-    return check_rate_limit(
-        f"status_rate_limit of {backend!r}", getattr(backend, "status_rate_limit", None)
-    )
-
-
-def batch_of(job: Any) -> tuple[Callable[[Any], Any], int | None] | None:
-    """The ``job_statuses`` method of the job's backend, if it has one, to query jobs in batches.
-
-    With it, the most jobs one call takes: the backend's ``max_status_batch``,
-    or ``None`` if it declares no limit.
-
-    Raises:
-        TypeError, ValueError: ``max_status_batch`` is not an int ``>= 1``.
-    """
-    backend = getattr(job, "_backend", None)
-    method = getattr(backend, "job_statuses", None)
-    if not callable(method):
-        return None
-    largest = getattr(backend, "max_status_batch", None)
-    if largest is not None and (isinstance(largest, bool) or not isinstance(largest, int)):
-        raise TypeError(f"max_status_batch of {backend!r} must be an int or None, not {largest!r}")
-    if largest is not None and largest < 1:
-        raise ValueError(f"max_status_batch of {backend!r} must be at least 1, got {largest!r}")
-    return method, largest

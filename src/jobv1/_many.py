@@ -6,12 +6,13 @@ from ._clock import current_clock
 from ._deadline import errors_of
 from ._errors import JobTimeoutError
 from ._interop import view
-from ._job import JobV1, batch_of, gives_hints, limit_of, resync_of, watches
+from ._job import JobV1
 from ._plain import Plain
 from ._policy import Backoff, drawn_once
 from ._polling import Poller, check_wait
 from ._requests import StopIterationError, unshielded
 from ._status import JobStatus
+from ._traits import asks_alone, batch_of, gives_hints, limit_of, resync_of, watches
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ __all__ = [
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
     "as_completed",
-    "asks_alone",
     "blocking",
     "check_hashable",
     "check_many",
@@ -269,14 +269,6 @@ def blocking(wait: Checked[J]) -> Poller[J] | Plain[J]:
         interrupt=wait.interrupt,
         max_in_flight=wait.max_in_flight,
         errors=wait.errors,
-    )
-
-
-def asks_alone(backend: object) -> bool:
-    """Whether a backend's jobs are queried one by one, freely: no ``job_statuses``, no limit."""
-    return (
-        not callable(getattr(backend, "job_statuses", None))
-        and getattr(backend, "status_rate_limit", None) is None
     )
 
 

@@ -12,8 +12,8 @@ from ._typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from ._polling import Pollable
     from ._protocols import PollPolicy
+    from ._traits import Pollable
 
 __all__ = ["delays_of", "hint_of", "next_delay", "past_range", "read_hint", "seconds_of"]
 

@@ -27,7 +27,6 @@ been made one after another.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import math
 
@@ -50,6 +49,7 @@ from ._requests import (
     shielded,
 )
 from ._retry import Retry, chained
+from ._schedule import Schedule
 from ._status import JobStatus, check_status, is_final
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -63,21 +63,7 @@ if TYPE_CHECKING:
     from ._observe import Observer
     from ._protocols import Clock, PollPolicy, Wakeup
     from ._requests import Answer, Answers, Outcome, Step
-
-    class Pollable(Protocol):
-        """What the loop needs of a job."""
-
-        def job_id(self) -> str:
-            """The job's id, for messages and callbacks."""
-
-        def status(self) -> JobStatus:
-            """One status query."""
-
-        def poll_hint(self, status: JobStatus) -> float | None:
-            """Seconds the service asks to let pass before the next query, or ``None``."""
-
-        def watch(self, wakeup: Callable[[], object]) -> Callable[[], object] | None:
-            """Call ``wakeup()`` when the job ends and return an undo, or ``None``."""
+    from ._traits import Pollable
 
     class Waker(Protocol):
         """Wakes a driver's sleep, from any thread; :class:`threading.Event` is one."""
@@ -126,10 +112,6 @@ def _batch_query(
         return answers, hints, clock.monotonic()
 
     return query
-
-
-def _index(entry: _Entry[Any]) -> int:
-    return entry.index
 
 
 def _no_limit(job: Pollable) -> None:
@@ -319,9 +301,6 @@ class Poller(Generic[J]):
         self._clock = clock
         self._watches_of = watches_of or _every_job
         self._resync_of = resync_of or _no_resync
-        # Whether an event-driven job was planned a query: its old time is then
-        # out of date once it calls back and is planned again.
-        self._resyncing = False
         self._rate_limit = rate_limit
         #: How many queries a driver may run at once.
         self.max_in_flight = max_in_flight
@@ -360,20 +339,8 @@ class Poller(Generic[J]):
         self._limited = rate_limit is not None or any(
             entry.limit is not None for entry in self.pending.values()
         )
-        # When the jobs are next due to be polled: the jobs due at each time, and
-        # a heap of those times. Jobs asked together, on one policy, are mostly
-        # due together: one time for all, not one heap entry per job. Every job
-        # starts due now; a job is queried only when its time is taken out (or
-        # it is woken, or at the deadline), so a pending polled job is due once
-        # and an ended or event-driven one not at all.
-        self._due_at: dict[float, list[_Entry[J]]] = {}
-        self._times: list[float] = []
-        if self.pending:
-            self._due_at[now] = list(self.pending.values())
-            self._times.append(now)
-        # The event-driven jobs that called back, appended to from any thread.
-        # (list.append and list.pop are atomic: no lock is needed.)
-        self._woken: list[_Entry[J]] = []
+        # When the jobs are next due to be polled: every job is due now.
+        self._calendar = Schedule(now, list(self.pending.values()))
         # The indices of the jobs asked at the deadline, or in flight when it came:
         # they need no other query there.
         self._fresh: set[int] = set()
@@ -547,7 +514,7 @@ class Poller(Generic[J]):
 
     def _wake(self, entry: _Entry[J]) -> None:
         """An event-driven job called back: query it at once (this runs in any thread)."""
-        self._woken.append(entry)
+        self._calendar.woken.append(entry)
         if self.waker is not None:
             self.waker.set()
 
@@ -601,7 +568,7 @@ class Poller(Generic[J]):
         sooner, its seconds are that delay itself, not the difference of
         two times, which rounding would make a hair shorter or longer.
         """
-        wake = self._next_due()
+        wake = self._calendar.next_due()
         cut = self._limit.nap(now, wake)
         if cut is not None:
             return cut[0], cut[1], "deadline"
@@ -632,7 +599,7 @@ class Poller(Generic[J]):
         if at_deadline:
             due = [entry for index, entry in self.pending.items() if index not in fresh]
         else:
-            due = self._due(max(self._clock.monotonic(), slept_to))
+            due = self._calendar.due(max(self._clock.monotonic(), slept_to), self.pending)
         sorted_ = _Sorted[J]()
         # One request at a time, or up to SLICE together for the driver to run at
         # once: the answers are read in the same order either way. (A round of
@@ -840,7 +807,7 @@ class Poller(Generic[J]):
             yield Sleep(left)
             if self.interrupted():
                 raise self._limit.interrupted(self._what())
-        if self._woken and self.waker is not None:
+        if self._calendar.woken and self.waker is not None:
             self.waker.set()  # a job that called back meanwhile is seen to after this round
 
     def _held_back(self, entries: list[_Entry[J]], at_deadline: bool) -> None:
@@ -851,7 +818,7 @@ class Poller(Generic[J]):
             self._fresh.update(entry.index for entry in entries)  # given up: no turn left
             return
         for entry in entries:  # asked again at the deadline, if a turn is free then
-            self._make_due(entry, deadline)
+            self._calendar.make_due(entry, deadline)
 
     def _schedule(
         self, now: float, waiting: list[_Entry[J]], failed: list[_Entry[J]]
@@ -873,7 +840,7 @@ class Poller(Generic[J]):
         for entry in waiting:
             if entry.event_driven:  # it calls back when it ends; maybe resynced
                 if entry.resync is not None:
-                    self._resyncing = True
+                    self._calendar.resyncing = True
                     soonest = self._plan(entry, now, entry.resync, soonest, "resync")
                 continue
             hint = read_hint(entry.job, entry.hint)
@@ -918,46 +885,8 @@ class Poller(Generic[J]):
         due = now + delay
         if due == math.inf:
             raise past_range(entry.job, delay, now)
-        self._make_due(entry, due)
+        self._calendar.make_due(entry, due)
         return (due, delay, why) if soonest is None or due < soonest[0] else soonest
-
-    def _make_due(self, entry: _Entry[J], due: float) -> None:
-        entry.when = due
-        jobs = self._due_at.get(due)
-        if jobs is None:
-            self._due_at[due] = [entry]
-            heapq.heappush(self._times, due)
-        else:
-            jobs.append(entry)
-
-    def _due(self, now: float) -> list[_Entry[J]]:
-        """The pending entries due by ``now`` or woken since their last query, in job order."""
-        times, due_at = self._times, self._due_at
-        due: list[_Entry[J]] = []
-        while times and times[0] <= now:
-            time = heapq.heappop(times)
-            if self._resyncing:  # an event-driven job called back since it was planned
-                pending = self.pending
-                for entry in due_at.pop(time):
-                    if entry.when == time and entry.index in pending:
-                        entry.when = math.nan  # taken: any other copy is out of date
-                        due.append(entry)
-            else:
-                due += due_at.pop(time)
-        if self._woken:
-            pending = self.pending
-            while self._woken:
-                entry = self._woken.pop()
-                if entry.index in pending:
-                    due.append(entry)
-            due = list({entry.index: entry for entry in due}.values())  # each once
-        # In job order: one time's jobs are in it already, but mixed ones are not.
-        due.sort(key=_index)
-        return due
-
-    def _next_due(self) -> float:
-        """When the next polled job is due; infinite if none is."""
-        return self._times[0] if self._times else math.inf
 
     def _request(self, part: list[Request[J]], hints: bool) -> Ask:
         """The :class:`Ask` for the queries of ``part``; with ``hints``, polled jobs give hints."""

@@ -12,16 +12,16 @@ process or any other where the provider is installed.
 from __future__ import annotations
 
 from ._errors import JobError
+from ._interop import view
+from ._traits import GROUP
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any, Final
+    from typing import Any
 
 __all__ = ["GROUP", "check_reference", "restore"]
 
-#: The entry-point group where providers register the function that restores their jobs.
-GROUP: Final = "jobv1.providers"
 
 # The restore functions found so far, by provider: an entry point is looked up once.
 _found: dict[str, Callable[[dict[str, Any]], object]] = {}
@@ -108,7 +108,6 @@ def restore(reference: dict[str, Any]) -> Any:
     """
     provider = check_reference(reference)
     job = _restorer(provider)(reference)
-    from ._interop import view  # a provider may give back a job of another library
 
     job_id = view(job, f"the provider {provider!r} must restore a job").job_id()
     if job_id != reference["job_id"]:

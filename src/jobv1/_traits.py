@@ -1,0 +1,141 @@
+"""What a wait reads of a job, and of its class and backend: the traits the engine goes by.
+
+Below :mod:`jobv1._job`: the loops read these without knowing job classes.
+The base class marks its own ``poll_hint()`` and ``watch()`` with :func:`base`,
+so that a class that keeps them is known to give no hints and never call
+back; every other trait is read from the job or its backend by name.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ._checks import real
+from ._limit import check_rate_limit
+from ._typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, Final, Protocol, TypeVar
+
+    from ._limit import RateLimit
+    from ._status import JobStatus
+
+    F = TypeVar("F", bound=Callable[..., Any])
+
+    class Pollable(Protocol):
+        """What the loop needs of a job."""
+
+        def job_id(self) -> str:
+            """The job's id, for messages and callbacks."""
+
+        def status(self) -> JobStatus:
+            """One status query."""
+
+        def poll_hint(self, status: JobStatus) -> float | None:
+            """Seconds the service asks to let pass before the next query, or ``None``."""
+
+        def watch(self, wakeup: Callable[[], object]) -> Callable[[], object] | None:
+            """Call ``wakeup()`` when the job ends and return an undo, or ``None``."""
+
+
+__all__ = [
+    "BASE",
+    "GROUP",
+    "asks_alone",
+    "base",
+    "batch_of",
+    "gives_hints",
+    "limit_of",
+    "resync_of",
+    "watches",
+]
+
+#: The entry-point group where providers register the function that restores
+#: their jobs, under the name a job class declares as ``reference_provider``.
+GROUP: Final = "jobv1.providers"
+
+#: The attribute that marks the base class's own hooks (:func:`base`).
+BASE: Final = "_jobv1_base"
+
+
+def base(function: F) -> F:
+    """Mark ``function`` as the base class's own hook, which a subclass overrides to use it."""
+    setattr(function, BASE, True)
+    return function
+
+
+def asks_alone(backend: object) -> bool:
+    """Whether a backend's jobs are queried one by one, freely: no ``job_statuses``, no limit."""
+    return (
+        not callable(getattr(backend, "job_statuses", None))
+        and getattr(backend, "status_rate_limit", None) is None
+    )
+
+
+def resync_of(job: Any) -> float | None:
+    """Every how many seconds a wait queries an event-driven ``job`` all the same, or ``None``.
+
+    Raises:
+        TypeError, ValueError: The job's ``resync_interval`` is not ``None``
+            or a finite number of seconds ``> 0``.
+    """
+    seconds = getattr(job, "resync_interval", None)
+    if seconds is None:
+        return None
+    name = f"resync_interval of {job!r}"
+    number = real(name, seconds)
+    if not (0 < number < math.inf):
+        raise ValueError(f"{name} must be None or finite seconds > 0, got {seconds!r}")
+    return number
+
+
+def gives_hints(job: Any) -> bool:
+    """Whether the job's ``poll_hint()`` may give hints: not if its class keeps the base one.
+
+    Read from the job's class, on every path of every wait: a function set
+    on one job's instance is not looked for (that would cost a look at each
+    of 100,000 jobs, or make their ``__dict__``).
+    """
+    return not getattr(type(job).poll_hint, BASE, False)
+
+
+def watches(job: Any) -> bool:
+    """Whether the job's ``watch()`` may call back: not if its class keeps the base one.
+
+    Read from the job's class, as :func:`gives_hints` is.
+    """
+    return not getattr(type(job).watch, BASE, False)
+
+
+def limit_of(job: Any) -> RateLimit | None:
+    """The rate limit the job's backend declares as ``status_rate_limit``, if any.
+
+    Raises:
+        TypeError: ``status_rate_limit`` is not a :class:`~jobv1.RateLimit`.
+    """
+    backend = getattr(job, "_backend", None)
+    return check_rate_limit(
+        f"status_rate_limit of {backend!r}", getattr(backend, "status_rate_limit", None)
+    )
+
+
+def batch_of(job: Any) -> tuple[Callable[[Any], Any], int | None] | None:
+    """The ``job_statuses`` method of the job's backend, if it has one, to query jobs in batches.
+
+    With it, the most jobs one call takes: the backend's ``max_status_batch``,
+    or ``None`` if it declares no limit.
+
+    Raises:
+        TypeError, ValueError: ``max_status_batch`` is not an int ``>= 1``.
+    """
+    backend = getattr(job, "_backend", None)
+    method = getattr(backend, "job_statuses", None)
+    if not callable(method):
+        return None
+    largest = getattr(backend, "max_status_batch", None)
+    if largest is not None and (isinstance(largest, bool) or not isinstance(largest, int)):
+        raise TypeError(f"max_status_batch of {backend!r} must be an int or None, not {largest!r}")
+    if largest is not None and largest < 1:
+        raise ValueError(f"max_status_batch of {backend!r} must be at least 1, got {largest!r}")
+    return method, largest
