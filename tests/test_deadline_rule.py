@@ -445,3 +445,66 @@ def test_a_wait_on_many_jobs_raises_the_errors_their_classes_name(
     with pytest.raises(JobTimeoutError) as raised:
         list(jobv1.as_completed(mixed, timeout=1))
     assert not isinstance(raised.value, qiskit.JobTimeoutError)  # the classes disagree
+
+
+# ------------------------------------------- one query of a job in flight at most
+
+
+class Counting(JobV1):
+    """A job whose status() blocks until released, counting the calls under way."""
+
+    def __init__(self, job_id: str, release: threading.Event) -> None:
+        super().__init__(None, job_id)
+        self.release = release
+        self.calls = 0
+        self.most = 0
+        self.under_way = 0
+        self.lock = threading.Lock()
+
+    def submit(self) -> None:
+        """Submitted when made."""
+
+    def status(self) -> JobStatus:
+        with self.lock:
+            self.calls += 1
+            self.under_way += 1
+            self.most = max(self.most, self.under_way)
+        try:
+            self.release.wait(10)
+            return D
+        finally:
+            with self.lock:
+                self.under_way -= 1
+
+    def result(self) -> None:
+        """No result."""
+
+
+@pytest.mark.realtime
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_waits_on_a_job_whose_query_hangs_start_no_other(driver: str, loop: str) -> None:
+    """Issue 23: 50 waits with a status() stuck on a dead connection: 50 calls, 52 threads.
+
+    A wait gives the query up at its deadline; the next waits on the job see
+    it still running and do not ask again; once it has answered, the job is
+    asked as usual.
+    """
+    release = threading.Event()
+    stuck = Counting("stuck", release)
+    fast = [ScriptedJob([D], f"fast-{n}") for n in range(2)]
+    threads = threading.active_count()
+    try:
+        for _ in range(15):
+            done, not_done = _wait(driver, [stuck, *fast], timeout=0.02)
+            assert (done, not_done) == (set(fast), {stuck})
+        with pytest.raises(JobTimeoutError):
+            stuck.wait_for_final_state(timeout=0.02)  # the one-job path waits too
+        assert (stuck.calls, stuck.most) == (1, 1)
+        assert threading.active_count() <= threads + 8 + 1
+    finally:
+        release.set()
+    deadline = time.monotonic() + 5
+    while stuck.under_way and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _wait(driver, [stuck, *fast], timeout=5).done == {stuck, *fast}
+    assert stuck.calls == 2  # asked again once the first query had ended

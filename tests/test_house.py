@@ -20,8 +20,9 @@ FLOORS: list[list[str]] = [
     ["_typing", "_status", "_protocols", "_backend"],
     ["_errors", "_checks", "_clock", "_interrupt", "_observe"],
     ["_policy", "_limit", "_deadline", "_workers", "testing._clock"],
-    ["_retry", "_requests", "_schedule", "_traits"],
+    ["_retry", "_requests", "_schedule", "_traits", "_flight"],
     ["_pacing"],
+    ["_queries"],
     ["_polling", "_alone", "_plain"],
     ["_job"],
     ["_futures", "qiskit", "job", "jobstatus", "exceptions", "testing._backend"],
@@ -35,9 +36,9 @@ FLOORS: list[list[str]] = [
 
 #: Rooms longer than the house allows, each with the most lines it may have
 #: while the engine issue splits it: they may shrink, never grow.
-TOO_LONG = {"_polling": 1040}
+TOO_LONG = {"_polling": 920}
 #: Classes longer than the house allows, likewise.
-TOO_LONG_CLASSES = {("_polling", "Poller"): 710}
+TOO_LONG_CLASSES = {("_polling", "Poller"): 695}
 
 MODULE_LINES = 700
 CLASS_LINES = 350

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from . import _flight as flight
 from ._alone import wait_alone
 from ._checks import check_callable, check_seconds, check_timeout
 from ._clock import current_clock
@@ -285,6 +286,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
             and interrupt is None
             and rate_limit is None
             and not watches(self)
+            and not (flight.noted and flight.busy(self))  # the loop waits for that query
         ):
             # The common case, on a path of its own: it behaves as the loop does.
             limit = check_timeout(timeout)

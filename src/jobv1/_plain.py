@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 
+from . import _flight as flight
 from ._clock import reader
 from ._deadline import ERRORS, Deadline, within
 from ._observe import observed, observer
@@ -219,6 +220,8 @@ class Plain(Generic[J]):
         """
         late_from = self._limit.late_from(at_deadline)
         end = self._limit.round_end(at_deadline)
+        if flight.noted and flight.prune():  # an earlier wait gave up a query still running
+            due = self._not_busy(due, at_deadline)
         if self._bound == 1:
             return self._in_turn(due, late_from, end, at_deadline)
         # Up to SLICE at once, as the general loop asks them: a part's answers are
@@ -238,6 +241,21 @@ class Plain(Generic[J]):
             if stopped:
                 return finished, True
         return finished, False
+
+    def _not_busy(self, due: list[int], at_deadline: bool) -> list[int]:
+        """The ``due`` jobs but those whose query an earlier wait gave up, still running.
+
+        Those are not asked in this round: at the deadline they count as asked;
+        before it, they are asked in the next round, as every pending job is.
+        """
+        jobs = self._jobs
+        busy = [index for index in due if flight.busy(jobs[index])]
+        if not busy:
+            return due
+        if at_deadline:
+            self._fresh.update(busy)
+        skipped = set(busy)
+        return [index for index in due if index not in skipped]
 
     def _in_turn(
         self, due: list[int], late_from: float, end: float, at_deadline: bool
@@ -293,6 +311,7 @@ class Plain(Generic[J]):
                 if answer is UNASKED and k not in not_begun:  # given up while it ran
                     fresh.add(due[k])
                     self._given_up.append((sweep, k, due[k]))
+                    flight.give_up(jobs[due[k]], sweep.answers, k, UNASKED)
             if at_deadline:
                 fresh.update(due[k] for k in not_begun)
         look: Iterable[int]

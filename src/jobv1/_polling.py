@@ -30,13 +30,15 @@ from __future__ import annotations
 import itertools
 import math
 
+from . import _flight as flight
 from ._checks import check_callable, check_timeout
 from ._deadline import ERRORS, Deadline, timeout_message, within
 from ._interrupt import Interrupt
 from ._limit import RateLimit, check_rate_limit
 from ._observe import ending, observer, ridden_out
-from ._pacing import delays_of, hint_of, next_delay, past_range, read_hint
+from ._pacing import delays_of, next_delay, past_range, read_hint
 from ._policy import as_policy, drawn_once
+from ._queries import Entry, ask_of, asked, groups
 from ._requests import (
     SLICE,
     UNBEGUN,
@@ -54,15 +56,16 @@ from ._status import JobStatus, check_status, is_final
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-    from typing import Any, Protocol, Union
+    from collections.abc import Callable, Generator, Iterable, Iterator
+    from typing import Any, Protocol
 
     from ._deadline import Errors
     from ._errors import JobTimeoutError
     from ._interrupt import _Settable
     from ._observe import Observer
     from ._protocols import Clock, PollPolicy, Wakeup
-    from ._requests import Answer, Answers, Outcome, Step
+    from ._queries import Batch, BatchOf, Request
+    from ._requests import Outcome, Step
     from ._traits import Pollable
 
     class Waker(Protocol):
@@ -80,38 +83,14 @@ if TYPE_CHECKING:
     # Hooks are given the jobs as the caller gave them, whatever their class.
     Callback = Callable[[str, JobStatus, Any], object]
     StatusHook = Callable[[Any, JobStatus], object]
-    #: Answers the statuses of several jobs in one request, in their order.
-    Batch = Callable[[Sequence[Pollable]], Sequence[JobStatus]]
-    #: Says, for a job, which :data:`Batch` can query it along with others, and
-    #: how many jobs that batch takes at most (``None``: any number); or ``None``.
-    BatchOf = Callable[[Pollable], Union[tuple[Batch, Union[int, None]], None]]  # noqa: UP007
     #: The earliest due time planned in a round: the time, the delay that gave it, and why.
     Soonest = tuple[float, float, str]
-    #: A query of a round: an entry asked alone, or a batch and the entries it asks.
-    Request = Union["_Entry[J]", tuple[Batch, list["_Entry[J]"]]]  # noqa: UP007
 
 #: The jobs as the caller gave them: the loop queries them, or the views ``adapt`` makes.
 J = TypeVar("J")
 
 
 __all__ = ["Poller", "check_wait", "start"]
-
-
-def _batch_query(
-    jobs: list[Pollable], batch: Batch, hinted: list[bool], clock: Clock
-) -> Callable[[], Answers]:
-    """The query of ``jobs`` by one call of ``batch``, asking the ``hinted`` ones for hints."""
-
-    def query() -> Answers:
-        answers: list[object] = list(batch(jobs))
-        # A batch that answers too few or too many statuses is refused by the loop.
-        hints = [
-            hint_of(job, answer) if wanted else None
-            for job, answer, wanted in zip(jobs, answers, hinted, strict=False)
-        ]
-        return answers, hints, clock.monotonic()
-
-    return query
 
 
 def _no_limit(job: Pollable) -> None:
@@ -127,93 +106,12 @@ def _every_job(job: Pollable) -> bool:
     return True
 
 
-#: What an entry's ``grouping`` is until it is asked for.
-_UNKNOWN = object()
-
-
-class _Entry(Generic[J]):
-    """The loop's record of one pending job."""
-
-    __slots__ = (
-        "asks",
-        "batch",
-        "clock",
-        "delays",
-        "event_driven",
-        "failures",
-        "grouping",
-        "handle",
-        "hint",
-        "hinted",
-        "index",
-        "job",
-        "limit",
-        "resync",
-        "retry_delays",
-        "status",
-        "step",
-        "when",
-    )
-
-    def __init__(self, index: int, handle: J, job: Pollable, clock: Callable[[], float]) -> None:
-        #: The job's place in the wait's list: rounds query in that order.
-        self.index = index
-        #: The job as the caller gave it: what hooks are given and the wait reports.
-        self.handle = handle
-        #: What the loop queries: the job itself, or its adapted view.
-        self.job = job
-        #: The policy's delays for this job, from its first non-final answer on,
-        #: unless the wait draws them once for all jobs (then: how many it took).
-        self.delays: Iterator[float] | None = None
-        self.step = 0
-        self.status: JobStatus | None = None
-        #: The job's poll hint at its last query, as :func:`hint_of` gave it.
-        self.hint: object = None
-        #: Whether its ``poll_hint()`` may give hints: ``False`` for the base's.
-        self.hinted = True
-        #: Whether its next query asks for its hint too.
-        self.asks = False
-        #: The wait's clock's ``monotonic``: a query says when it was answered.
-        self.clock = clock
-        #: The batch its last query went through, or ``None`` if it was asked alone.
-        self.batch: Batch | None = None
-        #: The rate limit its backend declares, if any.
-        self.limit: RateLimit | None = None
-        #: The failures of the queries since the last one that succeeded, if any.
-        self.failures: list[Exception] | None = None
-        self.retry_delays: Iterator[float] | None = None
-        #: Whether the job calls back when it ends, instead of being polled.
-        self.event_driven = False
-        #: For an event-driven job: every how many seconds it is queried all
-        #: the same, or ``None``.
-        self.resync: float | None = None
-        #: When it is next due, as last planned.
-        self.when = 0.0
-        #: The batch that can query it with others and its largest size, or
-        #: ``None``, once the wait's ``batch`` has said (:data:`BatchOf`).
-        self.grouping: Any = _UNKNOWN
-
-    def __call__(self) -> Answer:
-        """The job's query alone: its status, its poll hint if asked, and when they came.
-
-        The entry is its own query, so that a round makes no object per job.
-        """
-        job = self.job
-        answer = job.status()
-        return answer, hint_of(job, answer) if self.asks else None, self.clock()
-
-
-def _asked(request: Request[J]) -> list[_Entry[J]]:
-    """The entries a request asks."""
-    return [request] if isinstance(request, _Entry) else request[1]
-
-
 class _Wakeup(Generic[J]):
     """What an event-driven job calls when it ends: one object per job, not a closure's four."""
 
     __slots__ = ("entry", "poller")
 
-    def __init__(self, poller: Poller[J], entry: _Entry[J]) -> None:
+    def __init__(self, poller: Poller[J], entry: Entry[J]) -> None:
         self.poller = poller
         self.entry = entry
 
@@ -230,9 +128,9 @@ class _Sorted(Generic[J]):
         #: The jobs found final, with their status.
         self.finished: list[tuple[J, JobStatus]] = []
         #: The entries found not final (their ``status`` is the one found).
-        self.waiting: list[_Entry[J]] = []
+        self.waiting: list[Entry[J]] = []
         #: The entries whose query failed and was ridden out.
-        self.failed: list[_Entry[J]] = []
+        self.failed: list[Entry[J]] = []
 
 
 class Poller(Generic[J]):
@@ -326,7 +224,7 @@ class Poller(Generic[J]):
             delays_of(policy)  # a policy that gives no delays is refused before any query
         monotonic = clock.monotonic
         self.pending = {
-            index: _Entry(index, job, job if adapt is None else adapt(job), monotonic)  # type: ignore[arg-type]
+            index: Entry(index, job, job if adapt is None else adapt(job), monotonic)  # type: ignore[arg-type]
             for index, job in enumerate(jobs)
         }
         self._total = len(self.pending)
@@ -509,10 +407,10 @@ class Poller(Generic[J]):
     def _forgetting(interrupt: Interrupt, waker: _Settable) -> Callable[[], None]:
         return lambda: interrupt._forget(waker)
 
-    def _waker_of(self, entry: _Entry[J]) -> Callable[[], None]:
+    def _waker_of(self, entry: Entry[J]) -> Callable[[], None]:
         return _Wakeup(self, entry)
 
-    def _wake(self, entry: _Entry[J]) -> None:
+    def _wake(self, entry: Entry[J]) -> None:
         """An event-driven job called back: query it at once (this runs in any thread)."""
         self._calendar.woken.append(entry)
         if self.waker is not None:
@@ -582,7 +480,7 @@ class Poller(Generic[J]):
     ) -> Generator[
         Step[J],
         object,
-        tuple[list[tuple[J, JobStatus]], list[_Entry[J]], list[_Entry[J]], bool],
+        tuple[list[tuple[J, JobStatus]], list[Entry[J]], list[Entry[J]], bool],
     ]:
         """Query the jobs that are due (all of them at the deadline) and sort the answers.
 
@@ -595,11 +493,7 @@ class Poller(Generic[J]):
             status, the entries whose query failed and was ridden out, and
             whether the round stopped before its end.
         """
-        fresh = self._fresh
-        if at_deadline:
-            due = [entry for index, entry in self.pending.items() if index not in fresh]
-        else:
-            due = self._calendar.due(max(self._clock.monotonic(), slept_to), self.pending)
+        due = self._due(at_deadline, slept_to)
         sorted_ = _Sorted[J]()
         # One request at a time, or up to SLICE together for the driver to run at
         # once: the answers are read in the same order either way. (A round of
@@ -608,14 +502,14 @@ class Poller(Generic[J]):
         end = self._limit.round_end(at_deadline)
         part: list[Request[J]] = []
         stopped = begun = False
-        requests = self._groups(due)
+        requests = groups(due, self._batch)
         for request in requests:
             if begun and not part and self._halted(end):
                 self._left_out(request, requests, at_deadline)
                 stopped = True
                 break
             # An event-driven job's query is local, cheap, and draws from no limit.
-            entries = _asked(request)
+            entries = asked(request)
             if self._limited and not all(entry.event_driven for entry in entries):
                 turn = self._turn(entries[0])
                 if turn is None:  # its turn would come after the deadline
@@ -642,6 +536,36 @@ class Poller(Generic[J]):
             stopped = yield from self._take(part, at_deadline, sorted_)
         return sorted_.finished, sorted_.waiting, sorted_.failed, stopped
 
+    def _due(self, at_deadline: bool, slept_to: float) -> list[Entry[J]]:
+        """The entries to ask in this round: all not asked since the deadline, at its round."""
+        if at_deadline:
+            fresh = self._fresh
+            due = [entry for index, entry in self.pending.items() if index not in fresh]
+        else:
+            due = self._calendar.due(max(self._clock.monotonic(), slept_to), self.pending)
+        if flight.noted and flight.prune():  # an earlier wait gave up a query still running
+            due = self._not_busy(due, at_deadline)
+        return due
+
+    def _not_busy(self, due: list[Entry[J]], at_deadline: bool) -> list[Entry[J]]:
+        """The ``due`` entries but those whose query an earlier wait gave up, still running.
+
+        Those are not asked again while it runs: at the deadline they count
+        as asked; before it, they are planned as if asked with no answer.
+        """
+        free: list[Entry[J]] = []
+        busy: list[Entry[J]] = []
+        for entry in due:
+            (busy if flight.busy(entry.handle) else free).append(entry)
+        if busy:
+            if at_deadline:
+                self._fresh.update(entry.index for entry in busy)
+            else:
+                for entry in busy:
+                    entry.hint = None
+                self._schedule(self._clock.monotonic(), busy, [])
+        return free
+
     def _halted(self, end: float) -> bool:
         """Whether a round is to begin no other query: the interrupt is set, or ``end`` came."""
         return self.interrupted() or self._clock.monotonic() >= end
@@ -653,7 +577,7 @@ class Poller(Generic[J]):
         """
         if at_deadline:
             self._fresh.update(
-                entry.index for left in itertools.chain((request,), rest) for entry in _asked(left)
+                entry.index for left in itertools.chain((request,), rest) for entry in asked(left)
             )
 
     def _take(
@@ -667,11 +591,11 @@ class Poller(Generic[J]):
         Returns:
             Whether the driver gave up a query, or began one not.
         """
-        outcomes = yield self._request(part, not at_deadline)
+        outcomes = yield ask_of(part, not at_deadline, self._clock)
         assert isinstance(outcomes, list)  # the driver sends back one outcome per query
         fresh = self._fresh
         if at_deadline:  # asked at the deadline: they need no other query there
-            fresh.update(entry.index for request in part for entry in _asked(request))
+            fresh.update(entry.index for request in part for entry in asked(request))
         # Else the answers that came at or after the deadline count as its queries.
         deadline = self._limit.late_from(at_deadline)
         cut = False
@@ -681,13 +605,15 @@ class Poller(Generic[J]):
                 cut = True
                 continue
             if outcome is None:  # given up while it ran: the job is not asked again
-                fresh.update(entry.index for entry in _asked(request))
+                fresh.update(entry.index for entry in asked(request))
                 self._given_up.append((request, outcomes, place))
+                for entry in asked(request):
+                    flight.give_up(entry.handle, outcomes, place, None)
                 cut = True
                 continue
             ok, value = outcome
             if not ok:
-                entries = _asked(request)
+                entries = asked(request)
                 if self._clock.monotonic() >= deadline:
                     fresh.update(entry.index for entry in entries)
                 self._failed(entries, value, into)
@@ -705,7 +631,7 @@ class Poller(Generic[J]):
             every :data:`SLICE` of them.
         """
         fresh = self._fresh
-        if isinstance(request, _Entry):  # one job's query
+        if isinstance(request, Entry):  # one job's query
             answer, request.hint, when = value
             if when >= deadline:
                 fresh.add(request.index)
@@ -742,7 +668,7 @@ class Poller(Generic[J]):
         if into.finished:
             yield into.finished
 
-    def _found(self, entry: _Entry[J], answer: object, into: _Sorted[J]) -> None:
+    def _found(self, entry: Entry[J], answer: object, into: _Sorted[J]) -> None:
         """Sort the job of ``entry``, which answered ``answer``, ``into`` finished or waiting."""
         attempt = 1
         if entry.failures:
@@ -761,7 +687,7 @@ class Poller(Generic[J]):
         else:
             into.waiting.append(entry)
 
-    def _failed(self, entries: list[_Entry[J]], failure: Exception, into: _Sorted[J]) -> None:
+    def _failed(self, entries: list[Entry[J]], failure: Exception, into: _Sorted[J]) -> None:
         """The query of ``entries`` failed: raise it, unless the retry rides it out."""
         if self._retry is None or not self._retry.rides_out(failure):
             if isinstance(failure, StopIteration):
@@ -779,7 +705,7 @@ class Poller(Generic[J]):
             )
         into.failed += entries
 
-    def _turn(self, entry: _Entry[J]) -> float | None:
+    def _turn(self, entry: Entry[J]) -> float | None:
         """Reserve a request's turn with each limit it draws from: when, or ``None``.
 
         ``None`` when a turn would come after the deadline: then nothing is
@@ -810,7 +736,7 @@ class Poller(Generic[J]):
         if self._calendar.woken and self.waker is not None:
             self.waker.set()  # a job that called back meanwhile is seen to after this round
 
-    def _held_back(self, entries: list[_Entry[J]], at_deadline: bool) -> None:
+    def _held_back(self, entries: list[Entry[J]], at_deadline: bool) -> None:
         """The rate limit gives ``entries`` no turn before the deadline."""
         deadline = self._deadline
         assert deadline is not None  # a limit gives every request a turn, in the end
@@ -821,7 +747,7 @@ class Poller(Generic[J]):
             self._calendar.make_due(entry, deadline)
 
     def _schedule(
-        self, now: float, waiting: list[_Entry[J]], failed: list[_Entry[J]]
+        self, now: float, waiting: list[Entry[J]], failed: list[Entry[J]]
     ) -> Soonest | None:
         """Set when each job queried in this round is next due.
 
@@ -835,7 +761,7 @@ class Poller(Generic[J]):
         # (a draw each would scatter them, and split the next round into single
         # queries). Each still takes its own delay, so that each keeps its place
         # in the policy's sequence.
-        together: dict[Batch, list[tuple[_Entry[J], float]]] = {}
+        together: dict[Batch, list[tuple[Entry[J], float]]] = {}
         drawn = self._drawn
         for entry in waiting:
             if entry.event_driven:  # it calls back when it ends; maybe resynced
@@ -866,7 +792,7 @@ class Poller(Generic[J]):
             soonest = self._plan(entry, now, self._retry_delay(entry), soonest, "retry")
         return soonest
 
-    def _retry_delay(self, entry: _Entry[J]) -> float:
+    def _retry_delay(self, entry: Entry[J]) -> float:
         """The delay before the next query of a job whose last query failed and was ridden out."""
         retry = self._retry
         assert retry is not None  # only a Retry turns a failure into a missed query
@@ -879,7 +805,7 @@ class Poller(Generic[J]):
         return delay
 
     def _plan(
-        self, entry: _Entry[J], now: float, delay: float, soonest: Soonest | None, why: str
+        self, entry: Entry[J], now: float, delay: float, soonest: Soonest | None, why: str
     ) -> Soonest:
         """Make ``entry`` due ``delay`` after ``now`` (for ``why``); return this or ``soonest``."""
         due = now + delay
@@ -887,49 +813,6 @@ class Poller(Generic[J]):
             raise past_range(entry.job, delay, now)
         self._calendar.make_due(entry, due)
         return (due, delay, why) if soonest is None or due < soonest[0] else soonest
-
-    def _request(self, part: list[Request[J]], hints: bool) -> Ask:
-        """The :class:`Ask` for the queries of ``part``; with ``hints``, polled jobs give hints."""
-        queries: list[Callable[[], Answers | Answer]] = []
-        local: list[int] = []
-        remote: list[int] = []
-        for index, request in enumerate(part):
-            if isinstance(request, _Entry):
-                event_driven = request.event_driven
-                request.asks = hints and request.hinted and not event_driven
-                queries.append(request)
-            else:
-                batch, entries = request
-                hinted = [hints and entry.hinted and not entry.event_driven for entry in entries]
-                jobs = [entry.job for entry in entries]
-                queries.append(_batch_query(jobs, batch, hinted, self._clock))
-                event_driven = all(entry.event_driven for entry in entries)
-            (local if event_driven else remote).append(index)
-        return Ask(queries, local, remote)
-
-    def _groups(self, due: list[_Entry[J]]) -> Iterator[Request[J]]:
-        """The due jobs' requests: an entry asked alone, or a batch and the entries it asks.
-
-        A group larger than its batch takes is split into batches it takes.
-        """
-        find = self._batch
-        if find is None or len(due) < 2:
-            yield from due
-            return
-        groups: dict[Batch, tuple[int | None, list[_Entry[J]]]] = {}
-        for entry in due:
-            found = entry.grouping
-            if found is _UNKNOWN:  # asked once per job, the first time it is due with others
-                found = entry.grouping = find(entry.job)
-            if found is None:
-                yield entry
-            else:
-                groups.setdefault(found[0], (found[1], []))[1].append(entry)
-        for batch, (largest, entries) in groups.items():
-            size = len(entries) if largest is None else largest
-            for first in range(0, len(entries), size):
-                chunk = entries[first : first + size]
-                yield (batch, chunk) if len(chunk) > 1 else chunk[0]
 
     def _what(self) -> str:
         if self._total == 1:

@@ -1,0 +1,179 @@
+"""How a general wait asks its jobs: a record per job, asked alone or in batches.
+
+:class:`Entry` is the general loop's record of a pending job, and is its
+own query when the job is asked alone; :func:`groups` gathers the jobs due
+together into the batches their backends take; :func:`ask_of` makes the
+:class:`~jobv1._requests.Ask` a driver runs for a part of a round.
+"""
+
+from __future__ import annotations
+
+from ._pacing import hint_of
+from ._requests import Ask
+from ._typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from typing import Any, Union
+
+    from ._limit import RateLimit
+    from ._protocols import Clock
+    from ._requests import Answer, Answers
+    from ._status import JobStatus
+    from ._traits import Pollable
+
+    #: Answers the statuses of several jobs in one request, in their order.
+    Batch = Callable[[Sequence[Pollable]], Sequence[JobStatus]]
+    #: Says, for a job, which :data:`Batch` can query it along with others, and
+    #: how many jobs that batch takes at most (``None``: any number); or ``None``.
+    BatchOf = Callable[[Pollable], Union[tuple[Batch, Union[int, None]], None]]  # noqa: UP007
+    #: A query of a round: an entry asked alone, or a batch and the entries it asks.
+    Request = Union["Entry[J]", tuple[Batch, list["Entry[J]"]]]  # noqa: UP007
+
+#: The jobs as the caller gave them: the loop queries them, or the views ``adapt`` makes.
+J = TypeVar("J")
+
+__all__ = ["Entry", "ask_of", "asked", "groups"]
+
+
+def _batch_query(
+    jobs: list[Pollable], batch: Batch, hinted: list[bool], clock: Clock
+) -> Callable[[], Answers]:
+    """The query of ``jobs`` by one call of ``batch``, asking the ``hinted`` ones for hints."""
+
+    def query() -> Answers:
+        answers: list[object] = list(batch(jobs))
+        # A batch that answers too few or too many statuses is refused by the loop.
+        hints = [
+            hint_of(job, answer) if wanted else None
+            for job, answer, wanted in zip(jobs, answers, hinted, strict=False)
+        ]
+        return answers, hints, clock.monotonic()
+
+    return query
+
+
+#: What an entry's ``grouping`` is until it is asked for.
+_UNKNOWN = object()
+
+
+class Entry(Generic[J]):
+    """The loop's record of one pending job."""
+
+    __slots__ = (
+        "asks",
+        "batch",
+        "clock",
+        "delays",
+        "event_driven",
+        "failures",
+        "grouping",
+        "handle",
+        "hint",
+        "hinted",
+        "index",
+        "job",
+        "limit",
+        "resync",
+        "retry_delays",
+        "status",
+        "step",
+        "when",
+    )
+
+    def __init__(self, index: int, handle: J, job: Pollable, clock: Callable[[], float]) -> None:
+        #: The job's place in the wait's list: rounds query in that order.
+        self.index = index
+        #: The job as the caller gave it: what hooks are given and the wait reports.
+        self.handle = handle
+        #: What the loop queries: the job itself, or its adapted view.
+        self.job = job
+        #: The policy's delays for this job, from its first non-final answer on,
+        #: unless the wait draws them once for all jobs (then: how many it took).
+        self.delays: Iterator[float] | None = None
+        self.step = 0
+        self.status: JobStatus | None = None
+        #: The job's poll hint at its last query, as :func:`hint_of` gave it.
+        self.hint: object = None
+        #: Whether its ``poll_hint()`` may give hints: ``False`` for the base's.
+        self.hinted = True
+        #: Whether its next query asks for its hint too.
+        self.asks = False
+        #: The wait's clock's ``monotonic``: a query says when it was answered.
+        self.clock = clock
+        #: The batch its last query went through, or ``None`` if it was asked alone.
+        self.batch: Batch | None = None
+        #: The rate limit its backend declares, if any.
+        self.limit: RateLimit | None = None
+        #: The failures of the queries since the last one that succeeded, if any.
+        self.failures: list[Exception] | None = None
+        self.retry_delays: Iterator[float] | None = None
+        #: Whether the job calls back when it ends, instead of being polled.
+        self.event_driven = False
+        #: For an event-driven job: every how many seconds it is queried all
+        #: the same, or ``None``.
+        self.resync: float | None = None
+        #: When it is next due, as last planned.
+        self.when = 0.0
+        #: The batch that can query it with others and its largest size, or
+        #: ``None``, once the wait's ``batch`` has said (:data:`BatchOf`).
+        self.grouping: Any = _UNKNOWN
+
+    def __call__(self) -> Answer:
+        """The job's query alone: its status, its poll hint if asked, and when they came.
+
+        The entry is its own query, so that a round makes no object per job.
+        """
+        job = self.job
+        answer = job.status()
+        return answer, hint_of(job, answer) if self.asks else None, self.clock()
+
+
+def asked(request: Request[J]) -> list[Entry[J]]:
+    """The entries a request asks."""
+    return [request] if isinstance(request, Entry) else request[1]
+
+
+def ask_of(part: list[Request[J]], hints: bool, clock: Clock) -> Ask:
+    """The :class:`Ask` for the queries of ``part``; with ``hints``, polled jobs give hints."""
+    queries: list[Callable[[], Answers | Answer]] = []
+    local: list[int] = []
+    remote: list[int] = []
+    for index, request in enumerate(part):
+        if isinstance(request, Entry):
+            event_driven = request.event_driven
+            request.asks = hints and request.hinted and not event_driven
+            queries.append(request)
+        else:
+            batch, entries = request
+            hinted = [hints and entry.hinted and not entry.event_driven for entry in entries]
+            jobs = [entry.job for entry in entries]
+            queries.append(_batch_query(jobs, batch, hinted, clock))
+            event_driven = all(entry.event_driven for entry in entries)
+        (local if event_driven else remote).append(index)
+    return Ask(queries, local, remote)
+
+
+def groups(due: list[Entry[J]], find: BatchOf | None) -> Iterator[Request[J]]:
+    """The due jobs' requests: an entry asked alone, or a batch and the entries it asks.
+
+    A group larger than its batch takes is split into batches it takes.
+    ``find`` says, for a job, which batch can ask it (:data:`BatchOf`).
+    """
+    if find is None or len(due) < 2:
+        yield from due
+        return
+    together: dict[Batch, tuple[int | None, list[Entry[J]]]] = {}
+    for entry in due:
+        found = entry.grouping
+        if found is _UNKNOWN:  # asked once per job, the first time it is due with others
+            found = entry.grouping = find(entry.job)
+        if found is None:
+            yield entry
+        else:
+            together.setdefault(found[0], (found[1], []))[1].append(entry)
+    for batch, (largest, entries) in together.items():
+        size = len(entries) if largest is None else largest
+        for first in range(0, len(entries), size):
+            chunk = entries[first : first + size]
+            yield (batch, chunk) if len(chunk) > 1 else chunk[0]
