@@ -505,9 +505,9 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ),
     (
         "job_monitor",
-        lambda: job_monitor(job(), interval=math.nan),
+        lambda: job_monitor(job(), poll=math.nan),
         ValueError,
-        "interval must not be NaN, got nan",
+        "poll must not be NaN, got nan",
     ),
     (
         "check_jobv1",
@@ -629,9 +629,9 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ),
     (
         "cancel",
-        lambda: lib.cancel(job(), wait=-1),
+        lambda: lib.cancel(job(), poll=-1),
         ValueError,
-        "wait must be a finite number of seconds >= 0, got -1",
+        "poll must be a finite number of seconds >= 0, got -1",
     ),
     ("cancel", lambda: lib.cancel(42), TypeError, "job must be a job"),
     (
@@ -753,9 +753,9 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ),
     (
         "sharded.gather",
-        lambda: sharded.gather([], _INLINE, shards=1, wait=-1),
+        lambda: sharded.gather([], _INLINE, shards=1, poll=-1),
         ValueError,
-        "wait must be",
+        "poll must be",
     ),
     (
         "sharded.gather",

@@ -13,7 +13,9 @@ from jobv1 import (
     Backend,
     ExecutorBackend,
     FutureJob,
+    JobCancelledError,
     JobError,
+    JobFailedError,
     JobStatus,
     JobTimeoutError,
     as_completed,
@@ -65,7 +67,8 @@ def test_a_failed_job_raises_job_error_caused_by_its_exception() -> None:
     job = job_of()
     cause = ZeroDivisionError("division by zero")
     job.future.set_exception(cause)
-    with pytest.raises(JobError, match="job 'f' failed: ZeroDivisionError") as caught:
+    # Issue 23: the errors jobv1.result raises, both JobErrors.
+    with pytest.raises(JobFailedError, match="job 'f' failed: ZeroDivisionError") as caught:
         job.result()
     assert caught.value.__cause__ is cause
 
@@ -73,7 +76,7 @@ def test_a_failed_job_raises_job_error_caused_by_its_exception() -> None:
 def test_a_cancelled_job_raises_a_clear_job_error() -> None:
     job = job_of()
     job.cancel()
-    with pytest.raises(JobError, match="job 'f' was cancelled"):
+    with pytest.raises(JobCancelledError, match="job 'f' was cancelled"):
         job.result()
 
 

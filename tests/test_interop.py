@@ -366,7 +366,7 @@ def test_the_asyncio_wait_honours_a_synchronous_foreign_job(fake_clock: FakeCloc
 def test_job_monitor_and_monitor_follow_foreign_jobs(fake_clock: FakeClock) -> None:
     output = io.StringIO()
     job = IonQStyleJob("ionq-5", ["QUEUED", "RUNNING", "DONE"])
-    job_monitor(job, interval=1, output=output)
+    job_monitor(job, poll=1, output=output)
     assert output.getvalue().splitlines() == [
         "ionq-5: QUEUED · 0.0 s · queue position 3",
         "ionq-5: RUNNING · 1.0 s",

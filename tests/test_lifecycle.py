@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import math
 import pickle
 from collections.abc import Callable
@@ -44,7 +45,7 @@ Drive = Callable[..., Any]
 def test_the_result_of_a_job_that_ends_done(fake_clock: FakeClock, drive: Drive) -> None:
     job = FakeBackend().run(script=[Hold(R, seconds=7)], result={"counts": 3})
     seen: list[tuple[str, JobStatus]] = []
-    got = drive("result", job, wait=2, callback=lambda i, s, j: seen.append((i, s)))
+    got = drive("result", job, poll=2, callback=lambda i, s, j: seen.append((i, s)))
     assert got == {"counts": 3}
     assert fake_clock.monotonic() == 8  # queried at 0, 2, 4, 6, 8
     assert seen == [(job.job_id(), R)] * 4
@@ -57,7 +58,7 @@ def test_a_job_that_failed_raises_with_the_providers_error(
     cause = RuntimeError("the device overheated")
     job = FakeBackend().run(script=[Hold(R, seconds=1)], error=cause)
     with pytest.raises(JobFailedError) as caught:
-        drive("result", job, wait=1)
+        drive("result", job, poll=1)
     error = caught.value
     assert isinstance(error, JobError)
     assert (error.job, error.status) == (job, JobStatus.ERROR)
@@ -70,7 +71,7 @@ def test_a_job_that_failed_raises_with_the_providers_error(
 def test_a_failed_job_whose_result_does_not_raise_has_no_cause(fake_clock: FakeClock) -> None:
     job = ScriptedJob([R, JobStatus.ERROR], "quiet")  # its result() returns None
     with pytest.raises(JobFailedError) as caught:
-        jobv1.result(job, wait=1)
+        jobv1.result(job, poll=1)
     assert caught.value.__cause__ is None
     assert caught.value.job is job
 
@@ -79,7 +80,7 @@ def test_a_failed_job_whose_result_does_not_raise_has_no_cause(fake_clock: FakeC
 def test_a_cancelled_job_raises(fake_clock: FakeClock, drive: Drive) -> None:
     job = FakeBackend().run(script=[Hold(R, seconds=3)], end=JobStatus.CANCELLED)
     with pytest.raises(JobCancelledError) as caught:
-        drive("result", job, wait=1)
+        drive("result", job, poll=1)
     assert (caught.value.job, caught.value.status) == (job, JobStatus.CANCELLED)
     assert "was cancelled" in str(caught.value)
     assert caught.value.__cause__ is None
@@ -102,7 +103,7 @@ def test_a_deadline_holds_and_leaves_the_job_running_by_default(
 ) -> None:
     job = FakeBackend().run(script=[Hold(R)])
     with pytest.raises(JobTimeoutError):
-        drive("result", job, timeout=10, wait=3)
+        drive("result", job, timeout=10, poll=3)
     assert fake_clock.monotonic() == 10
     assert job.status() is R
 
@@ -111,7 +112,7 @@ def test_a_deadline_holds_and_leaves_the_job_running_by_default(
 def test_cancel_on_timeout_cancels_the_job(fake_clock: FakeClock, drive: Drive) -> None:
     job = FakeBackend().run(script=[Hold(R)])
     with pytest.raises(JobTimeoutError):
-        drive("result", job, timeout=10, wait=3, cancel_on_timeout=True)
+        drive("result", job, timeout=10, poll=3, cancel_on_timeout=True)
     assert fake_clock.monotonic() == 10
     assert job.status() is JobStatus.CANCELLED
 
@@ -255,7 +256,7 @@ class Foreign:
 @DRIVERS
 def test_a_foreign_job_is_waited_on_and_fetched(fake_clock: FakeClock, drive: Drive) -> None:
     seen: list[Any] = []
-    got = drive("result", Foreign(), wait=1, on_status=lambda job, status: seen.append(job))
+    got = drive("result", Foreign(), poll=1, on_status=lambda job, status: seen.append(job))
     assert got == "theirs"
     assert fake_clock.monotonic() == 2
     assert all(isinstance(job, Foreign) for job in seen)  # hooks see the job as given
@@ -281,14 +282,14 @@ def test_cancel_confirms_the_cancel(fake_clock: FakeClock, drive: Drive) -> None
     slow = Cancellable([R])
     slow.cancel = lambda: None  # type: ignore[method-assign]  # the service takes its time
     slow._statuses = [R, R, JobStatus.CANCELLED]
-    assert drive("cancel", slow, wait=1) is True
+    assert drive("cancel", slow, poll=1) is True
     assert fake_clock.monotonic() == 2
 
 
 @DRIVERS
 def test_cancel_says_false_when_the_job_finished_first(fake_clock: FakeClock, drive: Drive) -> None:
     job = FakeBackend().run(script=[Hold(R, seconds=5)], cancellable=False)
-    assert drive("cancel", job, wait=2) is False
+    assert drive("cancel", job, poll=2) is False
     assert job.status() is D
     assert fake_clock.monotonic() == 6
 
@@ -307,7 +308,7 @@ def test_cancel_keeps_its_deadline(fake_clock: FakeClock, drive: Drive) -> None:
     job = FakeJob(None, "stubborn", script=[Hold(R)], cancellable=False)
     job.submit()
     with pytest.raises(JobTimeoutError):
-        drive("cancel", job, timeout=4, wait=1)
+        drive("cancel", job, timeout=4, poll=1)
     assert fake_clock.monotonic() == 4
 
 
@@ -509,9 +510,52 @@ def test_fetch_gives_the_result_in_place_of_the_jobs_own(
     fake_clock: FakeClock, drive: Drive
 ) -> None:
     job = FakeBackend().run(script=[Hold(R, seconds=2)], result="the job's own")
-    assert drive("result", job, wait=1, fetch=lambda: "fetched") == "fetched"
+    assert drive("result", job, poll=1, fetch=lambda: "fetched") == "fetched"
     failed = FakeBackend().run(error=ValueError("bad circuit"))
     raised = KeyError("no result for a failed job")
     with pytest.raises(JobFailedError) as caught:
         drive("result", failed, fetch=lambda: (_ for _ in ()).throw(raised))
     assert caught.value.__cause__ is raised
+
+
+def test_the_pacing_argument_is_poll_everywhere_and_the_old_names_still_work(
+    fake_clock: FakeClock,
+) -> None:
+    """Issue 23: ``wait=`` on result and cancel, ``interval=`` on job_monitor, ``poll=`` elsewhere.
+
+    The old names give the same wait with a DeprecationWarning; both at once
+    is an error naming both.
+    """
+    import io
+
+    from jobv1 import aio, sharded
+    from jobv1.monitor import job_monitor
+
+    def job() -> Any:
+        return FakeBackend().run(script=[Hold(R, seconds=1)], result=7)
+
+    def times(run: Any) -> list[float]:
+        made = job()
+        start = fake_clock.monotonic()
+        run(made)
+        return [round(query.time - start, 6) for query in made.queries]
+
+    expected = times(lambda made: jobv1.result(made, poll=0.25))
+    assert expected[:5] == [0, 0.25, 0.5, 0.75, 1.0]
+    with pytest.warns(DeprecationWarning, match=r"^wait= is deprecated; it is called poll= now$"):
+        assert times(lambda made: jobv1.result(made, wait=0.25)) == expected
+    with pytest.warns(DeprecationWarning, match="wait= is deprecated"):
+        assert times(lambda made: asyncio.run(aio.result(made, wait=0.25))) == expected
+    with pytest.warns(DeprecationWarning, match="wait= is deprecated"):
+        assert jobv1.cancel(job(), wait=0.25) is True
+    with pytest.warns(DeprecationWarning, match="wait= is deprecated"):
+        assert asyncio.run(aio.cancel(job(), wait=0.25)) is True
+    output = io.StringIO()
+    with pytest.warns(DeprecationWarning, match=r"^interval= is deprecated; it is called poll="):
+        assert times(lambda made: job_monitor(made, 0.25, output=output)) == expected[:5]
+    with pytest.warns(DeprecationWarning, match="wait= is deprecated"):
+        assert sharded.gather([], concurrent.futures.ThreadPoolExecutor(1), shards=1, wait=1) == []
+    with pytest.raises(TypeError, match=r"^wait= is the old name of poll=: give poll= alone"):
+        jobv1.result(job(), poll=1, wait=1)
+    with pytest.raises(TypeError, match="interval= is the old name of poll="):
+        job_monitor(job(), 1, poll=2, output=output)

@@ -112,7 +112,7 @@ def test_job_monitor_asks_the_queue_position_on_changes_and_now_and_then(
 
     job = Counted(None, "counted", script=[Hold(Q, seconds=100), Hold(R, seconds=10)])
     job.submit()
-    job_monitor(job, interval=1, output=io.StringIO())
+    job_monitor(job, poll=1, output=io.StringIO())
     assert len(job.queries) == 111
     assert asked == [0, 30, 60, 90]
 
@@ -180,7 +180,7 @@ def test_job_monitor_waits_with_a_display(
     fake_clock: FakeClock, fake_backend: FakeBackend, capsys: pytest.CaptureFixture[str]
 ) -> None:
     job = fake_backend.run(script=[Hold(R, seconds=3)])
-    job_monitor(job, interval=1)
+    job_monitor(job, poll=1)
     assert capsys.readouterr().out.splitlines() == [
         "fake-1: RUNNING · 0.0 s",
         "fake-1: DONE · 3.0 s",
@@ -214,8 +214,8 @@ def test_monitor_refuses_bad_arguments(
 
 
 def test_job_monitor_refuses_a_bad_interval(fake_backend: FakeBackend) -> None:
-    with pytest.raises(ValueError, match="interval must be a finite number of seconds"):
-        job_monitor(fake_backend.run(), interval=-1)
+    with pytest.raises(ValueError, match="poll must be a finite number of seconds"):
+        job_monitor(fake_backend.run(), poll=-1)
 
 
 def test_elapsed_time_counts_from_when_the_job_was_first_seen(
@@ -261,9 +261,9 @@ def test_job_monitor_writes_to_its_output_and_refreshes_at_each_query(
     fake_clock: FakeClock, fake_backend: FakeBackend
 ) -> None:
     log, screen = io.StringIO(), Terminal()
-    job_monitor(fake_backend.run(script=[Hold(R, seconds=2)]), interval=1, output=log)
+    job_monitor(fake_backend.run(script=[Hold(R, seconds=2)]), poll=1, output=log)
     assert log.getvalue().splitlines() == ["fake-1: RUNNING · 0.0 s", "fake-1: DONE · 2.0 s"]
-    job_monitor(fake_backend.run(script=[Hold(R, seconds=2)]), interval=1, output=screen)
+    job_monitor(fake_backend.run(script=[Hold(R, seconds=2)]), poll=1, output=screen)
     assert screen.getvalue() == (
         "\rfake-2: RUNNING · 0.0 s"
         "\rfake-2: RUNNING · 0.0 s"

@@ -505,3 +505,15 @@ def test_a_round_of_parts_stops_between_them_at_the_deadline_on_both_loops(
         assert (len(seen), last) == (2001, [(R, 0.0)])  # no Q: out of time at its part
     else:
         assert (len(seen), last) == (1001, [(R, 10.0)])  # asked at the deadline's round
+
+
+def test_a_status_raising_stop_iteration_in_turn_is_raised_as_itself(loop: str) -> None:
+    """The hypothesis suites draw this case; it is pinned here so that it is always run."""
+
+    class Stopping(Plainly):
+        def status(self) -> JobStatus:
+            raise StopIteration
+
+    for bound in (1, 8):
+        with pytest.raises(StopIteration):
+            jobv1.wait([Plainly(None, "a"), Stopping(None, "b")], max_in_flight=bound)

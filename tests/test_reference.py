@@ -44,7 +44,7 @@ def test_a_restored_job_goes_on_from_where_its_script_was(fake_clock: FakeClock)
     assert type(restored) is FakeJob
     assert restored is not job
     assert (restored.job_id(), restored.backend().name, restored.status()) == ("sim-1", "sim", R)
-    assert jobv1.result(restored, timeout=60, wait=0.5) == {"counts": 7}
+    assert jobv1.result(restored, timeout=60, poll=0.5) == {"counts": 7}
     assert fake_clock.monotonic() == 8  # the RUNNING step began at 3 and lasts 5 s
 
 

@@ -49,7 +49,7 @@ def test_a_shard_settles_every_kind_of_end(fake_clock: FakeClock) -> None:
         {"script": [Hold(R)]},
     )
     broken = {"provider": "nobody", "backend": None, "job_id": "x"}
-    settled = settle([*saved, broken], until=time.time() + 10, wait=0.5)
+    settled = settle([*saved, broken], until=time.time() + 10, poll=0.5)
     assert [one.reference for one in settled] == [*saved, broken]
     assert [(one.status, one.result) for one in settled] == [
         (D, 4),

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 
-from ._typing import TYPE_CHECKING
+from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-__all__ = ["check_callable", "check_seconds", "check_timeout", "real"]
+#: What a renamed argument holds.
+T = TypeVar("T")
+
+__all__ = ["check_callable", "check_seconds", "check_timeout", "real", "renamed"]
 
 
 def real(name: str, value: object) -> float:
@@ -81,3 +84,25 @@ def check_callable(name: str, value: object) -> Callable[..., Any] | None:
     if value is not None and not callable(value):
         raise TypeError(f"{name} must be callable or None, not {value!r}")
     return value
+
+
+def renamed(old: str, given: T | None, new: str, value: T, default: object) -> T:
+    """The value of an argument renamed from ``old`` to ``new``, under either name.
+
+    ``given`` is what the caller passed under the old name (``None``: nothing),
+    ``value`` what it passed under the new one, whose default is ``default``.
+    The old name still works, with a :class:`DeprecationWarning`.
+
+    Raises:
+        TypeError: Both names were given.
+    """
+    if given is None:
+        return value
+    if value is not default:
+        raise TypeError(f"{old}= is the old name of {new}=: give {new}= alone, not both")
+    import warnings
+
+    warnings.warn(
+        f"{old}= is deprecated; it is called {new}= now", DeprecationWarning, stacklevel=3
+    )
+    return given

@@ -6,7 +6,7 @@ import _thread
 import itertools
 
 from ._checks import check_timeout
-from ._errors import JobError
+from ._errors import JobCancelledError, JobError, JobFailedError
 from ._job import JobV1
 from ._status import JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
@@ -104,8 +104,9 @@ class FutureJob(JobV1[T], Generic[T]):
             timeout: Seconds to wait at most; ``None`` for no limit.
 
         Raises:
-            JobError: The job failed (its exception is the ``__cause__``), or
-                was cancelled.
+            JobFailedError: The job failed: its exception is the ``__cause__``.
+            JobCancelledError: The job was cancelled. (Both are
+                :class:`~jobv1.JobError`, as :func:`jobv1.result` raises them.)
             JobTimeoutError: The job did not end within ``timeout``.
             TypeError: ``timeout`` is not a real number.
             ValueError: ``timeout`` is NaN.
@@ -119,10 +120,14 @@ class FutureJob(JobV1[T], Generic[T]):
             return future.result(0)
         except BaseException as error:  # the job's failure, or its cancellation
             if future.cancelled():
-                raise JobError(f"job {self.job_id()!r} was cancelled") from None
+                raise JobCancelledError(
+                    f"job {self.job_id()!r} was cancelled", job=self, status=JobStatus.CANCELLED
+                ) from None
             if error is not future.exception(0):
                 raise  # not the job's: a Ctrl-C while its result was read
-            raise JobError(f"job {self.job_id()!r} failed: {error!r}") from error
+            raise JobFailedError(
+                f"job {self.job_id()!r} failed: {error!r}", job=self, status=JobStatus.ERROR
+            ) from error
 
     def cancel(self) -> bool:
         """Cancel the job if it has not started: ``True`` if it is now ``CANCELLED``.

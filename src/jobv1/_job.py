@@ -334,16 +334,18 @@ def start_one(
     interrupt: object,
     rate_limit: object = None,
     adapt: Callable[[Any], JobV1[Any]] | None = None,
+    name: str = "wait",
 ) -> Poller[Any]:
     """Check the arguments of a wait on one job, naming any that is bad, and make its poller.
 
-    ``adapt`` turns a job that is not a :class:`JobV1` into a view that is.
+    ``adapt`` turns a job that is not a :class:`JobV1` into a view that is;
+    ``name`` is what the caller calls the pacing argument ``wait``.
     """
     return start(
         [job],
         clock=current_clock(),
         timeout=timeout,
-        poll=("wait", wait),
+        poll=(name, wait),
         callback=callback,
         on_status=on_status,
         retry=retry,

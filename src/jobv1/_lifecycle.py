@@ -11,7 +11,7 @@ loop is: :mod:`jobv1.aio` drives the same steps for its twins.
 
 from __future__ import annotations
 
-from ._checks import check_callable
+from ._checks import check_callable, renamed
 from ._errors import JobCancelledError, JobError, JobFailedError, JobTimeoutError
 from ._interop import as_job
 from ._job import final_status, start_one
@@ -159,7 +159,7 @@ def fetch_here(fetch: Generator[Request, object, Any], clock: Clock) -> Any:
 def begin(
     job: object,
     timeout: object,
-    wait: object,
+    poll: object,
     callback: object,
     *,
     cancel_on_timeout: object = False,
@@ -172,14 +172,16 @@ def begin(
     """
     check_flag("cancel_on_timeout", cancel_on_timeout)
     check_callable("fetch", fetch)
-    poller = start_one(job, timeout=timeout, wait=wait, callback=callback, adapt=as_job, **options)
+    poller = start_one(
+        job, timeout=timeout, wait=poll, callback=callback, adapt=as_job, name="poll", **options
+    )
     return poller, as_job(job)
 
 
 def result(
     job: Any,
     timeout: float | None = None,
-    wait: float | PollPolicy = DEFAULT_POLL,
+    poll: float | PollPolicy = DEFAULT_POLL,
     callback: Callable[[str, JobStatus, Any], object] | None = None,
     *,
     on_status: Callable[[Any, JobStatus], object] | None = None,
@@ -188,6 +190,7 @@ def result(
     rate_limit: RateLimit | None = None,
     cancel_on_timeout: bool = False,
     fetch: Callable[[], Any] | None = None,
+    wait: float | PollPolicy | None = None,
 ) -> Any:
     """Wait until ``job`` is final, then return its result; raise if it has none.
 
@@ -207,7 +210,7 @@ def result(
         job: The job.
         timeout: Seconds the wait and the fetch may take, from now; ``None``
             for no limit. (A ``result()`` under way is not cut short.)
-        wait: Seconds between status queries, or a policy; by default
+        poll: Seconds between status queries, or a policy; by default
             :class:`~jobv1.Backoff`.
         callback: As for :meth:`~jobv1.JobV1.wait_for_final_state`.
         on_status: As for :meth:`~jobv1.JobV1.wait_for_final_state`.
@@ -224,6 +227,7 @@ def result(
             argument; by default the job's own ``result()``. A provider
             whose ``result(timeout=None)`` is built on this function passes
             its raw fetch here.
+        wait: The old name of ``poll``, deprecated.
 
     Returns:
         What the job's ``result()`` returns.
@@ -238,7 +242,7 @@ def result(
     poller, view = begin(
         job,
         timeout,
-        wait,
+        renamed("wait", wait, "poll", poll, DEFAULT_POLL),
         callback,
         cancel_on_timeout=cancel_on_timeout,
         fetch=fetch,
@@ -262,12 +266,13 @@ def result(
 def cancel(
     job: Any,
     timeout: float | None = None,
-    wait: float | PollPolicy = DEFAULT_POLL,
+    poll: float | PollPolicy = DEFAULT_POLL,
     *,
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
     rate_limit: RateLimit | None = None,
+    wait: float | PollPolicy | None = None,
 ) -> bool:
     """Ask ``job`` to cancel, wait until it is final, and say whether it ended ``CANCELLED``.
 
@@ -280,12 +285,13 @@ def cancel(
         job: The job, of any kind the waits take.
         timeout: Seconds the request and the wait may take, from now;
             ``None`` for no limit.
-        wait: Seconds between status queries, or a policy; by default
+        poll: Seconds between status queries, or a policy; by default
             :class:`~jobv1.Backoff`.
         on_status: As for :meth:`~jobv1.JobV1.wait_for_final_state`.
         retry: Which failures of the status queries to ride out.
         interrupt: Stops the wait when set.
         rate_limit: A :class:`~jobv1.RateLimit` the status queries draw from.
+        wait: The old name of ``poll``, deprecated.
 
     Returns:
         Whether the job ended ``CANCELLED``.
@@ -300,7 +306,7 @@ def cancel(
     poller, view = begin(
         job,
         timeout,
-        wait,
+        renamed("wait", wait, "poll", poll, DEFAULT_POLL),
         None,
         on_status=on_status,
         retry=retry,

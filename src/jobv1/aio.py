@@ -28,6 +28,7 @@ import math
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._checks import renamed
 from ._clock import SystemClock
 from ._deadline import LAST_QUERY_SECONDS
 from ._errors import JobTimeoutError
@@ -463,7 +464,7 @@ async def _final(poller: Poller[Any], job: JobV1[Any]) -> JobStatus:
 async def result(
     job: Any,
     timeout: float | None = None,
-    wait: float | PollPolicy = DEFAULT_POLL,
+    poll: float | PollPolicy = DEFAULT_POLL,
     callback: Callable[[str, JobStatus, Any], object] | None = None,
     *,
     on_status: Callable[[Any, JobStatus], object] | None = None,
@@ -472,6 +473,7 @@ async def result(
     rate_limit: RateLimit | None = None,
     cancel_on_timeout: bool = False,
     fetch: Callable[[], Any] | None = None,
+    wait: float | PollPolicy | None = None,
 ) -> Any:
     """Await ``job`` being final, then its result; :func:`jobv1.result`, awaitable.
 
@@ -482,7 +484,7 @@ async def result(
     poller, view = begin(
         job,
         timeout,
-        wait,
+        renamed("wait", wait, "poll", poll, DEFAULT_POLL),
         callback,
         cancel_on_timeout=cancel_on_timeout,
         fetch=fetch,
@@ -516,12 +518,13 @@ async def result(
 async def cancel(
     job: Any,
     timeout: float | None = None,
-    wait: float | PollPolicy = DEFAULT_POLL,
+    poll: float | PollPolicy = DEFAULT_POLL,
     *,
     on_status: Callable[[Any, JobStatus], object] | None = None,
     retry: Retry | None = None,
     interrupt: Interrupt | None = None,
     rate_limit: RateLimit | None = None,
+    wait: float | PollPolicy | None = None,
 ) -> bool:
     """Ask ``job`` to cancel and await its final state; :func:`jobv1.cancel`, awaitable.
 
@@ -531,7 +534,7 @@ async def cancel(
     poller, view = begin(
         job,
         timeout,
-        wait,
+        renamed("wait", wait, "poll", poll, DEFAULT_POLL),
         None,
         on_status=on_status,
         retry=retry,

@@ -16,7 +16,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._checks import real
+from ._checks import real, renamed
 from ._clock import current_clock, waited
 from ._interop import as_job
 from ._policy import Backoff, as_policy
@@ -348,6 +348,10 @@ def _columns(stream: object) -> int:
         return 80
 
 
+#: How :func:`job_monitor` paces its queries when not told.
+_DEFAULT_POLL = Backoff()
+
+
 def job_monitor(
     job: Any,
     interval: float | PollPolicy | None = None,
@@ -355,23 +359,26 @@ def job_monitor(
     output: TextIO | None = None,
     *,
     timeout: float | None = None,
+    poll: float | PollPolicy = _DEFAULT_POLL,
 ) -> None:
     """Wait for ``job`` to be final, showing its progress with a :class:`Monitor`.
 
     Args:
         job: The job to follow: a jobv1 job, a Qiskit job, or any job
             :func:`~jobv1.as_job` takes.
-        interval: Seconds between status queries, or a policy; by default
-            :class:`~jobv1.Backoff`.
+        interval: The old name of ``poll``, deprecated (Qiskit's name; it
+            still works, with a :class:`DeprecationWarning`).
         quiet: Show nothing; just wait.
         output: Where to write; by default :data:`sys.stdout`.
         timeout: Seconds to wait at most; ``None`` for no limit.
+        poll: Seconds between status queries, or a policy; by default
+            :class:`~jobv1.Backoff`.
 
     Raises:
         JobTimeoutError: The job was not final by the deadline.
         TypeError: An argument is of the wrong type.
         ValueError: An argument is out of range.
     """
-    policy = Backoff() if interval is None else as_policy("interval", interval)
+    policy = as_policy("poll", renamed("interval", interval, "poll", poll, _DEFAULT_POLL))
     with Monitor(output, quiet=quiet) as monitor:
         as_job(job).wait_for_final_state(timeout, policy, monitor.callback, on_status=monitor)

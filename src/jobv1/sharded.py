@@ -31,7 +31,7 @@ import pickle
 import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ._checks import check_seconds, check_timeout
+from ._checks import check_seconds, check_timeout, renamed
 from ._clock import current_clock, waited
 from ._errors import JobError, JobTimeoutError
 from ._interop import as_job
@@ -94,7 +94,7 @@ def _portable(error: BaseException) -> BaseException:
 def settle(
     references: list[dict[str, Any]],
     until: float | None,
-    wait: float | PollPolicy = DEFAULT_POLL,
+    poll: float | PollPolicy = DEFAULT_POLL,
     results: bool = True,
 ) -> list[Settled]:
     """Wait on one shard of references until ``until``, in this process; what became of each.
@@ -107,7 +107,7 @@ def settle(
         until: The deadline, in seconds since the epoch (``time.time()``),
             or ``None`` to wait until every job ends. A deadline already past
             still gives each job one query.
-        wait: As for :func:`jobv1.wait`'s ``poll``.
+        poll: As for :func:`jobv1.wait`.
         results: Whether to fetch the result of each job that ends ``DONE``.
 
     Returns:
@@ -131,7 +131,7 @@ def settle(
         check_many(
             jobs,
             timeout=timeout,
-            poll=wait,
+            poll=poll,
             on_status=None,
             retry=None,
             interrupt=None,
@@ -160,9 +160,10 @@ def gather(
     *,
     shards: int,
     timeout: float | None = None,
-    wait: float | PollPolicy = DEFAULT_POLL,
+    poll: float | PollPolicy = DEFAULT_POLL,
     results: bool = True,
     grace: float = GRACE_SECONDS,
+    wait: float | PollPolicy | None = None,
 ) -> list[Settled]:
     """Wait on many saved jobs from an executor's workers, in shards, under one deadline.
 
@@ -183,13 +184,14 @@ def gather(
         shards: How many shards, at least 1 (fewer if there are fewer jobs).
         timeout: Seconds from now until the deadline, or ``None`` to wait
             until every job ends.
-        wait: The poll policy of each shard's wait, as for
-            :func:`jobv1.wait`'s ``poll``; it must pickle.
+        poll: The poll policy of each shard's wait, as for
+            :func:`jobv1.wait`; it must pickle.
         results: Whether the workers fetch the result of each job that
             ends ``DONE`` and send it back.
         grace: Seconds past the deadline to wait for a shard to report,
             for its last queries and result fetches. A shard that has not
             reported by then is given up: its jobs' ``error`` says so.
+        wait: The old name of ``poll``, deprecated.
 
     Returns:
         One :class:`Settled` per reference, in their order. A shard whose
@@ -209,14 +211,15 @@ def gather(
     if shards < 1:
         raise ValueError(f"shards must be at least 1, got {shards!r}")
     seconds = check_timeout(timeout)
-    as_policy("wait", wait)
+    pace = renamed("wait", wait, "poll", poll, DEFAULT_POLL)
+    as_policy("poll", pace)
     if not isinstance(results, bool):
         raise TypeError(f"results must be a bool, not {results!r}")
     left_over = check_seconds("grace", grace)
     until = None if seconds is None else time.time() + seconds
     size = max(1, math.ceil(len(saved) / shards))
     parts = [saved[first : first + size] for first in range(0, len(saved), size)]
-    tasks = [executor.submit(settle, part, until, wait, results) for part in parts]
+    tasks = [executor.submit(settle, part, until, pace, results) for part in parts]
     limit = None if until is None else max(0.0, until + left_over - time.time())
 
     def reported(seconds: float | None) -> bool:
