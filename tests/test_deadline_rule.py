@@ -508,3 +508,20 @@ def test_waits_on_a_job_whose_query_hangs_start_no_other(driver: str, loop: str)
         time.sleep(0.01)
     assert _wait(driver, [stuck, *fast], timeout=5).done == {stuck, *fast}
     assert stuck.calls == 2  # asked again once the first query had ended
+
+
+@pytest.mark.realtime
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_round_with_only_busy_jobs_ends_at_once(driver: str, loop: str) -> None:
+    """The plain loop made a round of no query wait out the last round's whole second."""
+    release = threading.Event()
+    stuck = [Counting(f"stuck-{n}", release) for n in range(2)]
+    try:
+        _wait(driver, stuck, timeout=0.02)  # both queries given up
+        started = time.monotonic()
+        assert _wait(driver, stuck, timeout=0.05).not_done == set(stuck)
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+    assert elapsed < 0.5  # the deadline, not LAST_QUERY_SECONDS more
+    assert [job.calls for job in stuck] == [1, 1]

@@ -617,3 +617,15 @@ def test_a_future_cancelled_while_it_is_asked_about_is_cancelled() -> None:
             return super().done()
 
     assert _futures.future_status(Cancelled()) is C
+
+
+def test_a_round_of_thousands_with_a_hook_is_read_whole_then_told_on_both_loops() -> None:
+    """With a hook, both loops read a whole round (breathing every slice), then tell the hook."""
+    count = 2500
+    scenario = {
+        "states": ["pending"] * (count - 1) + ["done"],
+        "future_of": list(range(count)),
+        "given": list(range(count)),
+        "triggers": [(0, Q, ("end", count - 2, "done"))],  # read already: seen next round
+    }
+    _compare("as_completed", scenario, 3.0, 8)

@@ -324,44 +324,64 @@ class FutureWait(Generic[J]):
     def _round(
         self, due: Sequence[int], at_deadline: bool
     ) -> Generator[Breathe, object, tuple[list[tuple[J, JobStatus]], bool]]:
-        """Read the futures of ``due``, a part at a time as the general loop does; sort them.
+        """Read the futures of ``due`` as the general loop does; sort them.
 
-        Between two parts the round stops, as the general loop's does, when
-        the interrupt is set or the deadline (or its own round's end) came.
+        One at a time (``max_in_flight=1``), the round stops between two, as
+        the general loop's does, when the interrupt is set or the deadline (or
+        its own round's end) came. Else the general loop reads the whole
+        round, then tells its hooks: with a hook this loop does the same; with
+        none, it reads and sorts a slice at a time, which nothing can tell
+        apart, and keeps no list of a whole round's answers.
 
         Returns:
             The jobs found final, with their statuses, and whether the round
             stopped before its end.
         """
+        finished: list[tuple[J, JobStatus]] = []
+        one = self._part == 1
+        if one or self._on_status is None:
+            now = reader(self._clock)
+            end = self._limit.round_end(at_deadline) if one else math.inf
+            size = 1 if one else SLICE
+            for first in range(0, len(due), size):
+                if first and one and (self.interrupted() or now() >= end):
+                    if at_deadline:  # the deadline's round ran out of time: the rest are not asked
+                        self._fresh.update(due[first:])
+                    return finished, True
+                if first and not first % SLICE:
+                    yield Breathe()
+                part = due[first : first + size]
+                for place, status in zip(part, self._read(part, at_deadline), strict=True):
+                    self._found(place, status, finished)
+            return finished, False
+        answers: list[JobStatus] = []
+        for first in range(0, len(due), SLICE):
+            if first:
+                yield Breathe()
+            answers += self._read(due[first : first + SLICE], at_deadline)
+        for count, (place, status) in enumerate(zip(due, answers, strict=True)):
+            if count and not count % SLICE:
+                yield Breathe()
+            self._found(place, status, finished)
+        return finished, False
+
+    def _read(self, part: Sequence[int], at_deadline: bool) -> list[JobStatus]:
+        """The statuses of the futures of ``part``; those read at or after the deadline: fresh."""
         jobs: list[Any] = self._jobs
         fresh = self._fresh
         late_from = self._limit.late_from(at_deadline)
-        timed = late_from < math.inf
-        now = reader(self._clock)
-        end = self._limit.round_end(at_deadline)
-        finished: list[tuple[J, JobStatus]] = []
-        size = self._part
-        for first in range(0, len(due), size):
-            if first and (self.interrupted() or now() >= end):
-                if at_deadline:  # the deadline's round ran out of time: the rest are not asked
-                    fresh.update(due[first:])
-                return finished, True
-            if first and not first % SLICE:
-                yield Breathe()
-            part = due[first : first + size]
-            if not timed:
-                answers = [future_status(jobs[place]._future) for place in part]
-            else:
-                answers = []
-                for place in part:
-                    answers.append(future_status(jobs[place]._future))
-                    if now() >= late_from:  # answered at or after the deadline: its query there
-                        fresh.add(place)
-            if at_deadline:
-                fresh.update(part)
-            for place, status in zip(part, answers, strict=True):
-                self._found(place, status, finished)
-        return finished, False
+        if late_from == math.inf:
+            answers = [future_status(jobs[place]._future) for place in part]
+        else:
+            now = reader(self._clock)
+            answers = []
+            for place in part:
+                answers.append(future_status(jobs[place]._future))
+                if now() >= late_from:  # answered at or after the deadline: its query there
+                    fresh.add(place)
+        if at_deadline:
+            fresh.update(part)
+        return answers
 
     def _found(self, place: int, status: JobStatus, finished: list[tuple[J, JobStatus]]) -> None:
         """Job ``place`` is in ``status``: tell ``on_status``, and note it if it is final."""

@@ -16,11 +16,11 @@ list: it makes no object per job, and 100,000 jobs cost a round of
 to trace.
 
 It makes the same queries at the same times as
-:class:`~jobv1._polling.Poller`, in the same parts of a round (up to
-:data:`~jobv1._requests.SLICE` at once, each part's answers read before the
-next part is asked), calls ``on_status`` the same way, and raises the same
-errors with the same messages (``tests/test_plain.py`` runs both on the
-same scripted jobs and compares).
+:class:`~jobv1._polling.Poller` (a round's queries go to the workers
+together, then their answers are read in the jobs' order), calls
+``on_status`` the same way, and raises the same errors with the same
+messages (``tests/test_plain.py`` runs both on the same scripted jobs and
+compares).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from ._clock import reader
 from ._deadline import ERRORS, Deadline, within
 from ._observe import observed, observer
 from ._pacing import past_range
-from ._requests import SLICE, StopIterationError, run_until, shielded
+from ._requests import StopIterationError, run_until, shielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -222,25 +222,13 @@ class Plain(Generic[J]):
         end = self._limit.round_end(at_deadline)
         if flight.noted and flight.prune():  # an earlier wait gave up a query still running
             due = self._not_busy(due, at_deadline)
-        if self._bound == 1:
+            if not due:  # every job due has a query under way: nothing to ask
+                return [], False
+        # One query is made in this thread, as the general loop's is; more go to
+        # the workers together, the whole round at once, as the general loop's do.
+        if self._bound == 1 or len(due) == 1:
             return self._in_turn(due, late_from, end, at_deadline)
-        # Up to SLICE at once, as the general loop asks them: a part's answers are
-        # read, and its hooks called, before the next part is asked.
-        finished: list[tuple[J, JobStatus]] = []
-        for first in range(0, len(due), SLICE):
-            if first and (self._interrupted() or self._now() >= end):
-                if at_deadline:  # the deadline's round ran out of time: the rest are not asked
-                    self._fresh.update(due[first:])
-                return finished, True
-            part = due[first : first + SLICE]
-            if len(part) == 1:  # one query is made in this thread, as the general loop's is
-                found, stopped = self._in_turn(part, late_from, end, at_deadline)
-            else:
-                found, stopped = self._at_once(part, late_from, at_deadline)
-            finished += found
-            if stopped:
-                return finished, True
-        return finished, False
+        return self._at_once(due, late_from, at_deadline)
 
     def _not_busy(self, due: list[int], at_deadline: bool) -> list[int]:
         """The ``due`` jobs but those whose query an earlier wait gave up, still running.
@@ -295,7 +283,7 @@ class Plain(Generic[J]):
         """
         import threading
 
-        from ._workers import FAILED, UNASKED, Sweep
+        from ._workers import FAILED, SKIPPED, UNASKED, Sweep
 
         jobs = self._jobs
         queried = jobs if len(due) == len(jobs) else [jobs[index] for index in due]
@@ -326,7 +314,7 @@ class Plain(Generic[J]):
         cut = False
         for k in look:
             answer = answers[k]
-            if answer is UNASKED:
+            if answer is UNASKED or answer is SKIPPED:  # given up, or never asked
                 cut = True
                 continue
             if answer is FAILED:
@@ -352,13 +340,14 @@ class Plain(Generic[J]):
 
     def _late(self) -> Finished[J]:
         """The jobs found final by the answers of the queries given up that came since."""
-        from ._workers import FAILED, UNASKED
+        from ._workers import FAILED, SKIPPED, UNASKED
 
         given_up, self._given_up = self._given_up, []
         finished: Finished[J] = []
         for sweep, k, index in given_up:
             answer = sweep.answers[k]
-            if answer is not UNASKED and answer is not FAILED:  # else still running, or failed
+            if answer is not UNASKED and answer is not FAILED and answer is not SKIPPED:
+                # else still running, failed, or never asked after all
                 self._found(index, answer, finished)
         return finished
 

@@ -495,10 +495,10 @@ class Poller(Generic[J]):
         """
         due = self._due(at_deadline, slept_to)
         sorted_ = _Sorted[J]()
-        # One request at a time, or up to SLICE together for the driver to run at
-        # once: the answers are read in the same order either way. (A round of
-        # 100,000 is asked in parts, so that an event loop driving it runs between.)
-        step = 1 if self.max_in_flight == 1 else SLICE
+        # One request at a time, or the whole round together for the driver to run
+        # at once: the answers are read in the same order either way. (Reading a
+        # round of 100,000 answers breathes every SLICE, for an event loop.)
+        step = 1 if self.max_in_flight == 1 else math.inf
         end = self._limit.round_end(at_deadline)
         part: list[Request[J]] = []
         stopped = begun = False

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-__all__ = ["FAILED", "IDLE_SECONDS", "UNASKED", "Run", "Sweep", "submit"]
+__all__ = ["FAILED", "IDLE_SECONDS", "SKIPPED", "UNASKED", "Run", "Sweep", "submit"]
 
 #: Seconds an idle worker waits for a task before it ends.
 IDLE_SECONDS = 30.0
@@ -184,6 +184,8 @@ class Run:
 UNASKED = object()
 #: What a :class:`Sweep` answers for a job whose ``status()`` raised.
 FAILED = object()
+#: What a :class:`Sweep` answers for a job a worker took as the sweep stopped, and never asked.
+SKIPPED = object()
 
 
 class Sweep(Run):
@@ -229,10 +231,11 @@ class Sweep(Run):
         timed = late_from < math.inf
         done, cancelled, failed = JOB_FINAL_STATES
         mine = 0
-        order = self.order
-        while not self.stopped:
-            k = next(order, None)
-            if k is None:
+        for k in self.order:  # a for loop: half the cost of next() calls, at 100,000 jobs
+            if self.stopped:
+                # Taken as the sweep stopped, maybe after stop() counted the rest: it
+                # says so here, so that the wait never takes it for a query under way.
+                answers[k] = SKIPPED
                 break
             try:
                 answer = jobs[k].status()  # type: ignore[attr-defined]
