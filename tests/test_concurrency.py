@@ -358,3 +358,28 @@ def test_idle_workers_keep_no_job_alive(fake_clock: FakeClock) -> None:
             break
         time.sleep(0.01)
     assert [ref() for ref in refs] == [None] * len(refs)
+
+
+@pytest.mark.realtime
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+def test_a_wait_runs_at_most_its_bound_of_workers_and_they_end_after_it(driver: str) -> None:
+    """Issue 23: aio.wait(max_in_flight=8) ran 12-16 worker threads; they stayed 30 s after it."""
+    meeting = Meeting(8)
+    jobs = attending(meeting, 40)
+
+    def workers() -> int:
+        return sum(thread.name == "jobv1-query" for thread in threading.enumerate())
+
+    deadline = time.monotonic() + 5
+    while workers() and time.monotonic() < deadline:  # those of earlier tests end first
+        time.sleep(0.05)
+    if driver == "blocking":
+        jobv1.wait(jobs, poll=0.01)
+    else:
+        asyncio.run(aio.wait(jobs, poll=0.01))
+    assert meeting.most == 8
+    assert len(meeting.threads) <= 8
+    ended = time.monotonic() + 2 + 1  # gone within 2 s, and a second for a busy machine
+    while workers() and time.monotonic() < ended:
+        time.sleep(0.05)
+    assert workers() == 0

@@ -30,8 +30,10 @@ if TYPE_CHECKING:
 
 __all__ = ["FAILED", "IDLE_SECONDS", "SKIPPED", "UNASKED", "Run", "Sweep", "submit"]
 
-#: Seconds an idle worker waits for a task before it ends.
-IDLE_SECONDS = 30.0
+#: Seconds an idle worker waits for a task before it ends: a wait's workers are
+#: gone within this time of its end. (A wait that polls every few seconds starts
+#: its workers again each round: a thread costs about 0.1 ms to start.)
+IDLE_SECONDS = 1.0
 
 
 class _Pool:
