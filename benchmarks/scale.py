@@ -366,6 +366,41 @@ def as_completed_vs_stdlib(count: int = 10_000, runs: int = 3) -> dict[str, list
     )
 
 
+def aio_polled(count: int = 10_000, polls: int = 5, runs: int = 3) -> dict[str, list[float]]:
+    """Seconds of CPU for an asyncio wait over ``count`` cheap polled jobs, ``polls`` rounds each.
+
+    jobv1's ``aio.wait`` (8 in flight, no sleep between rounds) against the
+    plainest asyncio program that does the same: each round's status() calls
+    in one ``asyncio.to_thread`` call, then the answers sorted by hand (the
+    floor: one hand-over a round, no deadline, no hooks, no order kept).
+    CPU, not wall time, so that the threads' waiting is not counted.
+    """
+    job_class = _counter(JobV1, R, D)
+
+    def ours() -> float:
+        jobs = [job_class(polls) for _ in range(count)]
+        started = time.process_time()
+        done, _ = asyncio.run(aio.wait(jobs, poll=0))
+        assert len(done) == count
+        return time.process_time() - started
+
+    def by_hand() -> float:
+        jobs = [job_class(polls) for _ in range(count)]
+
+        async def main() -> None:
+            pending = jobs
+            while pending:
+                asked = pending
+                answers = await asyncio.to_thread(lambda: [job.status() for job in asked])
+                pending = [job for job, answer in zip(asked, answers, strict=True) if answer is R]
+
+        started = time.process_time()
+        asyncio.run(main())
+        return time.process_time() - started
+
+    return interleaved({"jobv1.aio.wait": ours, "to_thread per round (floor)": by_hand}, runs)
+
+
 class _Batched:
     """A backend that answers many jobs' statuses in one request, and counts them."""
 
