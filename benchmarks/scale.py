@@ -366,6 +366,10 @@ def as_completed_vs_stdlib(count: int = 10_000, runs: int = 3) -> dict[str, list
     )
 
 
+def _statuses(jobs: list[Any]) -> list[Any]:
+    return [job.status() for job in jobs]
+
+
 def aio_polled(count: int = 10_000, polls: int = 5, runs: int = 3) -> dict[str, list[float]]:
     """Seconds of CPU for an asyncio wait over ``count`` cheap polled jobs, ``polls`` rounds each.
 
@@ -390,9 +394,8 @@ def aio_polled(count: int = 10_000, polls: int = 5, runs: int = 3) -> dict[str, 
         async def main() -> None:
             pending = jobs
             while pending:
-                asked = pending
-                answers = await asyncio.to_thread(lambda: [job.status() for job in asked])
-                pending = [job for job, answer in zip(asked, answers, strict=True) if answer is R]
+                answers = await asyncio.to_thread(_statuses, pending)
+                pending = [job for job, answer in zip(pending, answers, strict=True) if answer is R]
 
         started = time.process_time()
         asyncio.run(main())
