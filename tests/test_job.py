@@ -117,3 +117,31 @@ def test_a_lazy_attribute_is_kept_once_loaded() -> None:
 
     assert jobv1.__getattr__("Backend") is Loaded
     assert vars(jobv1)["Backend"] is Loaded
+
+
+def test_a_subclass_that_skips_the_base_init_is_told_what_to_do() -> None:
+    """Issue 24, 8: it got ``AttributeError: ... '_job_id'`` and no hint."""
+
+    class Forgetful(JobV1):
+        def __init__(self, job_id: str) -> None:
+            self.given = job_id  # no super().__init__(backend, job_id)
+
+        def submit(self) -> None:
+            """Nothing to submit."""
+
+        def result(self) -> None:
+            """No result."""
+
+        def status(self) -> JobStatus:
+            return JobStatus.DONE
+
+    job = Forgetful("j")
+    with pytest.raises(AttributeError, match=r"must call super\(\).__init__\(backend, job_id\)"):
+        job.job_id()
+    with pytest.raises(AttributeError, match="must call super") as caught:
+        job.backend()
+    assert caught.value.name == "_backend"
+    with pytest.raises(AttributeError, match=r"^'Forgetful' object has no attribute 'other'$"):
+        job.other  # type: ignore[attr-defined]  # noqa: B018
+    assert not hasattr(job, "other")
+    assert job.given == "j"

@@ -81,6 +81,20 @@ def test_the_protocols_load_on_first_use() -> None:
         jobv1.Nothing  # noqa: B018
 
 
+def test_the_public_submodules_are_attributes_loaded_on_first_use() -> None:
+    """Issue 24, 8: ``import jobv1; jobv1.aio.wait(...)``, as the README writes, was an error."""
+    code = (
+        "import sys, jobv1; "
+        "names = ('aio', 'monitor', 'sharded', 'testing'); "
+        "assert not any(f'jobv1.{name}' in sys.modules for name in names); "
+        "assert all(name in dir(jobv1) for name in names); "
+        "assert callable(jobv1.aio.wait) and callable(jobv1.monitor.job_monitor); "
+        "assert callable(jobv1.sharded.gather) and callable(jobv1.testing.check_jobv1); "
+        "assert jobv1.aio is sys.modules['jobv1.aio']"
+    )
+    subprocess.run([sys.executable, "-I", "-c", code], check=True)
+
+
 def test_importing_jobv1_imports_no_heavy_module() -> None:
     heavy = [
         "threading",

@@ -65,19 +65,27 @@ def _at_home(namespace: dict[str, object], names: list[str], home: str) -> dict[
     return written
 
 
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
+#: The public submodules, reachable as attributes (``jobv1.aio.wait``) and loaded on
+#: first use, so that ``import jobv1`` stays cheap. (``jobv1.qiskit`` needs Qiskit:
+#: it is imported by name.)
+_SUBMODULES = frozenset({"aio", "monitor", "sharded", "testing"})
 
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         _WRITTEN_IN.update(_at_home(globals(), [name], __name__))
         return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")  # which sets the attribute
     raise AttributeError(f"module 'jobv1' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})
 
 
 __all__ = [

@@ -8,7 +8,8 @@ from . import _flight as flight
 from ._alone import wait_alone
 from ._checks import check_callable, check_seconds, check_timeout
 from ._clock import current_clock
-from ._errors import JobError, JobTimeoutError
+from ._deadline import ERRORS, errors_of
+from ._errors import JobError
 from ._policy import as_policy
 from ._polling import start
 from ._requests import StopIterationError, unshielded
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._backend import Backend
+    from ._deadline import Errors
     from ._interrupt import Interrupt
     from ._limit import RateLimit
     from ._polling import Poller
@@ -40,10 +42,10 @@ __all__ = [
     "start_one",
 ]
 
+#: What :meth:`JobV1.__init__` sets: a job without them skipped it.
+_SET_BY_INIT = frozenset({"_job_id", "_backend", "metadata"})
 #: The types of a ``wait`` given as a plain number of seconds (not ``bool``).
 _NUMBERS = (int, float)
-#: The errors a wait raises when the job's class names none (``_wait_errors``).
-_ERRORS = (JobTimeoutError,)
 
 
 class Job:
@@ -87,12 +89,32 @@ class JobV1(Job, ABC, Generic[ResultT]):
     #: class's jobs from :meth:`to_reference`'s dict. ``None``: its jobs
     #: cannot be saved.
     reference_provider: str | None = None
+    #: The classes of the errors the waits on this class's jobs raise, at the
+    #: deadline and on an interrupt (:mod:`jobv1.qiskit` names its own).
+    _wait_errors: Errors = ERRORS
 
     def __init__(self, backend: Backend | None, job_id: str, **kwargs: Any) -> None:
         self._job_id = job_id
         self._backend = backend
         #: The keyword arguments given to the constructor.
         self.metadata: dict[str, Any] = kwargs
+
+    if not TYPE_CHECKING:  # hidden from type checkers, which would then allow any attribute
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only for an attribute not found: say why, if a subclass's
+            # __init__ did not call the base's.
+            if name in _SET_BY_INIT:
+                raise AttributeError(
+                    f"{type(self).__name__} object has no attribute {name!r}: its __init__ "
+                    "must call super().__init__(backend, job_id) (JobV1.__init__ keeps the "
+                    "job's id, backend and metadata)",
+                    name=name,
+                    obj=self,
+                )
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}", name=name, obj=self
+            )
 
     def job_id(self) -> str:
         """The job's id, unique for its backend."""
@@ -303,7 +325,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
                         pace=pace,
                         callback=callback,
                         hinted=gives_hints(self),
-                        error=getattr(self, "_wait_errors", _ERRORS)[0],
+                        error=self._wait_errors[0],
                     )
                 return
         poller = start_one(
@@ -351,7 +373,7 @@ def start_one(
         retry=retry,
         interrupt=interrupt,
         adapt=adapt,
-        errors=getattr(job, "_wait_errors", None),
+        errors=errors_of([type(job)]),
         rate_limit=rate_limit,
         limit_of=limit_of,
         hints_of=gives_hints,
