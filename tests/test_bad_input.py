@@ -41,6 +41,14 @@ sharded: Any = jobv1.sharded
 _INLINE = concurrent.futures.ThreadPoolExecutor(max_workers=1)
 
 
+def _restoring(call: Any) -> Any:
+    """``call()`` where the test kit's fake jobs may be restored."""
+    from jobv1.testing import restoring_fakes
+
+    with restoring_fakes():
+        return call()
+
+
 class _OnlyMonotonic:
     """A clock that cannot sleep."""
 
@@ -692,7 +700,11 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ),
     (
         "FakeJob.from_reference",
-        lambda: FakeJob.from_reference({"provider": "jobv1-fake", "backend": None, "job_id": "a"}),
+        lambda: _restoring(
+            lambda: FakeJob.from_reference(
+                {"provider": "jobv1-fake", "backend": None, "job_id": "a"}
+            )
+        ),
         ValueError,
         "reference {'provider': 'jobv1-fake'",
     ),

@@ -27,8 +27,12 @@ QUIET = {"dashboard_address": ":0", "silence_logs": 50}
 def client() -> Iterator[Any]:
     import dask
 
-    # a task whose worker dies is retried on another worker once, then fails
+    from jobv1.testing import restoring_fakes
+
+    # a task whose worker dies is retried on another worker once, then fails; the
+    # workers, started inside restoring_fakes(), may restore the test kit's fake jobs
     with (
+        restoring_fakes(),
         dask.config.set({"distributed.scheduler.allowed-failures": 1}),
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, **QUIET

@@ -27,6 +27,9 @@ Q, R, D, E, C = (
     JobStatus.CANCELLED,
 )
 
+# The test kit's fake jobs restore only where a test allows it.
+pytestmark = pytest.mark.usefixtures("restoring_fakes")
+
 
 def trip(job: Any) -> Any:
     """Save ``job``, send the reference through JSON, and restore it."""
@@ -328,3 +331,28 @@ def test_waits_take_restored_jobs_as_any_other() -> None:
         clock.advance(0.5)
         restored = [trip(job) for job in jobs]
         assert [job.result() for job in jobv1.as_completed(restored)] == [1, 2, 3]
+
+
+def test_a_forged_reference_to_a_fake_job_is_refused_unless_a_test_allows_it(
+    fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24, 2: any reference naming jobv1-fake restored into a DONE job with any result."""
+    from jobv1 import sharded
+    from jobv1.testing import restoring_fakes
+    from jobv1.testing._backend import RESTORING
+
+    forged = FakeBackend("ibm_brisbane").run(result=0).to_reference()  # the shape, by hand
+    forged.update(job_id="mine", result={"counts": {"11": 4096}})
+    monkeypatch.delenv(RESTORING)  # this module's tests allow it: not this one
+    with pytest.raises(JobError, match=r"restored only where a test allows it"):
+        restore(forged)
+    (settled,) = sharded.settle([forged], until=None)
+    assert isinstance(settled.error, JobError)
+    assert (settled.status, settled.result) == (None, None)
+    with restoring_fakes():
+        assert restore(forged).status() is JobStatus.DONE  # a test that allows it
+        with restoring_fakes():
+            pass
+        assert restore(forged).job_id() == "mine"  # the inner block put back the outer's
+    with pytest.raises(JobError, match="restored only where a test allows it"):
+        restore(forged)  # and the block put back what was there: nothing

@@ -19,6 +19,9 @@ from jobv1.testing import FakeBackend, FakeClock, Hold
 
 R, D, E, C = JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED
 
+# The test kit's fake jobs restore only where a test allows it.
+pytestmark = pytest.mark.usefixtures("restoring_fakes")
+
 
 class Inline(concurrent.futures.Executor):
     """Runs each task at once, in the calling thread (and so on its fake clock)."""

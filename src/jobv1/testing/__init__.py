@@ -1,13 +1,13 @@
 """Test jobs and waits in virtual time: a fake clock, a fake backend, fake jobs.
 
 The library never imports this package; tests do. Installing jobv1 also
-gives pytest the fixtures ``fake_clock`` and ``fake_backend``.
+gives pytest the fixtures ``fake_clock``, ``fake_backend`` and ``restoring_fakes``.
 """
 
 from .. import _at_home
 from .._clock import use_clock
 from .._protocols import Clock, Wakeup
-from ._backend import FakeBackend, FakeJob, Hold, Query
+from ._backend import FakeBackend, FakeJob, Hold, Query, restoring_fakes
 from ._clock import FakeClock
 from ._conformance import check_jobv1
 
@@ -20,6 +20,7 @@ __all__ = [
     "Query",
     "Wakeup",
     "check_jobv1",
+    "restoring_fakes",
     "use_clock",
 ]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import os
 import threading
 import time
 import weakref
@@ -18,11 +20,41 @@ from .._status import JOB_FINAL_STATES, JobStatus
 from ._clock import FakeClock
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from .._protocols import Clock
 
-__all__ = ["FakeBackend", "FakeJob", "Hold", "Query"]
+__all__ = ["RESTORING", "FakeBackend", "FakeJob", "Hold", "Query", "restoring_fakes"]
+
+#: The environment variable that lets :func:`jobv1.restore` rebuild fake jobs
+#: (``"1"``), set by :func:`restoring_fakes`: an environment variable, so that
+#: the worker processes a test starts inside the block inherit it.
+RESTORING = "JOBV1_RESTORE_FAKE_JOBS"
+
+
+@contextlib.contextmanager
+def restoring_fakes() -> Iterator[None]:
+    """Let :func:`jobv1.restore` rebuild the test kit's fake jobs, inside a ``with`` block.
+
+    A reference is data that names code to run: installing jobv1 registers
+    its fake jobs as the provider ``jobv1-fake``, and a hand-made reference
+    naming it would otherwise restore, with no service asked, into a job
+    that says ``DONE`` with any result. So :meth:`FakeJob.from_reference`
+    refuses unless a test allowed it, with this block or the
+    ``restoring_fakes`` fixture. The permission is the environment variable
+    :data:`RESTORING`, which the processes started inside the block (a
+    process pool, a local Dask cluster) inherit; leaving the block puts back
+    what was there.
+    """
+    before = os.environ.get(RESTORING)
+    os.environ[RESTORING] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[RESTORING]
+        else:
+            os.environ[RESTORING] = before
 
 
 class Hold:
@@ -252,8 +284,15 @@ class FakeJob(JobV1[Any]):
         error fails with a :class:`~jobv1.JobError` that gives it as text.
 
         Raises:
+            JobError: No test allowed it: see :func:`restoring_fakes`.
             ValueError: ``reference`` is not one :meth:`to_reference` made.
         """
+        if os.environ.get(RESTORING) != "1":
+            raise JobError(
+                "a reference to a fake job of jobv1's test kit (provider 'jobv1-fake') is "
+                "restored only where a test allows it: inside "
+                "`with jobv1.testing.restoring_fakes():`, or with the `restoring_fakes` fixture"
+            )
         try:
             status = JobStatus[reference["status"]]
             script = [
