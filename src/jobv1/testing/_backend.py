@@ -42,7 +42,7 @@ def restoring_fakes() -> Iterator[None]:
     that says ``DONE`` with any result. So :meth:`FakeJob.from_reference`
     refuses unless a test allowed it, with this block or the
     ``restoring_fakes`` fixture. The permission is the environment variable
-    :data:`RESTORING`, which the processes started inside the block (a
+    ``JOBV1_RESTORE_FAKE_JOBS``, which the processes started inside the block (a
     process pool, a local Dask cluster) inherit; leaving the block puts back
     what was there.
     """
@@ -284,7 +284,7 @@ class FakeJob(JobV1[Any]):
         error fails with a :class:`~jobv1.JobError` that gives it as text.
 
         Raises:
-            JobError: No test allowed it: see :func:`restoring_fakes`.
+            JobError: No test allowed it: see :func:`~jobv1.testing.restoring_fakes`.
             ValueError: ``reference`` is not one :meth:`to_reference` made.
         """
         if os.environ.get(RESTORING) != "1":
