@@ -147,3 +147,56 @@ def test_a_shard_that_fails_or_does_not_report_fails_its_jobs(fake_clock: FakeCl
     assert repr(settled[1].error) == "RuntimeError('worker died')"
     assert isinstance(settled[2].error, JobTimeoutError)
     assert str(settled[2].error) == "a shard of 1 jobs did not report within 0 s of the deadline"
+
+
+def test_one_jobs_failure_leaves_the_others_their_outcomes(
+    fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24, 1: one result that did not pickle, or one failed query, lost the whole shard.
+
+    A result that cannot cross to another process is its job's error alone;
+    a query that fails after other jobs were settled leaves them their
+    results, and tells the jobs left.
+    """
+    import threading
+
+    from jobv1.testing import FakeJob
+
+    saved = references(
+        FakeBackend("sim"),
+        {"script": [Hold(R, seconds=1)], "result": 4},
+        {"script": [Hold(R, seconds=1)], "result": 5},
+        {"script": [Hold(R, seconds=5)], "result": 6},
+    )
+    with_a_lock = FakeJob.result
+
+    def result(job: FakeJob) -> Any:  # a service's result object that holds a lock
+        return threading.Lock() if job.job_id() == saved[1]["job_id"] else with_a_lock(job)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(FakeJob, "result", result)
+        settled = settle(saved, until=None)
+    assert [(one.status, one.result) for one in settled] == [(D, 4), (D, None), (D, 6)]
+    assert isinstance(settled[1].error, JobError)
+    assert "cannot be sent to another process: TypeError" in str(settled[1].error)
+    pickle.dumps(settled)  # the shard's answer crosses
+
+    real = FakeJob.status
+    start = fake_clock.monotonic()
+
+    def flaky(job: FakeJob) -> JobStatus:
+        if job.job_id() == saved[2]["job_id"] and fake_clock.monotonic() >= start + 2:
+            raise ConnectionError("connection reset")
+        return real(job)
+
+    monkeypatch.setattr(FakeJob, "status", flaky)
+    saved = references(
+        FakeBackend("sim"),
+        {"script": [Hold(R, seconds=1)], "result": 4},
+        {"script": [Hold(R, seconds=5)], "result": 5},
+        {"script": [Hold(R, seconds=5)], "result": 6},
+    )
+    settled = settle(saved, until=None)
+    assert [(one.status, one.result) for one in settled] == [(D, 4), (None, None), (None, None)]
+    assert settled[0].error is None  # settled before the failure: kept
+    assert [type(one.error) for one in settled[1:]] == [ConnectionError, ConnectionError]

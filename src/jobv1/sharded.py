@@ -111,7 +111,11 @@ def settle(
         results: Whether to fetch the result of each job that ends ``DONE``.
 
     Returns:
-        One :class:`Settled` per reference, in their order.
+        One :class:`Settled` per reference, in their order. A job settled
+        keeps its outcome whatever happens after: if a query of another job
+        fails (and no retry rides it out), the jobs not settled yet get that
+        failure as their error, and a result that could not cross to another
+        process is that job's error alone.
     """
     settled: list[Settled | None] = [None] * len(references)
     # The indices of each job restored (a provider may restore two references as one job).
@@ -145,7 +149,7 @@ def settle(
             for job, status in finished:
                 for index in indices[id(job)]:
                     settled[index] = _ended(references[index], job, status, results, clock)
-    except JobTimeoutError as error:
+    except Exception as error:  # the deadline, or a query that failed: told to the jobs left
         late = _portable(error)
         settled = [
             Settled(reference, None, None, late) if one is None else one
@@ -251,6 +255,15 @@ def _ended(
         return Settled(reference, status, None, None)
     fetch = fetching(reference, as_job(job), status, retry=None, clock=clock, deadline=None)
     try:
-        return Settled(reference, status, fetch_here(fetch, clock), None)
+        result = fetch_here(fetch, clock)
     except Exception as error:  # told in the job's Settled
         return Settled(reference, status, None, _portable(error))
+    try:
+        pickle.dumps(result)  # it goes back to the caller's process, maybe
+    except Exception as error:  # that job's error alone, not its shard's
+        told = JobError(
+            f"the result of job {job.job_id()!r} cannot be sent to another process: "
+            f"{type(error).__name__}: {error}"
+        )
+        return Settled(reference, status, None, told)
+    return Settled(reference, status, result, None)
