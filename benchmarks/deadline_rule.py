@@ -54,8 +54,8 @@ def main() -> None:
     timer.start()
     started = time.monotonic()
     try:
-        jobv1.wait([_Slow(f"r{n}", JobStatus.RUNNING) for n in range(40)], max_in_flight=1,
-                   interrupt=interrupt)  # fmt: skip
+        running = [_Slow(f"r{n}", JobStatus.RUNNING) for n in range(40)]
+        jobv1.wait(running, max_in_flight=1, interrupt=interrupt)
     except WaitInterruptedError:
         print(f"| interrupt set at 0.2 s | {time.monotonic() - started:.2f} s |")
     timer.join()
