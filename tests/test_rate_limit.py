@@ -254,3 +254,30 @@ def test_slow_queries_given_up_at_the_deadline_end_the_round_and_the_rest_are_as
     assert (done, not_done) == ({later}, set(stuck))
     assert later.queries == 1
     assert elapsed < 1.5
+
+
+def test_a_limit_declared_once_serves_test_after_test_each_on_its_own_clock() -> None:
+    """Issue 24, 6: the limit kept the times of the last test's clock; the next test's wait
+    made no query and timed out while its job was DONE (8 of a provider's 13 tests failed)."""
+    from jobv1.testing import FakeBackend, FakeClock, Hold
+
+    class Limited(FakeBackend):
+        status_rate_limit = RateLimit(1, per=10.0)  # once for the process, as provider.md says
+
+    for _ in range(3):  # three tests, each on a fresh clock from 0
+        with FakeClock():
+            job = Limited().run(script=[Hold(JobStatus.RUNNING, seconds=30)])
+            job.wait_for_final_state(timeout=60, wait=1)  # queries at 0, 10, 20, 30
+            assert [query.time for query in job.queries] == [0, 10, 20, 30]
+
+
+def test_a_limit_keeps_the_buckets_of_the_clocks_used_last() -> None:
+    limit = RateLimit(1, per=10.0)
+    clocks = [object() for _ in range(17)]
+    assert limit.reserve(0.0, 100.0, clocks[0]) == 0.0
+    assert limit.reserve(0.0, 100.0, clocks[0]) == 10.0  # its bucket: the next turn
+    assert limit.reserve(0.0, 100.0, clocks[1]) == 0.0  # another clock's bucket is full
+    for clock in clocks[2:17]:
+        limit.reserve(0.0, 100.0, clock)
+    assert limit.reserve(0.0, 100.0, clocks[1]) == 10.0  # kept: 16 clocks
+    assert limit.reserve(0.0, 100.0, clocks[0]) == 0.0  # the oldest was dropped: full again

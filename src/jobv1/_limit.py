@@ -22,11 +22,15 @@ class RateLimit:
     made, and the wait ends at its deadline as it would have. So in any span
     of ``per`` seconds at most ``requests + burst - 1`` requests are made.
 
-    The limit keeps time on the clock of the waits that use it: share it
-    between waits on one clock (the system's, or one virtual clock). It is
-    a shared resource, not a value: copying gives the same limit, and
-    pickling (say, to a process pool) gives a fresh one with the same
-    settings, for that process alone.
+    The limit keeps a bucket for each clock its waits run on: the waits on
+    the system's clock share one, and the waits of a test on its own
+    virtual clock another, so that a limit declared once for the process
+    (a backend's ``status_rate_limit``) serves test after test, each on a
+    fresh :class:`~jobv1.testing.FakeClock`. (It keeps the buckets of the 16
+    clocks used last; an older clock's bucket starts full again.) It is a
+    shared resource, not a value: copying gives the same limit, and pickling
+    (say, to a process pool) gives a fresh one with the same settings, for
+    that process alone.
 
     Args:
         requests: How many requests per ``per`` seconds; an int ``>= 1``.
@@ -39,7 +43,7 @@ class RateLimit:
         ValueError: An argument is out of range.
     """
 
-    __slots__ = ("_lock", "_next", "_slack", "_step", "burst", "per", "requests")
+    __slots__ = ("_buckets", "_lock", "_slack", "_step", "burst", "per", "requests")
 
     requests: int
     per: float
@@ -59,23 +63,30 @@ class RateLimit:
         self._step = seconds / requests
         #: How far ahead of the steady rate a burst may run.
         self._slack = self._step * (burst - 1)
-        #: When the next request would be due at the steady rate, on the waits' clock.
-        self._next = -math.inf
+        #: For each clock, by its id: the clock (kept, so that its id stays its
+        #: own) and when the next request would be due on it at the steady rate.
+        self._buckets: dict[int, tuple[object, float]] = {}
         self._lock = _thread.allocate_lock()
 
-    def reserve(self, now: float, until: float) -> float | None:
+    def reserve(self, now: float, until: float, clock: object = None) -> float | None:
         """Reserve the next request's turn: the time it may be made, or ``None`` if after ``until``.
 
         Args:
-            now: The time on the waits' clock.
+            now: The time on ``clock``.
             until: The latest turn worth having (a wait's deadline).
+            clock: The clock of the wait asking, whose bucket it draws from.
         """
         with self._lock:
-            due = max(self._next, now)
+            buckets = self._buckets
+            found = buckets.get(id(clock))
+            due = now if found is None else max(found[1], now)
             turn = max(now, due - self._slack)
             if turn > until:
                 return None
-            self._next = due + self._step
+            if found is None and len(buckets) >= _CLOCKS:
+                del buckets[next(iter(buckets))]  # the bucket of the clock used longest ago
+            buckets.pop(id(clock), None)  # last in the order: used last
+            buckets[id(clock)] = (clock, due + self._step)
             return turn
 
     def __copy__(self) -> RateLimit:
@@ -89,6 +100,10 @@ class RateLimit:
 
     def __repr__(self) -> str:
         return f"RateLimit({self.requests}, per={self.per!r}, burst={self.burst})"
+
+
+#: How many clocks' buckets a limit keeps.
+_CLOCKS = 16
 
 
 def _fresh(requests: int, per: float, burst: int) -> RateLimit:

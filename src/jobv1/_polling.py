@@ -717,7 +717,7 @@ class Poller(Generic[J]):
         turn = now
         for limit in dict.fromkeys(limits):  # each limit once
             if limit is not None:
-                reserved = limit.reserve(now, until)
+                reserved = limit.reserve(now, until, self._clock)
                 if reserved is None:
                     return None
                 turn = max(turn, reserved)
