@@ -182,7 +182,7 @@ class CancelThatDoesNothing(FakeJob):
         (
             StringStatus,
             {},
-            "StringStatus 'StringStatus': status() returns a JobStatus: it returned 'RUNNING'",
+            "StringStatus 'StringStatus': status() returns a JobStatus, jobv1's or Qiskit's: it returned 'RUNNING'",
         ),
         (
             Unsticky,
@@ -415,4 +415,37 @@ def test_a_wait_that_overshoots_by_whole_intervals_fails_for_any_timeout(
     assert str(caught.value) == (
         "WholeIntervals 'WholeIntervals': the wait keeps its deadline: "
         "timeout=10.0 s but it raised after 100.000 s"
+    )
+
+
+def test_a_jobv1_qiskit_job_answering_qiskits_statuses_conforms(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    """Issue 24, 3: the kit refused a status() in Qiskit's JobStatus, which every wait accepts."""
+    qiskit = pytest.importorskip("jobv1.qiskit")
+    from qiskit.providers import JobStatus as QiskitStatus
+
+    class Both(qiskit.JobV1):  # type: ignore[misc, name-defined]
+        def __init__(self, fake: FakeJob) -> None:
+            super().__init__(None, fake.job_id())
+            self.fake = fake
+
+        def submit(self) -> None:
+            """Submitted with its fake."""
+
+        def status(self) -> Any:
+            return QiskitStatus[self.fake.status().name]
+
+        def result(self) -> Any:
+            return self.fake.result()
+
+        def cancel(self) -> Any:
+            return self.fake.cancel()
+
+    check_jobv1(
+        done=lambda: Both(fake_backend.run(script=[Hold(R, seconds=0.5)], result=1)),
+        error=lambda: Both(fake_backend.run(script=[Hold(R, seconds=0.5)], error=OSError())),
+        pending=lambda: Both(fake_backend.run(script=[Hold(R)])),
+        cancel="cancels",
+        result_error=JobError,
     )

@@ -9,7 +9,7 @@ from .._checks import real
 from .._clock import SystemClock, current_clock
 from .._errors import JobTimeoutError
 from .._job import JobV1
-from .._status import JOB_FINAL_STATES, JobStatus
+from .._status import JOB_FINAL_STATES, JobStatus, as_status
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,9 +34,17 @@ def _make(name: str, factory: Callable[[], JobV1[Any]]) -> JobV1[Any]:
 
 
 def _status(job: JobV1[Any]) -> JobStatus:
-    status = job.status()
-    if not isinstance(status, JobStatus):
-        raise _fail("status() returns a JobStatus", job, f"it returned {status!r}")
+    """The job's status as jobv1's :class:`JobStatus`.
+
+    A job may answer jobv1's or Qiskit's, as every wait accepts
+    (:mod:`jobv1.qiskit`'s jobs answer Qiskit's).
+    """
+    answer = job.status()
+    status = as_status(answer)
+    if status is None:
+        raise _fail(
+            "status() returns a JobStatus, jobv1's or Qiskit's", job, f"it returned {answer!r}"
+        )
     return status
 
 
