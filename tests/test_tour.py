@@ -96,3 +96,71 @@ def test_the_tour_never_writes_two_things_on_one_row(columns: int) -> None:
         assert "finished" not in row
     assert rows[0].startswith("jobv1 ")
     assert any(row.startswith("Tour over in") for row in rows)
+
+
+def test_help_and_a_bad_option_do_not_run_the_tour(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 24, 8: ``--help`` and ``--bogus`` ran the whole tour and exited 0."""
+    from jobv1.__main__ import main
+
+    with pytest.raises(SystemExit) as helped:
+        main(["--help"])
+    assert helped.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m jobv1")
+    assert "tour" in out
+    with pytest.raises(SystemExit) as refused:
+        main(["--bogus"])
+    assert refused.value.code == 2
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_and_ctrl_c_end_the_tour_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``python -m jobv1 | head -3`` ended in a BrokenPipeError traceback, and so did Ctrl-C."""
+    import signal
+
+    from jobv1 import __main__ as tour_module
+
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "jobv1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader.stdout is not None
+    assert reader.stderr is not None
+    reader.stdout.readline()
+    reader.stdout.close()  # head -1 has read enough
+    assert reader.wait(timeout=60) == 1
+    assert b"Traceback" not in reader.stderr.read()
+    reader.stderr.close()
+    stopped = subprocess.Popen(
+        [sys.executable, "-m", "jobv1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert stopped.stdout is not None
+    stopped.stdout.readline()
+    stopped.send_signal(signal.SIGINT)
+    _out, err = stopped.communicate(timeout=60)
+    assert stopped.returncode == 130
+    assert b"Traceback" not in err
+
+    # The same, in this process, where coverage sees it.
+    def closed() -> int:
+        raise BrokenPipeError
+
+    def interrupted() -> int:
+        raise KeyboardInterrupt
+
+    moved: list[int] = []
+
+    def dup2(source: int, target: int) -> None:
+        moved.append(target)
+        os.close(source)
+
+    # os.dup2 is pytest's own way to capture output: patched for the call alone.
+    with open(os.devnull, "w") as nowhere, monkeypatch.context() as patched:
+        patched.setattr(sys, "stdout", nowhere)  # a stdout with a file number
+        patched.setattr(tour_module, "tour", closed)
+        patched.setattr(os, "dup2", dup2)
+        assert tour_module.main([]) == 1
+        patched.undo()
+        assert moved == [nowhere.fileno()]
+    with monkeypatch.context() as patched:
+        patched.setattr(tour_module, "tour", interrupted)
+        assert tour_module.main(["tour"]) == 130

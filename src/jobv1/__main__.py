@@ -1,9 +1,17 @@
-"""``python -m jobv1``: a short tour of jobv1 on local threads, in a few seconds."""
+"""``python -m jobv1``: a short tour of jobv1 on local threads, in a few seconds.
+
+``python -m jobv1 --help`` says what it does; the tour is its one command
+for now (``python -m jobv1 tour``, or nothing), with room for more.
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import random
+import shutil
 import sys
+import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -66,24 +74,47 @@ def _qiskit_seconds(timeout: float, wait: float) -> float | None:
     )
 
 
-def main() -> int:
+def _say(text: str, indent: str = "", hang: str = "") -> None:
+    """Print ``text`` wrapped to the terminal's width, between words, never inside one.
+
+    ``indent`` starts every line; ``hang`` is added to the lines after the first.
+    """
+    width = max(20, min(100, shutil.get_terminal_size((100, 24)).columns))
+    print(
+        textwrap.fill(
+            text,
+            width,
+            initial_indent=indent,
+            subsequent_indent=indent + hang,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    )
+
+
+def tour() -> int:
     """Run the tour; return the exit status."""
     start = time.monotonic()
-    print(f"jobv1 {__version__}: job handles for remote services, with waits that keep")
-    print("their deadlines. A drop-in for qiskit.providers.JobV1.")
+    _say(
+        f"jobv1 {__version__}: job handles for remote services, with waits that keep their "
+        "deadlines. A drop-in for qiskit.providers.JobV1."
+    )
     print()
 
-    print("1. An exact deadline: wait_for_final_state(timeout=0.2, wait=1), a job that never ends")
+    _say(
+        "1. An exact deadline: wait_for_final_state(timeout=0.2, wait=1), a job that never ends",
+        hang="   ",
+    )
     endless = Endless(None, "endless")
     ours = _late(
         lambda seconds: endless.wait_for_final_state(timeout=seconds, wait=1), 0.2, JobTimeoutError
     )
-    print(f"   jobv1:  JobTimeoutError after {ours:.3f} s")
+    _say(f"jobv1:  JobTimeoutError after {ours:.3f} s", "   ")
     theirs = _qiskit_seconds(0.2, 1)
     if theirs is None:
-        print("   Qiskit: not installed here; its loop sleeps whole intervals, so about 1 s")
+        _say("Qiskit: not installed here; its loop sleeps whole intervals, so about 1 s", "   ")
     else:
-        print(f"   Qiskit: JobTimeoutError after {theirs:.3f} s, a whole interval late")
+        _say(f"Qiskit: JobTimeoutError after {theirs:.3f} s, a whole interval late", "   ")
     print()
 
     # Two worker threads, so that some jobs wait in the queue. Point the same code at
@@ -95,33 +126,73 @@ def main() -> int:
             for n, seconds in enumerate((0.6, 0.3, 0.9, 0.2), 1)
         ]
         extra = backend.run(sample, 100, 0.1)
-        queued, running = extra.cancel(), jobs[0].cancel()
+        # What each was when asked to cancel, and what cancel() said.
+        was = [(job, job.status(), job.cancel()) for job in (extra, jobs[0])]
 
-        print("2. Many jobs, one deadline, a live monitor; each job as it ends, no polling")
+        _say(
+            "2. Many jobs, one deadline, a live monitor; each job as it ends, no polling",
+            hang="   ",
+        )
         with Monitor(sys.stdout, refresh=0.25) as monitor:
             for job in as_completed(jobs, timeout=10, on_status=monitor):
                 monitor.print(f"   {job.job_id()} finished: {job.result()}")
         print()
 
-    print("3. An hour of virtual time, as tests run it")
+    _say("3. An hour of virtual time, as tests run it", hang="   ")
     with FakeClock() as clock:
         hour = FakeBackend("virtual").run(script=[Hold(JobStatus.RUNNING, seconds=3600)])
         before = time.monotonic()
         hour.wait_for_final_state(wait=60)
-        print(
-            f"   {hour.job_id()}: DONE at virtual {clock.monotonic():.0f} s after "
-            f"{len(hour.queries)} queries, in {1000 * (time.monotonic() - before):.1f} real ms"
+        _say(
+            f"{hour.job_id()}: DONE at virtual {clock.monotonic():.0f} s after "
+            f"{len(hour.queries)} queries, in {1000 * (time.monotonic() - before):.1f} real ms",
+            "   ",
         )
     print()
 
-    print("4. Cancel and confirm: a queued job can be cancelled, a running one cannot")
-    print(f"   {extra.job_id()} (queued):  cancel() -> {queued}, {extra.status().name}")
-    print(f"   {jobs[0].job_id()} (running): cancel() -> {running}, {jobs[0].status().name}")
+    _say("4. Cancel and confirm: a queued job can be cancelled, a running one cannot", hang="   ")
+    for job, status, cancelled in was:
+        _say(
+            f"{job.job_id()} was {status.name} when asked: cancel() -> {cancelled}; "
+            f"it ended {job.status().name}",
+            "   ",
+        )
     print()
 
-    print(f"Tour over in {time.monotonic() - start:.1f} s. Next: docs/getting-started.md, and")
-    print("docs/index.md for waiting on Qiskit's jobs, asyncio, Dask, testing and more.")
+    _say(
+        f"Tour over in {time.monotonic() - start:.1f} s. Next: `python -m pydoc jobv1`, and the "
+        "documentation in the docs folder of jobv1's source, for waiting on Qiskit's jobs, "
+        "asyncio, Dask, testing and more."
+    )
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Read the command line, run its command; return the exit status.
+
+    A closed output (``python -m jobv1 | head -3``) and Ctrl-C end it
+    quietly, without a traceback.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m jobv1",
+        description="jobv1: job handles for remote services, drop-in for qiskit.providers.JobV1.",
+    )
+    parser.add_argument("--version", action="version", version=f"jobv1 {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    commands.add_parser("tour", help="a short tour, in a few seconds (the default)")
+    parser.parse_args(argv)  # exits 0 for --help, 2 for what it does not know
+    try:
+        status = tour()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Whoever read the output stopped reading: nothing more to say, to anyone.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        print()
+        return 130  # 128 + SIGINT, as shells report it
+    return status
 
 
 if __name__ == "__main__":
