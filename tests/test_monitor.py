@@ -498,3 +498,48 @@ def test_many_jobs_name_the_two_that_waited_longest(
     assert "\r4 jobs: 3 RUNNING, 1 DONE · 1.0 s · waiting longest: fake-2, fake-3, ..." in (
         screen.getvalue()
     )
+
+
+def test_a_live_line_of_wide_characters_is_cut_to_the_terminals_cells(
+    fake_clock: FakeClock,
+) -> None:
+    """Issue 24, 5: a CJK job id made a 78-cell line on a 40-column pty; each redraw a new row."""
+    import fcntl
+    import struct
+    import termios
+    import unicodedata
+
+    def cells(text: str) -> int:
+        return sum(
+            0
+            if unicodedata.combining(char)
+            else 2
+            if unicodedata.east_asian_width(char) in ("W", "F")
+            else 1
+            for char in text
+        )
+
+    leader, follower = os.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 40, 0, 0))
+
+    class Narrow(Terminal):
+        def fileno(self) -> int:
+            return follower
+
+    try:
+        screen = Narrow()
+        backend = FakeBackend("量子計算機の長い名前のバックエンド")  # 2 cells a character
+        jobs = [backend.run(script=[Hold(R)]) for _ in range(3)]
+        accented = FakeBackend("e\u0301te\u0301")  # combining accents: no cell of their own
+        monitor = Monitor(screen)
+        for job in [*jobs, accented.run(script=[Hold(R)])]:
+            monitor(job, R)
+        alone = Narrow()
+        Monitor(alone)(jobs[0], R)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    lines = [*screen.getvalue().split("\r")[1:], *alone.getvalue().split("\r")[1:]]
+    assert all(cells(line) <= 39 for line in lines)
+    assert any(cells(line.rstrip()) >= 38 for line in lines)  # cut at the edge, not before it
+    assert not any(line and unicodedata.combining(line[0]) for line in lines)

@@ -249,9 +249,10 @@ class Monitor:
         return line
 
     def _redraw(self, now: float) -> None:
-        line = self._line(now)[: _columns(self._output) - 1]  # a line that wraps repeats
-        self._write("\r" + line.ljust(self._width), end=not self._unfinished)
-        self._width = 0 if not self._unfinished else len(line)
+        # Cut to the terminal's cells, not characters: a line that wraps repeats.
+        line, cells = _cut(self._line(now), _columns(self._output) - 1)
+        self._write("\r" + line + " " * (self._width - cells), end=not self._unfinished)
+        self._width = 0 if not self._unfinished else cells
 
     def _show(self, line: str) -> None:
         """Show ``line`` in the notebook's one output, updated in place."""
@@ -338,6 +339,32 @@ def _can_encode(text: str, encoding: str | None) -> bool:
     except (LookupError, UnicodeEncodeError):
         return False
     return True
+
+
+def _cut(text: str, cells: int) -> tuple[str, int]:
+    """``text`` cut to at most ``cells`` terminal cells, and the cells it takes.
+
+    A wide character (East Asian wide or full-width: most CJK) takes two
+    cells; a combining one takes none and stays with the character before.
+    """
+    if text.isascii():  # the common case: a cell a character
+        line = text[:cells]
+        return line, len(line)
+    import unicodedata
+
+    taken = 0
+    for index, char in enumerate(text):
+        width = (
+            0
+            if unicodedata.combining(char)
+            else 2
+            if unicodedata.east_asian_width(char) in ("W", "F")
+            else 1
+        )
+        if taken + width > cells:
+            return text[:index], taken
+        taken += width
+    return text, taken
 
 
 def _columns(stream: object) -> int:
