@@ -543,3 +543,13 @@ def test_a_live_line_of_wide_characters_is_cut_to_the_terminals_cells(
     assert all(cells(line) <= 39 for line in lines)
     assert any(cells(line.rstrip()) >= 38 for line in lines)  # cut at the edge, not before it
     assert not any(line and unicodedata.combining(line[0]) for line in lines)
+
+
+def test_a_line_is_cut_by_cells() -> None:
+    from jobv1.monitor import _cut
+
+    assert _cut("abcdef", 4) == ("abcd", 4)  # ASCII: a cell a character
+    assert _cut("ab", 4) == ("ab", 2)
+    assert _cut("量子ab", 3) == ("量", 2)  # the second wide character would straddle the edge
+    assert _cut("e\u0301e\u0301e", 2) == ("e\u0301e\u0301", 2)  # accents take no cell
+    assert _cut("量子", 4) == ("量子", 4)

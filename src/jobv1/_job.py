@@ -99,7 +99,8 @@ class JobV1(Job, ABC, Generic[ResultT]):
         #: The keyword arguments given to the constructor.
         self.metadata: dict[str, Any] = kwargs
 
-    if not TYPE_CHECKING:  # hidden from type checkers, which would then allow any attribute
+    # Hidden from type checkers, which would then allow any attribute of a job.
+    if not TYPE_CHECKING:  # pragma: no branch
 
         def __getattr__(self, name: str) -> Any:
             # Called only for an attribute not found: say why, if a subclass's
