@@ -474,3 +474,21 @@ def test_advancing_by_nothing_does_not_hide_a_stalled_wait(fake_clock: FakeClock
         fake_clock.sleep(0)
     with pytest.raises(RuntimeError, match=r"virtual time stood still at 0\.0 through 10000"):
         fake_clock.sleep(0)
+
+
+def test_a_fake_job_made_before_its_fake_clock_says_so() -> None:
+    """Issue 24, 8: it finished at the real clock's offset (virtual 4472.87, not 3600), silently."""
+    early = FakeBackend().run(script=[Hold(JobStatus.RUNNING, seconds=3600)], result=1)
+    with FakeClock():
+        with pytest.raises(JobError, match=r"was submitted on SystemClock\(\) and is asked on"):
+            early.wait_for_final_state()
+        with pytest.raises(JobError, match="inside the `with FakeClock\\(\\):` block"):
+            early.cancel()
+        with pytest.raises(JobError, match="was submitted on"):
+            early.to_reference()
+        inside = FakeBackend().run(script=[Hold(JobStatus.RUNNING, seconds=3600)], result=1)
+        inside.wait_for_final_state()  # made inside the block: it lives in its time
+        assert inside.queries[-1].time == 3600
+    with pytest.raises(JobError, match="is asked on SystemClock"):
+        inside.status()  # and not outside it
+    assert early.status() is JobStatus.RUNNING  # back on the clock it was made on

@@ -180,6 +180,8 @@ class FakeJob(JobV1[Any]):
         self._cancellable = cancellable
         self._status = JobStatus.INITIALIZING
         self._submitted = False
+        #: The clock the job was submitted on: its steps' times are on it.
+        self._clock: Clock = current_clock()
         self._step = 0
         self._step_started = 0.0
         self._step_queries = 0
@@ -196,7 +198,8 @@ class FakeJob(JobV1[Any]):
             if self._submitted:
                 raise JobError(f"job {self.job_id()!r} was submitted already")
             self._submitted = True
-            self._step_started = current_clock().monotonic()
+            self._clock = current_clock()
+            self._step_started = self._clock.monotonic()
             self._enter_step()
 
     def _enter_step(self) -> None:
@@ -219,10 +222,26 @@ class FakeJob(JobV1[Any]):
         self._step_queries = 0
         self._enter_step()
 
+    def _now(self) -> float:
+        """The time on the clock the job was submitted on; an error on another one.
+
+        A job submitted before its test's :class:`FakeClock` was entered lives
+        on the system's clock: asked in virtual time, its steps would end at
+        the real clock's offset, silently. It says so instead.
+        """
+        clock = current_clock()
+        if self._submitted and clock is not self._clock:
+            raise JobError(
+                f"fake job {self.job_id()!r} was submitted on {self._clock!r} and is asked on "
+                f"{clock!r}: make it inside the `with FakeClock():` block (or under the "
+                "fake_clock fixture) its waits run in, or restore it there from its reference"
+            )
+        return clock.monotonic()
+
     def status(self) -> JobStatus:
         """The scripted status at the current time; one recorded query."""
         with self._lock:
-            now = current_clock().monotonic()
+            now = self._now()
             self._follow_script(now)
             status = self._status
             self.queries.append(Query(now, status))
@@ -245,9 +264,9 @@ class FakeJob(JobV1[Any]):
         Raises:
             TypeError: The job's result is not JSON-able.
         """
-        clock = current_clock()
         with self._lock:
-            now = clock.monotonic()
+            now = self._now()
+            clock = current_clock()
             self._follow_script(now)
             script: list[list[Any]] = [
                 [hold.status.name, hold.seconds, hold.queries] for hold in self._steps[self._step :]
@@ -317,7 +336,7 @@ class FakeJob(JobV1[Any]):
             )
             submitted, began = reference["submitted"], reference["began"]
             if submitted:
-                clock = current_clock()
+                clock = job._clock = current_clock()
                 job._submitted = True
                 job._step_started = clock.monotonic() - (_wall(clock) - began)
                 job._enter_step()
@@ -355,14 +374,14 @@ class FakeJob(JobV1[Any]):
         is not cancelled.
         """
         with self._lock:
-            self._follow_script(current_clock().monotonic())
+            self._follow_script(self._now())
             if not self._cancellable or self._status in JOB_FINAL_STATES:
                 return False
             self._move(JobStatus.CANCELLED)
             return True
 
     def _move(self, status: JobStatus) -> None:
-        self._follow_script(current_clock().monotonic())
+        self._follow_script(self._now())
         if self._status in JOB_FINAL_STATES:
             raise JobError(
                 f"job {self.job_id()!r} is {self._status.name}, a final status; "
