@@ -17,7 +17,7 @@ import math
 from ._clock import reader
 from ._deadline import AT_DEADLINE, timeout_message
 from ._errors import WaitInterruptedError
-from ._observe import ending, observer
+from ._observe import Told, observer
 from ._pacing import delays_of, hint_of, next_delay, past_range, read_hint
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
@@ -62,14 +62,8 @@ def wait_alone(
     if watcher is None:
         _poll(job, clock, timeout, pace, callback, hinted, error, None)
         return
-    outcome, raised = "done", None  # told to the logger and the tracer, as the loop tells them
-    try:
+    with Told(watcher, (error, WaitInterruptedError)):  # as the loops tell it
         _poll(job, clock, timeout, pace, callback, hinted, error, watcher)
-    except BaseException as failure:
-        outcome, raised = ending(failure, (error, WaitInterruptedError)), failure
-        raise
-    finally:
-        watcher.ended(outcome, raised)
 
 
 def _poll(  # noqa: PLR0917 - wait_alone's arguments, passed on as they are

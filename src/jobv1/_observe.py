@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOGGER",
     "Observer",
+    "Told",
     "ending",
     "listening",
     "logger",
@@ -194,18 +195,42 @@ def observed(
     """
     if watcher is None:
         return (yield from steps)
-    outcome, error = "done", None
-    try:
+    with Told(watcher, errors, pending):
         yield from steps
-    except GeneratorExit:
-        if pending():
-            outcome = "stopped"
-        raise
-    except BaseException as raised:
-        outcome, error = ending(raised, errors), raised
-        raise
-    finally:
-        watcher.ended(outcome, error)
+
+
+class Told:
+    """A ``with`` block that tells ``watcher`` how the wait inside it ended.
+
+    It ended "done", unless it raised: then it timed out, was interrupted,
+    or failed (:func:`ending`); a loop closed early (``GeneratorExit``) with
+    jobs left, as ``pending`` says, was "stopped". The error is never
+    swallowed.
+    """
+
+    __slots__ = ("errors", "pending", "watcher")
+
+    def __init__(
+        self,
+        watcher: Observer,
+        errors: tuple[type[BaseException], ...],
+        pending: Callable[[], object] | None = None,
+    ) -> None:
+        self.watcher = watcher
+        self.errors = errors
+        self.pending = pending
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, raised: BaseException | None, traceback: object) -> None:
+        if raised is None:
+            self.watcher.ended("done", None)
+        elif isinstance(raised, GeneratorExit):
+            pending = self.pending
+            self.watcher.ended("stopped" if pending is not None and pending() else "done", None)
+        else:
+            self.watcher.ended(ending(raised, self.errors), raised)
 
 
 def listening() -> bool:

@@ -219,7 +219,6 @@ class Plain(Generic[J]):
         round's end) or on the interrupt: no other query is begun.
         """
         late_from = self._limit.late_from(at_deadline)
-        end = self._limit.round_end(at_deadline)
         if flight.noted and flight.prune():  # an earlier wait gave up a query still running
             due = self._not_busy(due, at_deadline)
             if not due:  # every job due has a query under way: nothing to ask
@@ -227,7 +226,7 @@ class Plain(Generic[J]):
         # One query is made in this thread, as the general loop's is; more go to
         # the workers together, the whole round at once, as the general loop's do.
         if self._bound == 1 or len(due) == 1:
-            return self._in_turn(due, late_from, end, at_deadline)
+            return self._in_turn(due, late_from, self._limit.round_end(at_deadline), at_deadline)
         return self._at_once(due, late_from, at_deadline)
 
     def _not_busy(self, due: list[int], at_deadline: bool) -> list[int]:

@@ -605,9 +605,9 @@ class Poller(Generic[J]):
                 cut = True
                 continue
             if outcome is None:  # given up while it ran: the job is not asked again
-                fresh.update(entry.index for entry in asked(request))
                 self._given_up.append((request, outcomes, place))
                 for entry in asked(request):
+                    fresh.add(entry.index)
                     flight.give_up(entry.handle, outcomes, place, None)
                 cut = True
                 continue

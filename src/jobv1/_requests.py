@@ -61,7 +61,9 @@ class Ask:
 
     A driver runs several queries at once, up to the wait's ``max_in_flight``;
     it may give up those still running at the deadline, or when the interrupt
-    is set (:meth:`Poller.query_end`), and send ``None`` for them.
+    is set (:meth:`Poller.query_end`), and send ``None`` for them (their
+    outcomes come into the same list later), and :data:`UNBEGUN` for those it
+    never began.
     """
 
     __slots__ = ("local", "queries", "remote")
