@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from jobv1 import JobStatus, JobV1, _many
+from jobv1 import JobStatus, JobV1, _choose
 from jobv1.testing import FakeClock
 
 pytest_plugins = ["pytester"]
@@ -48,7 +48,7 @@ def loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     the general one all the same.
     """
     if request.param == "general":
-        monkeypatch.setattr(_many, "_plain", lambda jobs: False)
+        monkeypatch.setattr(_choose, "plain_fits", lambda jobs: False)
     return request.param  # type: ignore[no-any-return]
 
 

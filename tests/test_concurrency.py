@@ -230,6 +230,17 @@ def test_ctrl_c_in_a_worker_is_raised_in_the_wait(fake_clock: FakeClock, loop: s
         jobv1.wait([ScriptedJob([D]), Interrupted([R])])
 
 
+def test_ctrl_c_in_a_query_in_turn_is_raised_in_the_wait(fake_clock: FakeClock, loop: str) -> None:
+    class Interrupted(ScriptedJob):
+        def status(self) -> JobStatus:
+            raise KeyboardInterrupt
+
+    later = ScriptedJob([D])
+    with pytest.raises(KeyboardInterrupt):
+        jobv1.wait([ScriptedJob([D]), Interrupted([R]), later], max_in_flight=1)
+    assert later.queries == 0  # the wait ended there
+
+
 def test_a_worker_reads_the_clock_of_the_wait_it_runs_for(fake_clock: FakeClock) -> None:
     backend = FakeBackend()
     jobs = [backend.run(script=[Hold(R, seconds=s)]) for s in (3, 5)]

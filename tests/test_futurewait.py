@@ -35,9 +35,11 @@ from jobv1 import (
     RateLimit,
     Retry,
     WaitInterruptedError,
+    _choose,
     _futures,
     _futurewait,
     _many,
+    _options,
     aio,
 )
 from jobv1._futurewait import FutureWait
@@ -115,6 +117,7 @@ def _run(
     bound: int,
     *,
     listen: bool = False,
+    driver: str = "asyncio",
 ) -> list[tuple[Any, ...]]:
     log: list[tuple[Any, ...]] = []
     clock = Recorder(log)
@@ -150,9 +153,11 @@ def _run(
             clock.advance(action[1])
         elif kind == "end":
             _end(futures[action[1] % len(futures)], action[2])
-        elif kind == "later":
+        elif kind == "later" and driver == "asyncio":
             target = futures[action[1] % len(futures)]
             asyncio.get_running_loop().call_soon(_end, target, action[2])
+        elif kind == "later":  # no event loop: it ends at once
+            _end(futures[action[1] % len(futures)], action[2])
         elif kind == "interrupt":
             interrupt.set()
         elif kind == "raise":
@@ -199,29 +204,53 @@ def _run(
             ("returned", sorted(j.job_id() for j in done), sorted(j.job_id() for j in not_done))
         )
 
+    def blocking() -> None:
+        assert timeout is not None  # no event loop turns over to end the futures left
+        if way == "as_completed":
+            log.extend(
+                ("yielded", job.job_id(), clock.monotonic())
+                for job in jobv1.as_completed(given, **options)
+            )
+            log.append(("returned",))
+            return
+        return_when = {"wait": jobv1.ALL_COMPLETED, "first": FIRST_COMPLETED}.get(
+            way, FIRST_EXCEPTION
+        )
+        done, not_done = jobv1.wait(given, return_when=return_when, **options)
+        log.append(
+            ("returned", sorted(j.job_id() for j in done), sorted(j.job_id() for j in not_done))
+        )
+
     taken: list[object] = []
-    real_awaited = _futurewait.awaited
+    real_layout = _choose.layout
 
     def spy(wait: Any) -> Any:
-        made = _many.general(wait) if path == "general" else real_awaited(wait)
+        made = _options.general(wait) if path == "general" else real_layout(wait)
         taken.append(made)
         return made
 
     with (
         clock,
-        mock.patch.object(aio, "awaited", spy),
+        mock.patch.object(aio, "layout", spy),
+        mock.patch.object(_many, "layout", spy),
         mock.patch.object(_futures, "future_status", status),
         mock.patch.object(_futurewait, "future_status", status),
         Listening(log, clock, listen=listen),
     ):
         try:
-            asyncio.run(main())
+            if driver == "asyncio":
+                asyncio.run(main())
+            else:
+                blocking()
         except (
             JobTimeoutError,
             WaitInterruptedError,
             LookupError,
+            StopIteration,
             StopIterationError,
         ) as error:
+            if isinstance(error, StopIterationError):  # what an iterator or a coroutine raises
+                error = error.__cause__  # type: ignore[assignment]
             log.append(("raised", type(error), str(error), clock.monotonic()))
     assert [type(made) for made in taken] == [Poller if path == "general" else FutureWait]
     assert _futures._listeners == ()  # the wait listens no more
@@ -333,6 +362,24 @@ def test_the_futures_loop_makes_the_general_loops_queries_at_its_times(
     _compare(way, scenario, timeout, bound)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    way=ways,
+    scenario=scenarios(),
+    timeout=st.sampled_from([0.0, 0.5, 3.0]),
+    bound=st.sampled_from([1, 8]),
+)
+def test_under_the_blocking_driver_the_futures_loop_makes_the_general_loops_queries(
+    way: str, scenario: dict[str, Any], timeout: float, bound: int
+) -> None:
+    """Issue 23: each layout runs under both drivers; FutureJobs get theirs blocking too."""
+    ours = _run("futures", way, scenario, timeout, bound, driver="blocking")
+    assert ours == _run("general", way, scenario, timeout, bound, driver="blocking")
+    assert ours[-2][0] in ("raised", "returned")
+    heard = _run("futures", way, scenario, timeout, bound, listen=True, driver="blocking")
+    assert unheard(heard) == ours
+
+
 def _jobs(count: int, backend: Any = None) -> list[FutureJob[int]]:
     return [FutureJob(backend, f"f{n}", concurrent.futures.Future()) for n in range(count)]
 
@@ -362,7 +409,7 @@ class OwnFuture(concurrent.futures.Future[int]):
 
 def _loop_of(jobs: list[Any], **options: Any) -> str:
     """Which loop an aio wait on ``jobs`` runs: ``"futures"`` or ``"general"``."""
-    wait = _many.check_many(
+    wait = _options.check_many(
         jobs,
         timeout=0,
         poll=_many.DEFAULT_POLL,
@@ -372,11 +419,11 @@ def _loop_of(jobs: list[Any], **options: Any) -> str:
         max_in_flight=8,
         rate_limit=None,
     )
-    made = _futurewait.awaited(wait)
+    made = _choose.layout(wait)
     if not isinstance(made, FutureWait):
         return "general"
     handed: list[object] = []
-    real = _many.general
+    real = _options.general
 
     def spy(wait: Any) -> Any:
         handed.append(wait)

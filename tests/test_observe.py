@@ -329,7 +329,7 @@ def test_every_path_traces_a_wait_as_the_general_loop_does(
     import asyncio
     import concurrent.futures
 
-    from jobv1 import FutureJob, _job, _many, aio
+    from jobv1 import FutureJob, _job, _many, _options, aio
     from jobv1.testing import FakeClock
 
     def one() -> None:
@@ -358,8 +358,8 @@ def test_every_path_traces_a_wait_as_the_general_loop_does(
 
     fast = [_spans(spans) for run in (one, many, futures) if run() is None]
     monkeypatch.setattr(_job, "watches", lambda job: True)  # no job takes the one-job path
-    monkeypatch.setattr(_many, "_plain", lambda jobs: False)
-    monkeypatch.setattr(aio, "awaited", _many.general)
+    monkeypatch.setattr(_many, "layout", _options.general)
+    monkeypatch.setattr(aio, "layout", _options.general)
     general = [_spans(spans) for run in (one, many, futures) if run() is None]
     assert fast == general
     assert [len(found) for found in fast] == [2, 2, 1]

@@ -9,6 +9,7 @@ order, at which times, what the wait returned and how it ended.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import threading
@@ -32,7 +33,10 @@ from jobv1 import (
     RateLimit,
     Retry,
     WaitInterruptedError,
+    _choose,
     _many,
+    _options,
+    aio,
 )
 from jobv1._plain import Plain
 from jobv1._policy import Fixed
@@ -103,8 +107,29 @@ def _never_plain(jobs: list[Any]) -> bool:
     return False
 
 
+def _ending(run: tuple[list[tuple[Any, ...]], list[list[float]]]) -> tuple[Any, ...]:
+    """How a run ended: returned (and what), or raised (and what)."""
+    end = run[0][-2]
+    return end[:2] if end[0] == "raised" else end
+
+
+async def _awaited(
+    way: str, jobs: list[Script], options: dict[str, Any], log: list[Any], clock: FakeClock
+) -> None:
+    """The wait of ``way`` under the asyncio driver, noted in ``log`` as the blocking one is."""
+    if way == "wait":
+        done, not_done = await aio.wait(jobs, **options)
+        log.append(("returned", sorted(j.job_id() for j in done), len(not_done)))
+        return
+    async for job in aio.as_completed(jobs, **options):
+        # Noted as it comes, between the wait's steps, as the blocking run notes it.
+        log.append(("yielded", job.job_id(), clock.monotonic()))  # noqa: PERF401
+    log.append(("returned",))
+
+
 def _run(  # noqa: PLR0917 - the test's axes, in order
     path: str,
+    driver: str,
     way: str,
     scripts: list[list[tuple[Any, float]]],
     timeout: float | None,
@@ -137,23 +162,25 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
         "on_status": None if hook == "none" else on_status,
         "interrupt": interrupt,
     }
-    general = mock.patch.object(_many, "_plain", _never_plain)
+    general = mock.patch.object(_choose, "plain_fits", _never_plain)
     taken: list[object] = []
     with (
         clock,
         general if path == "general" else contextlib.nullcontext(),
         Listening(log, clock, listen=listen),
     ):
-        real = _many.blocking
+        real = _choose.layout
 
         def spy(wait: Any) -> Any:
             made = real(wait)
             taken.append(type(made))
             return made
 
-        with mock.patch.object(_many, "blocking", spy):
+        with mock.patch.object(_many, "layout", spy), mock.patch.object(aio, "layout", spy):
             try:
-                if way == "wait":
+                if driver == "asyncio":
+                    asyncio.run(_awaited(way, jobs, options, log, clock))
+                elif way == "wait":
                     done, not_done = jobv1.wait(jobs, **options)
                     log.append(("returned", sorted(j.job_id() for j in done), len(not_done)))
                 else:
@@ -173,6 +200,8 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
                 StopIterationError,
                 RuntimeError,
             ) as error:
+                if isinstance(error, StopIterationError):  # what an iterator or a coroutine raises
+                    error = error.__cause__  # type: ignore[assignment]
                 log.append(("raised", type(error), str(error), clock.monotonic()))
     assert taken == [Plain if path == "plain" else Poller]
     log.append(("ended at", clock.monotonic()))
@@ -210,21 +239,31 @@ def _compare(  # noqa: PLR0917 - the test's axes, in order
     hook: str,
     listen: bool,
 ) -> None:
-    """The same calls, hooks and outcome on both loops; the same log records when heard.
+    """The same calls, hooks and outcome on both loops and both drivers; the same log when heard.
 
     Issue 23: listening took the general loop, so turning on debug logging
     changed what a wait did (what ``as_completed`` yielded first, with a
     slow hook); it no longer picks the loop, nor changes what either does.
+    Each loop runs under the blocking driver and under asyncio's, and all
+    four runs see the same.
     """
     if timeout is None:  # a wait without a deadline must end
         scripts = [[*steps, (D, 0.0)] for steps in scripts]
     axes = (way, scripts, timeout, poll, bound, hook, listen)
-    plain = _run("plain", *axes)
-    general = _run("general", *axes)
-    assert plain == general
+    plain = _run("plain", "blocking", *axes)
+    assert _run("general", "blocking", *axes) == plain
+    awaited = [_run("plain", "asyncio", *axes), _run("general", "asyncio", *axes)]
+    if any(answer == INTERRUPT for steps in scripts for answer, _ in steps):
+        # A status() that sets the interrupt is a query under way when it comes:
+        # asyncio's driver, which runs it on a worker, may give it up before its
+        # answer is in (the deadline rule lets it); the blocking driver, which
+        # runs it in this thread, reads it. Either way the wait is interrupted.
+        assert [_ending(run) for run in awaited] == [_ending(plain)] * 2
+    else:
+        assert awaited == [plain, plain]
     assert plain[0][-2][0] in ("raised", "returned")
     if listen:
-        assert unheard(plain[0]) == _run("plain", *axes[:-1])[0]
+        assert unheard(plain[0]) == _run("plain", "blocking", *axes[:-1])[0]
 
 
 # The second query crosses the deadline: the first job is asked again there.
@@ -319,8 +358,8 @@ class Limited:
 
 def _path(jobs: list[Any], **options: Any) -> type:
     return type(
-        _many.blocking(
-            _many.check_many(
+        _choose.layout(
+            _options.check_many(
                 jobs,
                 timeout=options.get("timeout"),
                 poll=options.get("poll", Backoff()),

@@ -46,11 +46,12 @@ from __future__ import annotations
 import math
 from itertools import compress, filterfalse
 
+from ._blocking import drive
 from ._clock import reader
 from ._deadline import Deadline, within
-from ._futures import FutureJob, forget, future_status, hook, listen
-from ._many import general
+from ._futures import forget, future_status, hook, listen
 from ._observe import observed, observer
+from ._options import general
 from ._requests import SLICE, Breathe, Sleep, shielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._traits import asks_alone
@@ -62,40 +63,17 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._errors import JobTimeoutError
-    from ._many import Checked
     from ._observe import Observer
-    from ._polling import Poller, Waker
+    from ._options import Checked
+    from ._polling import Poller
     from ._protocols import Clock
-    from ._requests import Step
+    from ._requests import Step, Waker
 
-__all__ = ["FutureWait", "awaited"]
+__all__ = ["FutureWait"]
 
 J = TypeVar("J")
 
 _DONE, _CANCELLED, _ERROR = JOB_FINAL_STATES
-
-
-def awaited(wait: Checked[J]) -> Poller[J] | FutureWait[J]:
-    """The loop for ``wait`` on an event loop: FutureJobs get the loop made for them.
-
-    Only the jobs' classes are looked at here, so that the call stays short:
-    :meth:`FutureWait.steps` looks at each job while it watches them, a slice
-    at a time, and hands the wait to the general loop if one does not fit.
-    (An instance attribute named ``status`` or ``watch`` is not looked for,
-    as :func:`jobv1._many.blocking` does not: reading an instance's
-    ``__dict__`` would make one for each job that had none.)
-    """
-    if wait.retry is not None or len(wait.given) < 2:
-        return general(wait)
-    kinds: set[Any] = wait.kinds
-    for kind in kinds:
-        if not (
-            FutureJob in kind.__mro__
-            and kind.status is FutureJob.status
-            and kind.watch is FutureJob.watch
-        ):
-            return general(wait)
-    return FutureWait(wait)
 
 
 class FutureWait(Generic[J]):
@@ -106,7 +84,8 @@ class FutureWait(Generic[J]):
     itself: a future's state is read at once.
 
     Args:
-        wait: The wait, checked, over jobs whose classes :func:`awaited` found fit.
+        wait: The wait, checked, over jobs whose classes
+            :func:`~jobv1._choose.layout` found fit.
     """
 
     def __init__(self, wait: Checked[J]) -> None:
@@ -120,7 +99,10 @@ class FutureWait(Generic[J]):
         self._deadline = self._limit.at
         on_status = wait.on_status
         self._on_status = None if on_status is None else shielded("on_status", on_status)
-        self._interrupt = wait.interrupt
+        #: Stops the wait when set.
+        self.interrupt = self._interrupt = wait.interrupt
+        #: How many queries a driver may run at once (of the general loop, if handed over to).
+        self.max_in_flight = wait.max_in_flight
         # How many queries the general loop makes before it reads their answers.
         self._part = 1 if wait.max_in_flight == 1 else SLICE
         count = len(wait.given)
@@ -160,11 +142,22 @@ class FutureWait(Generic[J]):
         """The clock the wait reads and sleeps on."""
         return self._clock
 
+    @property
+    def deadline(self) -> float | None:
+        """When the wait ends, on :attr:`clock`; ``None`` for no deadline."""
+        return self._deadline
+
     def interrupted(self) -> bool:
         """Whether the wait's interrupt is set."""
         return self._interrupt is not None and self._interrupt.is_set()
 
-    def steps(self, make_waker: Callable[[], Waker]) -> Generator[Step[J], object, None]:
+    def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
+        """Drive the loop in this thread: block while it sleeps, yield what ends."""
+        return drive(self)
+
+    def steps(
+        self, make_waker: Callable[[], Waker], *, blocking: bool = False
+    ) -> Generator[Step[J], object, None]:
         """The loop, as requests to a driver: :meth:`~jobv1._polling.Poller.steps`'s twin.
 
         If a job does not fit (its future is not a
@@ -172,9 +165,14 @@ class FutureWait(Generic[J]):
         ``resync_interval``, or its backend has ``job_statuses`` or
         ``status_rate_limit``), the general loop takes the whole wait over,
         from its start, before any job was queried. It then asks for queries
-        (:class:`~jobv1._polling.Ask`), all of them to be made on the event
-        loop, since FutureJobs are, and finds a backend's bad
+        (:class:`~jobv1._requests.Ask`), all of them to be made in the
+        driver's own thread, since FutureJobs are, and finds a backend's bad
         ``status_rate_limit`` here, not when the wait was called.
+
+        Args:
+            make_waker: Makes what the driver's sleeps wake on.
+            blocking: Whether the driver's thread may block on a query; told
+                to the general loop, if it takes over.
         """
         self.waker = waker = make_waker()
         listener = self._ended  # one bound method, to listen and to forget
@@ -191,7 +189,7 @@ class FutureWait(Generic[J]):
             forget(listener)
         if not fits:
             self._handed = general(self._wait)
-            yield from self._handed.steps(lambda: waker)
+            yield from self._handed.steps(lambda: waker, blocking=blocking)
 
     def _listening(self, waker: Waker) -> Generator[Step[J], object, None]:
         interrupt = self._interrupt
@@ -293,7 +291,7 @@ class FutureWait(Generic[J]):
                 yield finished
             if not self._left:
                 return
-            if stopped and (self.interrupted() or not self._limit.passed()):
+            if self.interrupted() or (stopped and not self._limit.passed()):
                 raise self._limit.interrupted(self._what())
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
                 if fresh.issuperset(self._pending()):

@@ -15,8 +15,8 @@ from ._checks import check_callable, renamed
 from ._errors import JobCancelledError, JobError, JobFailedError, JobTimeoutError
 from ._interop import as_job
 from ._job import final_status, start_one
-from ._many import DEFAULT_POLL
 from ._observe import ridden_out
+from ._options import DEFAULT_POLL
 from ._pacing import delays_of, next_delay
 from ._requests import Sleep, outcome_of
 from ._retry import chained

@@ -28,16 +28,16 @@ from __future__ import annotations
 import math
 
 from . import _flight as flight
+from ._blocking import drive
 from ._clock import reader
 from ._deadline import ERRORS, Deadline, within
 from ._observe import observed, observer
 from ._pacing import past_range
-from ._requests import StopIterationError, run_until, shielded
+from ._requests import Launch, Sleep, StopIterationError, shielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    import threading
     from collections.abc import Callable, Generator, Iterable
     from typing import Any
 
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ._observe import Observer
     from ._policy import Drawn
     from ._protocols import Clock
+    from ._requests import Step, Waker
     from ._workers import Sweep
 
 __all__ = ["Plain"]
@@ -102,8 +103,10 @@ class Plain(Generic[J]):
         self._deadline = self._limit.at
         self._drawn = drawn
         self._on_status = None if on_status is None else shielded("on_status", on_status)
-        self._interrupt = interrupt
-        self._bound = max_in_flight
+        #: Stops the wait when set.
+        self.interrupt = interrupt
+        #: How many queries a driver may run at once.
+        self.max_in_flight = max_in_flight
         # The wait's clock, as cheap to read as it can be: each answer may be timed.
         self._now = reader(clock)
         #: The indices of the jobs not final yet, in the jobs' order.
@@ -119,39 +122,67 @@ class Plain(Generic[J]):
         self._given_up: list[tuple[Sweep, int, int]] = []
         # Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
         self._observer: Observer | None = None
+        # Whether the driver lets the loop make a query in its own thread.
+        self._blocking = False
 
     def not_done(self) -> list[J]:
         """The jobs not seen in a final state yet, in their order."""
         jobs = self._jobs
         return [jobs[index] for index in self.pending]
 
-    def _interrupted(self) -> bool:
-        return self._interrupt is not None and self._interrupt.is_set()
+    @property
+    def clock(self) -> Clock:
+        """The clock the wait reads and sleeps on."""
+        return self._clock
+
+    @property
+    def deadline(self) -> float | None:
+        """When the wait ends, on :attr:`clock`; ``None`` for no deadline."""
+        return self._deadline
+
+    def interrupted(self) -> bool:
+        """Whether the wait's interrupt is set."""
+        return self.interrupt is not None and self.interrupt.is_set()
 
     def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
-        """Drive the loop in this thread: block while it sleeps, yield what ends.
+        """Drive the loop in this thread: block while it sleeps, yield what ends."""
+        return drive(self)
 
-        The ``jobv1`` logger and a tracer are told what it does, as the
-        general loop tells them.
+    def steps(
+        self, make_waker: Callable[[], Waker], *, blocking: bool = False
+    ) -> Generator[Step[J], object, None]:
+        """The loop, as requests to a driver: :meth:`~jobv1._polling.Poller.steps`'s twin.
+
+        Each round's queries are one :class:`~jobv1._requests.Launch` of a
+        :class:`~jobv1._workers.Sweep`; one at a time (``max_in_flight=1``),
+        one per job, or none where the driver may block: the loop then makes
+        them itself, in the driver's thread. The ``jobv1`` logger and a
+        tracer are told what it does, as the general loop tells them.
+
+        Args:
+            make_waker: Makes what the driver's sleeps wake on; called only
+                if the wait has an interrupt.
+            blocking: Whether the driver runs the loop in a thread that may
+                block on a query (the caller's): one query at a time is then
+                made in it.
         """
+        self._blocking = blocking
         watcher = self._observer = observer(len(self._jobs), self.timeout)
-        yield from observed(self._listening(), watcher, self._limit.errors, self.not_done)
+        yield from observed(self._listening(make_waker), watcher, self._limit.errors, self.not_done)
 
-    def _listening(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
-        interrupt = self._interrupt
+    def _listening(self, make_waker: Callable[[], Waker]) -> Generator[Step[J], object, None]:
+        interrupt = self.interrupt
         if interrupt is None:
             yield from self._loop(None)
             return
-        import threading  # only waits that can be woken early pay for it
-
-        waker = threading.Event()
-        interrupt._listen(waker)
+        waker = make_waker()
+        interrupt._listen(waker)  # its set() wakes the driver's sleep
         try:
             yield from self._loop(waker)
         finally:
             interrupt._forget(waker)
 
-    def _loop(self, waker: threading.Event | None) -> Generator[Finished[J], None, None]:
+    def _loop(self, waker: Waker | None) -> Generator[Step[J], object, None]:
         clock = self._clock
         deadline = self._deadline
         fresh = self._fresh
@@ -160,7 +191,7 @@ class Plain(Generic[J]):
         while True:  # the round that finds the last pending job final returns
             if waker is not None:
                 waker.clear()
-            if self._interrupted():
+            if self.interrupted():
                 raise self._limit.interrupted(self._what())
             pending = self.pending
             due = (
@@ -168,12 +199,12 @@ class Plain(Generic[J]):
                 if at_deadline and fresh
                 else pending
             )
-            finished, stopped = self._round(due, at_deadline)
+            finished, stopped = yield from self._round(due, at_deadline)
             if finished:
                 yield self._settled(finished)
             if not self.pending:
                 return
-            if stopped and (self._interrupted() or not self._limit.passed()):
+            if self.interrupted() or (stopped and not self._limit.passed()):
                 raise self._limit.interrupted(self._what())
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
                 # After the deadline's round every pending job was asked at the deadline.
@@ -186,13 +217,14 @@ class Plain(Generic[J]):
                     raise self._timeout_error()
                 at_deadline = True  # the deadline came in a round: see to the others
                 continue
-            at_deadline = self._sleep(self._drawn.at(step), waker)
+            wake, seconds = self._nap(self._drawn.at(step))
+            woken = yield Sleep(seconds)
+            at_deadline = self._limit.reached(bool(woken), wake)
             step += 1
 
-    def _sleep(self, delay: float, waker: threading.Event | None) -> bool:
-        """Sleep the policy's ``delay``, up to the deadline; return whether it came."""
-        clock = self._clock
-        now = clock.monotonic()
+    def _nap(self, delay: float) -> tuple[float, float]:
+        """Until when, and for how long, to sleep the policy's ``delay``: up to the deadline."""
+        now = self._clock.monotonic()
         wake = now + delay
         if wake == math.inf:
             raise past_range(self._jobs[self.pending[0]], delay, now)  # type: ignore[arg-type]
@@ -202,8 +234,7 @@ class Plain(Generic[J]):
             (wake, seconds), why = cut, "deadline"
         if self._observer is not None:
             self._observer.sleeping(seconds, why)
-        woken = clock.sleep(seconds, waker)
-        return self._limit.reached(woken, wake)
+        return wake, seconds
 
     def _settled(self, finished: Finished[J]) -> Finished[J]:
         """The jobs found final, once they are out of the pending ones."""
@@ -212,22 +243,51 @@ class Plain(Generic[J]):
         ended.clear()
         return finished
 
-    def _round(self, due: list[int], at_deadline: bool) -> tuple[list[tuple[J, JobStatus]], bool]:
+    def _round(
+        self, due: list[int], at_deadline: bool
+    ) -> Generator[Step[J], object, tuple[Finished[J], bool]]:
         """Query the jobs of ``due``; return those found final, and whether the round stopped.
 
         It stops, as :mod:`jobv1._deadline` says, at the deadline (or its own
         round's end) or on the interrupt: no other query is begun.
         """
         late_from = self._limit.late_from(at_deadline)
+        finished: Finished[J] = []
         if flight.noted and flight.prune():  # an earlier wait gave up a query still running
             due = self._not_busy(due, at_deadline)
             if not due:  # every job due has a query under way: nothing to ask
-                return [], False
-        # One query is made in this thread, as the general loop's is; more go to
-        # the workers together, the whole round at once, as the general loop's do.
-        if self._bound == 1 or len(due) == 1:
-            return self._in_turn(due, late_from, self._limit.round_end(at_deadline), at_deadline)
-        return self._at_once(due, late_from, at_deadline)
+                return finished, False
+        if self.max_in_flight > 1 and len(due) > 1:
+            # The whole round at once, on the workers, as the general loop's.
+            stopped = yield from self._sweep(due, late_from, at_deadline, finished)
+            return finished, stopped
+        # One query at a time, each answer read as it comes, as the general loop's:
+        # in this thread, where the driver may block; else each one launched.
+        end = self._limit.round_end(at_deadline)
+        halts = end < math.inf or self.interrupt is not None
+        now, jobs, fresh = self._now, self._jobs, self._fresh
+        here, timed = self._blocking, late_from < math.inf
+        for place, index in enumerate(due):
+            if place and halts and (self.interrupted() or now() >= end):
+                if at_deadline:  # the deadline's round ran out of time: the rest are not asked
+                    fresh.update(due[place:])
+                return finished, True
+            if not here:
+                if (yield from self._sweep([index], late_from, at_deadline, finished)):
+                    return finished, True
+                continue
+            job: Any = jobs[index]
+            try:
+                answer = job.status()
+            except StopIteration as stop:
+                failure = stop
+            else:
+                if timed and now() >= late_from:
+                    fresh.add(index)
+                self._found(index, answer, finished)
+                continue
+            raise StopIterationError("status()", failure)  # with no context, as the loop's
+        return finished, False
 
     def _not_busy(self, due: list[int], at_deadline: bool) -> list[int]:
         """The ``due`` jobs but those whose query an earlier wait gave up, still running.
@@ -244,50 +304,26 @@ class Plain(Generic[J]):
         skipped = set(busy)
         return [index for index in due if index not in skipped]
 
-    def _in_turn(
-        self, due: list[int], late_from: float, end: float, at_deadline: bool
-    ) -> tuple[list[tuple[J, JobStatus]], bool]:
-        """Query the jobs one after another in this thread, each answer read as it comes."""
-        jobs, now, fresh = self._jobs, self._now, self._fresh
-        timed = late_from < math.inf
-        halts = end < math.inf or self._interrupt is not None
-        finished: list[tuple[J, JobStatus]] = []
-        for place, index in enumerate(due):
-            if place and halts and (self._interrupted() or now() >= end):
-                if at_deadline:  # the deadline's round ran out of time: the rest are not asked
-                    fresh.update(due[place:])
-                return finished, True
-            job: Any = jobs[index]
-            try:
-                answer = job.status()
-            except StopIteration as stop:
-                failure = stop
-            else:
-                if timed and now() >= late_from:
-                    fresh.add(index)
-                self._found(index, answer, finished)
-                continue
-            raise StopIterationError("status()", failure)  # with no context, as the loop's
-        return finished, False
-
-    def _at_once(
-        self, due: list[int], late_from: float, at_deadline: bool
-    ) -> tuple[list[tuple[J, JobStatus]], bool]:
-        """Query the jobs on up to ``max_in_flight`` workers, then read the answers in job order.
+    def _sweep(
+        self, due: list[int], late_from: float, at_deadline: bool, finished: Finished[J]
+    ) -> Generator[Step[J], object, bool]:
+        """Have the driver query the jobs of ``due``; read the answers, in order, into ``finished``.
 
         Those still running at the deadline or the interrupt are given up:
         their jobs are not asked again, and their answers are read at the
         end if they came by then (:meth:`_late`). Those not begun then are
         asked at the deadline's round, or, in it, not at all.
-        """
-        import threading
 
+        Returns:
+            Whether the driver gave up a query, or began one not.
+        """
         from ._workers import FAILED, SKIPPED, UNASKED, Sweep
 
         jobs = self._jobs
         queried = jobs if len(due) == len(jobs) else [jobs[index] for index in due]
-        sweep = Sweep(queried, self._now, late_from, threading.Event())
-        unbegun = run_until(sweep, self._bound, self._clock, self._deadline, self._interrupt)
+        sweep = Sweep(queried, self._now, late_from)
+        unbegun = yield Launch(sweep)
+        assert isinstance(unbegun, list)  # the driver sends back the indices never begun
         asked = sweep.asked  # read first: an answer is in before it is counted
         answers = list(sweep.answers)  # as they are now: a query given up may still end later
         fresh = self._fresh
@@ -309,7 +345,6 @@ class Plain(Generic[J]):
             if asked < len(due):  # some were given up
                 given_up = (k for k, answer in enumerate(answers) if answer is UNASKED)
                 look = sorted({*look, *given_up})
-        finished: list[tuple[J, JobStatus]] = []
         cut = False
         for k in look:
             answer = answers[k]
@@ -322,7 +357,7 @@ class Plain(Generic[J]):
                     raise StopIterationError("status()", failure)
                 raise failure
             self._found(due[k], answer, finished)
-        return finished, cut
+        return cut
 
     def _found(self, index: int, answer: object, finished: list[tuple[J, JobStatus]]) -> None:
         """Job ``index`` answered ``answer``: tell ``on_status``, and note it if it is final."""

@@ -31,6 +31,7 @@ import itertools
 import math
 
 from . import _flight as flight
+from ._blocking import drive
 from ._checks import check_callable, check_timeout
 from ._deadline import ERRORS, Deadline, timeout_message, within
 from ._interrupt import Interrupt
@@ -42,12 +43,10 @@ from ._queries import Entry, ask_of, asked, groups
 from ._requests import (
     SLICE,
     UNBEGUN,
-    Ask,
     Breathe,
     Sleep,
     StopIterationError,
     outcome_of,
-    run_until,
     shielded,
 )
 from ._retry import Retry, chained
@@ -57,28 +56,16 @@ from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable, Iterator
-    from typing import Any, Protocol
+    from typing import Any
 
     from ._deadline import Errors
     from ._errors import JobTimeoutError
     from ._interrupt import _Settable
     from ._observe import Observer
-    from ._protocols import Clock, PollPolicy, Wakeup
+    from ._protocols import Clock, PollPolicy
     from ._queries import Batch, BatchOf, Request
-    from ._requests import Outcome, Step
+    from ._requests import Outcome, Step, Waker
     from ._traits import Pollable
-
-    class Waker(Protocol):
-        """Wakes a driver's sleep, from any thread; :class:`threading.Event` is one."""
-
-        def set(self) -> None:
-            """Wake the sleep (or the next one, if none is under way)."""
-
-        def clear(self) -> None:
-            """Forget a wake-up that was not slept through yet."""
-
-        def is_set(self) -> bool:
-            """Whether a wake-up is pending."""
 
     # Hooks are given the jobs as the caller gave them, whatever their class.
     Callback = Callable[[str, JobStatus, Any], object]
@@ -206,7 +193,8 @@ class Poller(Generic[J]):
         self._callback = None if callback is None else shielded("the callback", callback)
         self._on_status = None if on_status is None else shielded("on_status", on_status)
         self._retry = retry
-        self._interrupt = interrupt
+        #: Stops the wait when set.
+        self.interrupt = self._interrupt = interrupt
         self._batch = batch
         self.timeout = timeout
         now = clock.monotonic()
@@ -244,6 +232,8 @@ class Poller(Generic[J]):
         self._fresh: set[int] = set()
         #: What wakes the driver's sleeps early, once :meth:`steps` needs one.
         self.waker: Waker | None = None
+        # Whether the driver lets the loop make a query in its own thread.
+        self._blocking = False
         # Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
         self._observer: Observer | None = None
 
@@ -265,85 +255,23 @@ class Poller(Generic[J]):
         """Whether the wait's interrupt is set."""
         return self._interrupt is not None and self._interrupt.is_set()
 
-    def query_end(self) -> float | None:
-        """Until when, on the clock, a driver waits for the queries it runs off its thread.
-
-        See :func:`jobv1._deadline.query_end`.
-        """
-        return self._limit.query_end()
-
     def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
         """Drive the loop in this thread: block while it sleeps, yield what ends."""
-        events: list[Wakeup] = []
+        return drive(self)
 
-        def make_waker() -> Waker:
-            import threading  # only waits that can be woken early pay for it
-
-            event = threading.Event()
-            events.append(event)
-            return event
-
-        steps = self.steps(make_waker)
-        try:
-            request: Step[J] = next(steps)
-            while True:
-                if isinstance(request, Ask):
-                    queries = request.queries
-                    if len(queries) == 1:  # run in this thread
-                        request = steps.send([outcome_of(queries[0])])
-                    else:
-                        request = steps.send(self._concurrently(request))
-                elif isinstance(request, Sleep):
-                    request = steps.send(
-                        self._sleep(request.seconds, events[0] if events else None)
-                    )
-                elif isinstance(request, Breathe):
-                    request = steps.send(None)
-                else:
-                    yield request
-                    request = next(steps)
-        except StopIteration:
-            return
-        finally:
-            steps.close()
-
-    def _concurrently(self, request: Ask) -> list[Outcome]:
-        """Run the queries of ``request`` on worker threads, at most :attr:`max_in_flight` at once.
-
-        This thread waits for them until :meth:`query_end`, or the
-        interrupt, and gives up those still running then (``None``; their
-        outcomes come into the same list as they end), and those not begun
-        (:data:`~jobv1._requests.UNBEGUN`).
-        """
-        import threading
-
-        from ._workers import Run
-
-        outcomes, remote = request.run_local()
-        if not remote:
-            return outcomes
-        run = Run(request.queries, remote, outcomes, threading.Event())
-        for index in run_until(
-            run, self.max_in_flight, self._clock, self._deadline, self._interrupt
-        ):
-            outcomes[index] = UNBEGUN
-        return outcomes
-
-    def _sleep(self, seconds: float, wakeup: Wakeup | None) -> bool:
-        """Sleep in this thread; an endless sleep ends when ``wakeup`` is set."""
-        if seconds == math.inf:
-            assert wakeup is not None  # only event-driven jobs are never due, and they have one
-            return wakeup.wait()
-        return self._clock.sleep(seconds, wakeup)
-
-    def steps(self, make_waker: Callable[[], Waker]) -> Generator[Step[J], object, None]:
+    def steps(
+        self, make_waker: Callable[[], Waker], *, blocking: bool = False
+    ) -> Generator[Step[J], object, None]:
         """The loop, as requests to a driver; see the module's docstring.
 
         Args:
             make_waker: Makes the :class:`Waker` the driver sleeps on; it is
                 called only if the wait can be woken early, by an event-driven
                 job or an interrupt, and is then :attr:`waker`.
+            blocking: Whether the driver's thread may block on a query: a
+                query made alone is then made in it, with no request.
         """
+        self._blocking = blocking
         undo: list[Callable[[], object]] = []
         watcher = self._observer = observer(self._total, self.timeout)
         outcome, error = "done", None
@@ -435,7 +363,7 @@ class Poller(Generic[J]):
                 yield finished
             if not self.pending:
                 return
-            if stopped and (self.interrupted() or not self._limit.passed()):
+            if self.interrupted() or (stopped and not self._limit.passed()):
                 raise self._limit.interrupted(self._what())
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
                 if self._fresh.issuperset(self.pending):
@@ -591,7 +519,11 @@ class Poller(Generic[J]):
         Returns:
             Whether the driver gave up a query, or began one not.
         """
-        outcomes = yield ask_of(part, not at_deadline, self._clock)
+        ask = ask_of(part, not at_deadline, self._clock)
+        if self._blocking and len(part) == 1:  # made here, as the driver would
+            outcomes: object = [outcome_of(ask.queries[0])]
+        else:
+            outcomes = yield ask
         assert isinstance(outcomes, list)  # the driver sends back one outcome per query
         fresh = self._fresh
         if at_deadline:  # asked at the deadline: they need no other query there

@@ -4,19 +4,19 @@ A loop does no I/O itself: it is a generator that yields requests and is sent
 their outcomes. :class:`Ask` asks for status queries, :class:`Sleep` for a
 sleep that a waker may cut short, :class:`Breathe` for a moment for others
 (the event loop); between them it yields the jobs that ended in a round.
-The blocking driver runs a round's queries on jobv1's worker threads with
-:func:`run_until`; :mod:`jobv1.aio` drives the same requests on an event loop.
+:class:`Launch` asks for calls the loop laid out itself (a
+:class:`~jobv1._workers.Run`). The blocking driver (:mod:`jobv1._blocking`)
+carries the requests out in the caller's thread; :mod:`jobv1.aio` carries the
+same requests out on an event loop. Any :class:`Layout` is driven by both.
 """
 
 from __future__ import annotations
 
-from ._clock import waited
-from ._deadline import query_end
 from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import Any, Union
+    from collections.abc import Callable, Generator
+    from typing import Any, Protocol, Union
 
     from ._interrupt import Interrupt
     from ._protocols import Clock
@@ -43,10 +43,10 @@ __all__ = [
     "UNBEGUN",
     "Ask",
     "Breathe",
+    "Launch",
     "Sleep",
     "StopIterationError",
     "outcome_of",
-    "run_until",
     "shielded",
     "unshielded",
 ]
@@ -90,6 +90,22 @@ class Ask:
         return outcomes, self.remote
 
 
+class Launch:
+    """A request to the driver: make the calls of ``run``; send back the indices never begun.
+
+    The loop laid the calls out itself, in a :class:`~jobv1._workers.Run`
+    (a :class:`~jobv1._workers.Sweep` of plain status queries, say), and
+    reads their outcomes from it. They go to at most the wait's
+    ``max_in_flight`` workers, given up at the deadline or the interrupt as
+    :class:`Ask` says.
+    """
+
+    __slots__ = ("run",)
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+
+
 class Breathe:
     """A request to the driver: let others run a moment (the event loop), then send back ``None``.
 
@@ -122,7 +138,48 @@ class Sleep:
 if TYPE_CHECKING:
     #: What the loop yields to its driver: a request, or the list of the jobs
     #: that ended in a round, with their final statuses.
-    Step = Union[Ask, Sleep, Breathe, list[tuple[J, JobStatus]]]  # noqa: UP007
+    Step = Union[Ask, Launch, Sleep, Breathe, list[tuple[J, JobStatus]]]  # noqa: UP007
+
+    class Waker(Protocol):
+        """Wakes a driver's sleep, from any thread; :class:`threading.Event` is one."""
+
+        def set(self) -> None:
+            """Wake the sleep (or the next one, if none is under way)."""
+
+        def clear(self) -> None:
+            """Forget a wake-up that was not slept through yet."""
+
+        def is_set(self) -> bool:
+            """Whether a wake-up is pending."""
+
+    class Layout(Protocol[J]):
+        """A wait's loop, as its drivers see it: its requests and what they need to run them."""
+
+        #: How many calls a driver may run at once.
+        max_in_flight: int
+        #: Stops the wait when set; ``None`` if the wait has none.
+        interrupt: Interrupt | None
+
+        @property
+        def clock(self) -> Clock:
+            """The clock the wait reads and sleeps on."""
+
+        @property
+        def deadline(self) -> float | None:
+            """When the wait ends, on :attr:`clock`; ``None`` for no deadline."""
+
+        def interrupted(self) -> bool:
+            """Whether the wait's interrupt is set."""
+
+        def steps(
+            self, make_waker: Callable[[], Waker], *, blocking: bool = False
+        ) -> Generator[Step[J], object, None]:
+            """The loop, as requests to a driver.
+
+            ``make_waker`` makes what the driver's sleeps wake on;
+            ``blocking`` says whether the driver's thread may block on a
+            query (the caller's thread does; an event loop's does not).
+            """
 
 
 class StopIterationError(RuntimeError):
@@ -177,35 +234,3 @@ def outcome_of(query: Callable[[], object]) -> tuple[bool, Any]:
         return True, query()
     except Exception as failure:  # handed to the loop, which raises it or rides it out
         return False, failure
-
-
-def run_until(
-    run: Run, bound: int, clock: Clock, deadline: float | None, interrupt: Interrupt | None
-) -> list[int]:
-    """Have up to ``bound`` workers make the calls of ``run``, and wait in this thread.
-
-    The wait lasts until every call has ended, until :func:`query_end`, or
-    until ``interrupt`` is set; then no other call is begun, and those still
-    running are given up: their outcomes stay as they are, and come in
-    later, as they end. A Ctrl-C or ``SystemExit`` a worker met is raised
-    here.
-
-    Returns:
-        The indices of the calls never begun, in order.
-    """
-    finished = run.finished
-    end = query_end(clock, deadline)
-    if interrupt is not None:
-        interrupt._listen(finished)
-    unbegun: list[int] = []
-    try:
-        run.start(bound)
-        waited(finished.wait, None if end is None else max(0.0, end - clock.monotonic()))
-    finally:
-        # At the deadline or the interrupt: the queries still running are given up.
-        unbegun = run.stop()
-        if interrupt is not None:
-            interrupt._forget(finished)
-    if run.raised is not None:
-        raise run.raised  # Ctrl-C, SystemExit: raised in the wait
-    return unbegun

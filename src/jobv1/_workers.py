@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
+    from ._interrupt import _Settable
+
 
 __all__ = ["FAILED", "IDLE_SECONDS", "SKIPPED", "UNASKED", "Run", "Sweep", "submit"]
 
@@ -89,6 +91,18 @@ def submit(task: Callable[[], None]) -> None:
     _pool.submit(lent(task))
 
 
+class _Unheard:
+    """What a run is made with to say it is over: its driver gives its own before it starts it."""
+
+    __slots__ = ()
+
+    def set(self) -> None:
+        """Nobody to wake."""
+
+
+_UNHEARD = _Unheard()
+
+
 class Run:
     """Calls run by up to ``bound`` workers, each taking the next call not begun, in order.
 
@@ -103,7 +117,8 @@ class Run:
         calls: The calls, by index.
         indices: The indices of the calls to make, in the order to begin them.
         outcomes: Where the outcomes go, by index.
-        finished: Set when the run is over.
+        finished: Set when the run is over; a driver that runs the calls on
+            workers gives its own before it starts them.
     """
 
     __slots__ = (
@@ -123,7 +138,7 @@ class Run:
         calls: Sequence[Callable[[], object]],
         indices: list[int],
         outcomes: list[Any],
-        finished: threading.Event,
+        finished: _Settable = _UNHEARD,
     ) -> None:
         self.calls = calls
         #: The indices of the calls not begun yet: next() on it is atomic, so
@@ -212,7 +227,11 @@ class Sweep(Run):
     __slots__ = ("answers", "asked", "failures", "late", "late_from", "notable", "now")
 
     def __init__(
-        self, jobs: list[Any], now: Callable[[], float], late_from: float, finished: threading.Event
+        self,
+        jobs: list[Any],
+        now: Callable[[], float],
+        late_from: float,
+        finished: _Settable = _UNHEARD,
     ) -> None:
         self.answers: list[Any] = [UNASKED] * len(jobs)
         super().__init__(jobs, [], self.answers, finished)

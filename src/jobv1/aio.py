@@ -29,10 +29,10 @@ import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._checks import renamed
+from ._choose import layout
 from ._clock import SystemClock
-from ._deadline import LAST_QUERY_SECONDS
+from ._deadline import LAST_QUERY_SECONDS, query_end
 from ._errors import JobTimeoutError
-from ._futurewait import FutureWait, awaited
 from ._interop import as_job
 from ._job import start_one
 from ._lifecycle import begin, cannot_cancel, fetching, settled
@@ -42,12 +42,11 @@ from ._many import (
     DEFAULT_POLL,
     DoneAndNotDone,
     check_hashable,
-    check_many,
     check_return_when,
     enough,
 )
-from ._polling import Poller
-from ._requests import SLICE, UNBEGUN, Ask, Breathe, Sleep, outcome_of
+from ._options import check_many
+from ._requests import SLICE, UNBEGUN, Ask, Breathe, Launch, Sleep, outcome_of
 from ._status import JobStatus
 
 if TYPE_CHECKING:
@@ -56,9 +55,11 @@ if TYPE_CHECKING:
     from ._interrupt import Interrupt
     from ._job import JobV1
     from ._limit import RateLimit
+    from ._polling import Poller
     from ._protocols import Clock, PollPolicy
-    from ._requests import Outcome, Step
+    from ._requests import Layout, Outcome, Step
     from ._retry import Retry
+    from ._workers import Run
 
 __all__ = ["LAST_QUERY_SECONDS", "as_completed", "cancel", "result", "wait", "wait_for_final_state"]
 
@@ -200,35 +201,41 @@ class _Finished:
             self.future.set_result(None)
 
 
-async def _answers(
-    poller: Poller[Any] | FutureWait[Any], ask: Ask, waker: _LoopWaker | None
-) -> list[Outcome]:
-    """Run the queries of ``ask``: on the loop if local, else on worker threads.
+async def _answers(layout: Layout[Any], ask: Ask, waker: _LoopWaker | None) -> list[Outcome]:
+    """Run the queries of ``ask``: on the loop if local, else on worker threads (:func:`_launched`).
 
-    At most ``poller.max_in_flight`` run at once, each worker making one
-    query after another (no task, and no hand-over to the loop, per query).
     Their outcomes come back in order, as ``outcome_of`` gives them, in the
     list the workers write them into: ``None`` for a query given up, still
-    running, when the deadline passed (:meth:`Poller.query_end`) or the
-    interrupt was set (its outcome comes into the list when it ends), and
+    running, when the deadline passed or the interrupt was set (its outcome
+    comes into the list when it ends), and
     :data:`~jobv1._requests.UNBEGUN` for a query not begun then.
     """
     from ._workers import Run
 
     outcomes, remote = await _run_local(ask)
-    if not remote:
-        return outcomes
-    # A FutureWait's jobs, and those of the general loop it may hand over to, are
-    # FutureJobs: all of them are asked on the loop.
-    assert isinstance(poller, Poller)
-    clock = poller.clock
-    end = poller.query_end()
-    finished = _Finished(asyncio.get_running_loop())
-    run = Run(ask.queries, remote, outcomes, finished)  # type: ignore[arg-type]
+    if remote:
+        run = Run(ask.queries, remote, outcomes)
+        for index in await _launched(layout, run, waker):
+            outcomes[index] = UNBEGUN
+    return outcomes
+
+
+async def _launched(layout: Layout[Any], run: Run, waker: _LoopWaker | None) -> list[int]:
+    """Make the calls of ``run`` on worker threads; return the indices of those never begun.
+
+    At most ``layout.max_in_flight`` run at once, each worker making one
+    call after another (no task, and no hand-over to the loop, per call).
+    They are given up when the deadline passes
+    (:func:`~jobv1._deadline.query_end`) or the interrupt is set: those
+    still running then end on their own.
+    """
+    clock = layout.clock
+    end = query_end(clock, layout.deadline)
+    finished = run.finished = _Finished(asyncio.get_running_loop())
     woken: asyncio.Future[Any] | None = None
     unbegun: list[int] = []
     try:
-        run.start(poller.max_in_flight)
+        run.start(layout.max_in_flight)
         while not finished.future.done():
             waiting: set[asyncio.Future[Any]] = {finished.future}
             if waker is not None and not waker.is_set():
@@ -237,26 +244,22 @@ async def _answers(
                 waiting.add(woken)
             timeout = None if end is None else end - clock.monotonic()
             if timeout is not None and timeout <= 0:
-                break  # the deadline: the queries still running are given up
+                break  # the deadline: the calls still running are given up
             await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-            if poller.interrupted():
+            if layout.interrupted():
                 break
             # Else an event-driven job called back: the loop sees to it after these
-            # queries; or the deadline passed, which the next turn finds.
+            # calls; or the deadline passed, which the next turn finds.
     finally:
         unbegun = run.stop()
         if woken is not None and not woken.done():
             woken.cancel()
     if run.raised is not None:
         raise run.raised  # Ctrl-C, SystemExit: raised in the wait
-    for index in unbegun:
-        outcomes[index] = UNBEGUN
-    return outcomes
+    return unbegun
 
 
-async def _drive(
-    poller: Poller[J] | FutureWait[J],
-) -> AsyncGenerator[list[tuple[J, JobStatus]], None]:
+async def _drive(layout: Layout[J]) -> AsyncGenerator[list[tuple[J, JobStatus]], None]:
     """Drive the loop on the running event loop; yield the jobs of each round that end."""
     loop = asyncio.get_running_loop()
     wakers: list[_LoopWaker] = []
@@ -265,18 +268,21 @@ async def _drive(
         wakers.append(_LoopWaker(loop))
         return wakers[-1]
 
-    steps = poller.steps(make_waker)
+    steps = layout.steps(make_waker)
     try:
         request: Step[J] = next(steps)
         while True:
             if isinstance(request, Ask):
-                outcomes = await _answers(poller, request, wakers[0] if wakers else None)
+                outcomes = await _answers(layout, request, wakers[0] if wakers else None)
                 request = steps.send(outcomes)
+            elif isinstance(request, Launch):
+                unbegun = await _launched(layout, request.run, wakers[0] if wakers else None)
+                request = steps.send(unbegun)
             elif isinstance(request, Breathe):
                 await asyncio.sleep(0)
                 request = steps.send(None)
             elif isinstance(request, Sleep):
-                woken = await _sleep(poller.clock, request.seconds, wakers[0] if wakers else None)
+                woken = await _sleep(layout.clock, request.seconds, wakers[0] if wakers else None)
                 request = steps.send(woken)
             else:
                 yield request
@@ -366,7 +372,7 @@ async def wait(
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
     )
-    poller = awaited(checked)
+    poller = layout(checked)
     check_return_when(return_when)
     check_hashable(checked)
     done: set[J] = set()
@@ -407,7 +413,7 @@ def as_completed(
         ValueError: An argument is out of range.
     """
     return _flatten(
-        awaited(
+        layout(
             check_many(
                 jobs,
                 timeout=timeout,
@@ -422,7 +428,7 @@ def as_completed(
     )
 
 
-async def _flatten(poller: Poller[J] | FutureWait[J]) -> AsyncIterator[J]:
+async def _flatten(poller: Layout[J]) -> AsyncIterator[J]:
     rounds = _drive(poller)
     try:
         async for finished in rounds:

@@ -32,11 +32,12 @@ import time
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._checks import check_seconds, check_timeout, renamed
+from ._choose import layout
 from ._clock import current_clock, waited
 from ._errors import JobError, JobTimeoutError
 from ._interop import as_job
 from ._lifecycle import fetch_here, fetching
-from ._many import DEFAULT_POLL, check_many, general
+from ._options import DEFAULT_POLL, check_many
 from ._policy import as_policy
 from ._reference import check_reference, restore
 from ._status import JobStatus
@@ -131,7 +132,7 @@ def settle(
         indices.setdefault(id(job), []).append(index)
     # the time left, on this process's clock
     timeout = None if until is None else max(0.0, until - time.time())
-    poller = general(
+    poller = layout(
         check_many(
             jobs,
             timeout=timeout,
