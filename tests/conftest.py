@@ -48,7 +48,7 @@ def loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
     the general one all the same.
     """
     if request.param == "general":
-        monkeypatch.setattr(_choose, "plain_fits", lambda jobs: False)
+        monkeypatch.setattr(_choose, "plain_fits", lambda jobs, kinds: False)
     return request.param  # type: ignore[no-any-return]
 
 

@@ -103,7 +103,7 @@ class Script(JobV1):
 
 
 #: The general loop, for a run that must not take the plain one.
-def _never_plain(jobs: list[Any]) -> bool:
+def _never_plain(jobs: list[Any], kinds: set[Any]) -> bool:
     return False
 
 
@@ -390,6 +390,30 @@ def test_plain_jobs_take_the_plain_loop_and_every_other_wait_the_general_one() -
     assert _path([*plain, Plainly(Batching(), "x")]) is Poller  # type: ignore[arg-type]
     assert _path([*plain, Plainly(Limited(), "l")]) is Poller  # type: ignore[arg-type]
     assert _path([*plain, mock.Mock(job_id=lambda: "m", status=lambda: D)]) is Poller
+
+
+class Unhashable:
+    """A backend that compares by value and so cannot be hashed."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Unhashable)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Uninitialised(Plainly):
+    """A job whose ``__init__`` forgot JobV1's: it has no backend at all."""
+
+    def __init__(self, job_id: str) -> None:
+        self.name = job_id
+
+
+def test_backends_that_cannot_be_hashed_or_are_missing_are_each_looked_at() -> None:
+    unhashable = [Plainly(Unhashable(), "a"), Plainly(Unhashable(), "b")]  # type: ignore[arg-type]
+    assert _path(unhashable) is Plain
+    assert _path([*unhashable, Plainly(Batching(), "x")]) is Poller  # type: ignore[arg-type]
+    assert _path([Uninitialised("a"), Uninitialised("b")]) is Plain
+    assert _path([Uninitialised("a"), Plainly(Limited(), "l")]) is Poller  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("order", ["first", "last"])

@@ -19,16 +19,19 @@ never who listens: logging and tracing do not change the layout.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from ._futures import FutureJob
 from ._futurewait import FutureWait
 from ._job import JobV1
 from ._options import general
 from ._plain import Plain
 from ._policy import drawn_once
-from ._traits import asks_alone, gives_hints, watches
+from ._traits import asks_alone, hints_of, watches_of
 from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
     from ._options import Checked
@@ -47,7 +50,7 @@ def layout(wait: Checked[J]) -> Poller[J] | Plain[J] | FutureWait[J]:
             drawn is not None
             and wait.rate_limit is None
             and len(wait.jobs) > 1
-            and plain_fits(wait.jobs)
+            and plain_fits(wait.jobs, wait.kinds)
         ):
             return Plain(
                 wait.jobs,
@@ -65,34 +68,30 @@ def layout(wait: Checked[J]) -> Poller[J] | Plain[J] | FutureWait[J]:
     return general(wait)
 
 
-def plain_fits(jobs: list[Any]) -> bool:
+def plain_fits(jobs: list[Any], kinds: set[Any]) -> bool:
     """Whether every job is a :class:`JobV1` polled alike, on a backend with no batch or limit.
 
-    That is: a job of a class that keeps the base ``watch()`` and
-    ``poll_hint()``, on a backend with neither ``job_statuses`` nor
-    ``status_rate_limit``. Each class and each backend is looked at once.
-    (An instance attribute named ``watch`` or ``poll_hint`` is not looked
-    for: reading an instance's ``__dict__`` would make one for each of
-    100,000 jobs that had none.)
+    That is: a job of a class (of ``kinds``, the jobs' classes) that keeps
+    the base ``watch()`` and ``poll_hint()``, on a backend with neither
+    ``job_statuses`` nor ``status_rate_limit``. Each class and each backend
+    is looked at once. (An instance attribute named ``watch`` or
+    ``poll_hint`` is not looked for: reading an instance's ``__dict__``
+    would make one for each of 100,000 jobs that had none.)
     """
-    classes: dict[type, bool] = {}
-    backends: dict[int, bool] = {}
-    for job in jobs:
-        kind = type(job)
-        fits = classes.get(kind)
-        if fits is None:
-            fits = classes[kind] = (
-                JobV1 in kind.__mro__ and not watches(job) and not gives_hints(job)
-            )
-        if not fits:
+    for kind in kinds:
+        if JobV1 not in kind.__mro__ or watches_of(kind) or hints_of(kind):
             return False
-        backend = getattr(job, "_backend", None)
-        alone = backends.get(id(backend))
-        if alone is None:
-            alone = backends[id(backend)] = asks_alone(backend)
-        if not alone:
-            return False
-    return True
+    try:
+        backends: Iterable[object] = set(map(_BACKEND, jobs))
+    except AttributeError:  # a job whose __init__ did not call JobV1's: it has none
+        backends = [getattr(job, "_backend", None) for job in jobs]
+    except TypeError:  # a backend that cannot be hashed: each looked at once all the same
+        backends = {id(backend): backend for backend in map(_BACKEND, jobs)}.values()
+    return all(map(asks_alone, backends))
+
+
+#: A job's backend, as :class:`JobV1` keeps it.
+_BACKEND = attrgetter("_backend")
 
 
 def _futures_fit(kinds: set[Any]) -> bool:

@@ -46,9 +46,11 @@ __all__ = [
     "base",
     "batch_of",
     "gives_hints",
+    "hints_of",
     "limit_of",
     "resync_of",
     "watches",
+    "watches_of",
 ]
 
 #: The entry-point group where providers register the function that restores
@@ -97,7 +99,12 @@ def gives_hints(job: Any) -> bool:
     on one job's instance is not looked for (that would cost a look at each
     of 100,000 jobs, or make their ``__dict__``).
     """
-    return not getattr(type(job).poll_hint, BASE, False)
+    return hints_of(type(job))
+
+
+def hints_of(kind: type) -> bool:
+    """Whether the ``poll_hint()`` of jobs of class ``kind`` may give hints: :func:`gives_hints`."""
+    return not getattr(kind.poll_hint, BASE, False)  # type: ignore[attr-defined]
 
 
 def watches(job: Any) -> bool:
@@ -105,7 +112,12 @@ def watches(job: Any) -> bool:
 
     Read from the job's class, as :func:`gives_hints` is.
     """
-    return not getattr(type(job).watch, BASE, False)
+    return watches_of(type(job))
+
+
+def watches_of(kind: type) -> bool:
+    """Whether the ``watch()`` of jobs of class ``kind`` may call back (:func:`watches`)."""
+    return not getattr(kind.watch, BASE, False)  # type: ignore[attr-defined]
 
 
 def limit_of(job: Any) -> RateLimit | None:
