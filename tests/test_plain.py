@@ -102,6 +102,23 @@ class Script(JobV1):
         return answer  # type: ignore[no-any-return]
 
 
+class Foreign:
+    """A job of another library: a :class:`Script`'s answers, with no JobV1 in its class."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+
+    def job_id(self) -> str:
+        return self.script.job_id()
+
+    def status(self) -> Any:
+        return self.script.status()
+
+    @property
+    def queried(self) -> list[float]:
+        return self.script.queried
+
+
 #: The general loop, for a run that must not take the plain one.
 def _never_plain(jobs: list[Any], kinds: set[Any]) -> bool:
     return False
@@ -137,14 +154,17 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
     bound: int,
     hook: str,
     listen: bool = False,
+    *,
+    foreign: bool = False,
 ) -> tuple[list[tuple[Any, ...]], list[list[float]]]:
     log: list[tuple[Any, ...]] = []
     clock = Recorder(log)
     interrupt = Interrupt()
-    jobs = [
+    scripted = [
         Script(clock, f"j{n}", steps, interrupt, in_turn=bound == 1)
         for n, steps in enumerate(scripts)
     ]
+    jobs: list[Any] = [Foreign(job) for job in scripted] if foreign else scripted
 
     def on_status(job: Any, status: JobStatus) -> None:
         log.append(("on_status", job.job_id(), status, type(status), clock.monotonic()))
@@ -209,7 +229,7 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
 
 
 answers = st.sampled_from(
-    [R, R, R, Q, D, D, C, E, "bad", LookupError("503"), StopIteration(), *QISKIT_STATUSES]
+    [R, R, R, Q, D, D, C, E, "bad", "DONE", LookupError("503"), StopIteration(), *QISKIT_STATUSES]
 )
 
 
@@ -238,6 +258,7 @@ def _compare(  # noqa: PLR0917 - the test's axes, in order
     bound: int,
     hook: str,
     listen: bool,
+    foreign: bool = False,
 ) -> None:
     """The same calls, hooks and outcome on both loops and both drivers; the same log when heard.
 
@@ -245,14 +266,19 @@ def _compare(  # noqa: PLR0917 - the test's axes, in order
     changed what a wait did (what ``as_completed`` yielded first, with a
     slow hook); it no longer picks the loop, nor changes what either does.
     Each loop runs under the blocking driver and under asyncio's, and all
-    four runs see the same.
+    four runs see the same. With ``foreign``, the jobs are of another
+    library: the general loop asks them through views, the plain one
+    directly, and both read their answers alike (a member's name too).
     """
     if timeout is None:  # a wait without a deadline must end
         scripts = [[*steps, (D, 0.0)] for steps in scripts]
     axes = (way, scripts, timeout, poll, bound, hook, listen)
-    plain = _run("plain", "blocking", *axes)
-    assert _run("general", "blocking", *axes) == plain
-    awaited = [_run("plain", "asyncio", *axes), _run("general", "asyncio", *axes)]
+    plain = _run("plain", "blocking", *axes, foreign=foreign)
+    assert _run("general", "blocking", *axes, foreign=foreign) == plain
+    awaited = [
+        _run("plain", "asyncio", *axes, foreign=foreign),
+        _run("general", "asyncio", *axes, foreign=foreign),
+    ]
     if any(answer == INTERRUPT for steps in scripts for answer, _ in steps):
         # A status() that sets the interrupt is a query under way when it comes:
         # asyncio's driver, which runs it on a worker, may give it up before its
@@ -263,7 +289,7 @@ def _compare(  # noqa: PLR0917 - the test's axes, in order
         assert awaited == [plain, plain]
     assert plain[0][-2][0] in ("raised", "returned")
     if listen:
-        assert unheard(plain[0]) == _run("plain", "blocking", *axes[:-1])[0]
+        assert unheard(plain[0]) == _run("plain", "blocking", *axes[:-1], foreign=foreign)[0]
 
 
 # The second query crosses the deadline: the first job is asked again there.
@@ -274,13 +300,26 @@ def _compare(  # noqa: PLR0917 - the test's axes, in order
     poll=1,
     hook="none",
     listen=True,
+    foreign=False,
 )
 @example(
-    way="wait", scripts=[[(R, 0.0)], [(R, 0.0)]], timeout=0.0, poll=1, hook="slow", listen=False
+    way="wait",
+    scripts=[[(R, 0.0)], [(R, 0.0)]],
+    timeout=0.0,
+    poll=1,
+    hook="slow",
+    listen=False,
+    foreign=True,
 )
 # Eight delays of 0.1 s add up to a hair less than 0.8: that query is the deadline's.
 @example(
-    way="wait", scripts=[[(R, 0.0)], [(R, 0.0)]], timeout=0.8, poll=0.1, hook="none", listen=True
+    way="wait",
+    scripts=[[(R, 0.0)], [(R, 0.0)]],
+    timeout=0.8,
+    poll=0.1,
+    hook="none",
+    listen=True,
+    foreign=False,
 )
 @settings(max_examples=300)
 @given(
@@ -290,6 +329,7 @@ def _compare(  # noqa: PLR0917 - the test's axes, in order
     poll=polls,
     hook=st.sampled_from(["none", "none", "plain", "slow", "raises", "stops"]),
     listen=st.booleans(),
+    foreign=st.booleans(),
 )
 def test_one_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times(  # noqa: PLR0917
     way: str,
@@ -298,8 +338,9 @@ def test_one_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times
     poll: float | PollPolicy,
     hook: str,
     listen: bool,
+    foreign: bool,
 ) -> None:
-    _compare(way, scripts, timeout, poll, 1, hook, listen)
+    _compare(way, scripts, timeout, poll, 1, hook, listen, foreign)
 
 
 @settings(max_examples=200)
@@ -311,6 +352,7 @@ def test_one_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times
     bound=st.sampled_from([2, 8]),
     hook=st.sampled_from(["none", "plain", "slow", "raises", "stops"]),
     listen=st.booleans(),
+    foreign=st.booleans(),
 )
 def test_many_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times(  # noqa: PLR0917
     way: str,
@@ -320,8 +362,9 @@ def test_many_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_time
     bound: int,
     hook: str,
     listen: bool,
+    foreign: bool,
 ) -> None:
-    _compare(way, scripts, timeout, poll, bound, hook, listen)
+    _compare(way, scripts, timeout, poll, bound, hook, listen, foreign)
 
 
 class Plainly(JobV1):
@@ -406,6 +449,71 @@ class Uninitialised(Plainly):
 
     def __init__(self, job_id: str) -> None:
         self.name = job_id
+
+
+class Duck:
+    """A job of another library: ``job_id()`` and ``status()``, and whatever else it keeps."""
+
+    def __init__(self, **attributes: Any) -> None:
+        self.__dict__.update(attributes)
+
+    def job_id(self) -> str:
+        return "duck"
+
+    def status(self) -> JobStatus:
+        return D
+
+
+class Registered:
+    """A class registered as a virtual subclass of JobV1: waited on as itself."""
+
+    def job_id(self) -> str:
+        return "registered"
+
+    def status(self) -> JobStatus:
+        return D
+
+
+JobV1.register(Registered)
+
+
+def test_jobs_of_other_libraries_take_the_plain_loop_unless_they_run_on_a_future() -> None:
+    """Issue 23: a wait over Qiskit's jobs or any job-like object ran the general loop.
+
+    It asked each job through a view, at many times the cost of jobv1's own;
+    the plain loop asks them directly and reads their answers as the view does.
+    """
+    import concurrent.futures
+
+    plain = [Plainly(None, "a"), Plainly(FakeBackend(), "b")]
+    assert _path([Duck(), Duck()]) is Plain
+    assert _path([*plain, Duck(_backend=Batching())]) is Plain  # its backend is not looked at
+    assert _path([*plain, Duck(_future="not a future")]) is Plain  # polled, as its view is
+    assert _path([*plain, Duck(_future=concurrent.futures.Future())]) is Poller  # watched
+    assert _path([*plain, Registered()]) is Poller
+    with pytest.raises(TypeError, match="jobs must hold only jobs"):
+        _path([*plain, Plainly])  # a class is not a job
+
+
+class Named(Plainly):
+    """A jobv1 job that answers a member's name, which only another library's job may."""
+
+    def status(self) -> Any:
+        return "DONE"
+
+
+def test_each_job_of_a_mixed_wait_is_read_as_its_own_kind(loop: str) -> None:
+    duck, plainly = Duck(), Plainly(None, "a")
+    duck.status = lambda: "DONE"  # type: ignore[method-assign]
+    assert jobv1.wait([plainly, duck], timeout=0).done == {duck, plainly}
+    with pytest.raises(TypeError, match="returned 'DONE', which is not a JobStatus"):
+        jobv1.wait([duck, Named(None, "n")], timeout=0)
+
+
+def test_a_class_registered_as_a_jobv1_is_waited_on_though_it_has_no_watch_or_hint() -> None:
+    # Reading its class's watch() and poll_hint() raised AttributeError.
+    jobs = [Registered(), Registered()]
+    assert jobv1.wait(jobs, timeout=0).done == set(jobs)
 
 
 def test_backends_that_cannot_be_hashed_or_are_missing_are_each_looked_at() -> None:

@@ -23,10 +23,12 @@ from operator import attrgetter
 
 from ._futures import FutureJob
 from ._futurewait import FutureWait
+from ._interop import read_status
 from ._job import JobV1
 from ._options import general
 from ._plain import Plain
 from ._policy import drawn_once
+from ._status import check_status
 from ._traits import asks_alone, hints_of, watches_of
 from ._typing import TYPE_CHECKING, TypeVar
 
@@ -36,8 +38,9 @@ if TYPE_CHECKING:
 
     from ._options import Checked
     from ._polling import Poller
+    from ._status import JobStatus
 
-__all__ = ["layout", "plain_fits"]
+__all__ = ["layout", "plain_fits", "read_answer"]
 
 J = TypeVar("J")
 
@@ -52,6 +55,7 @@ def layout(wait: Checked[J]) -> Poller[J] | Plain[J] | FutureWait[J]:
             and len(wait.jobs) > 1
             and plain_fits(wait.jobs, wait.kinds)
         ):
+            foreign = not all(JobV1 in kind.__mro__ for kind in wait.kinds)
             return Plain(
                 wait.jobs,
                 clock=wait.clock,
@@ -62,6 +66,7 @@ def layout(wait: Checked[J]) -> Poller[J] | Plain[J] | FutureWait[J]:
                 interrupt=wait.interrupt,
                 max_in_flight=wait.max_in_flight,
                 errors=wait.errors,
+                read=read_answer if foreign else check_status,
             )
         if _futures_fit(wait.kinds):
             return FutureWait(wait)
@@ -69,25 +74,76 @@ def layout(wait: Checked[J]) -> Poller[J] | Plain[J] | FutureWait[J]:
 
 
 def plain_fits(jobs: list[Any], kinds: set[Any]) -> bool:
-    """Whether every job is a :class:`JobV1` polled alike, on a backend with no batch or limit.
+    """Whether every job is polled alike, on a backend with no batch or limit.
 
-    That is: a job of a class (of ``kinds``, the jobs' classes) that keeps
-    the base ``watch()`` and ``poll_hint()``, on a backend with neither
-    ``job_statuses`` nor ``status_rate_limit``. Each class and each backend
-    is looked at once. (An instance attribute named ``watch`` or
-    ``poll_hint`` is not looked for: reading an instance's ``__dict__``
+    That is, each job is either a :class:`JobV1` of a class (of ``kinds``,
+    the jobs' classes) that keeps the base ``watch()`` and ``poll_hint()``,
+    on a backend with neither ``job_statuses`` nor ``status_rate_limit``; or
+    a job of another library (a class with ``job_id()`` and ``status()``,
+    as :func:`~jobv1.as_job` takes) that does not run on a local future,
+    which the plain loop asks directly, as its view would. Each class and
+    each backend is looked at once. (An instance attribute named ``watch``
+    or ``poll_hint`` is not looked for: reading an instance's ``__dict__``
     would make one for each of 100,000 jobs that had none.)
     """
+    foreign = False
     for kind in kinds:
-        if JobV1 not in kind.__mro__ or watches_of(kind) or hints_of(kind):
+        if JobV1 in kind.__mro__:
+            if watches_of(kind) or hints_of(kind):
+                return False
+        elif _polled_view(kind):
+            foreign = True
+        else:
             return False
+    if foreign:
+        if not _off_futures(jobs):
+            return False
+        # Another library's job is asked alone, as its view is: its backend is not looked at.
+        jobs = [job for job in jobs if JobV1 in type(job).__mro__]
     try:
         backends: Iterable[object] = set(map(_BACKEND, jobs))
-    except AttributeError:  # a job whose __init__ did not call JobV1's: it has none
+    except AttributeError:  # a job whose __init__ did not call JobV1's
         backends = [getattr(job, "_backend", None) for job in jobs]
     except TypeError:  # a backend that cannot be hashed: each looked at once all the same
         backends = {id(backend): backend for backend in map(_BACKEND, jobs)}.values()
     return all(map(asks_alone, backends))
+
+
+def _polled_view(kind: type) -> bool:
+    """Whether jobs of ``kind``, of another library, are polled through a view (:func:`view`).
+
+    A class registered as a virtual subclass of :class:`JobV1` is waited on
+    as itself, by the general loop.
+    """
+    return (
+        not issubclass(kind, (JobV1, type))
+        and callable(getattr(kind, "job_id", None))
+        and callable(getattr(kind, "status", None))
+    )
+
+
+def _off_futures(jobs: list[Any]) -> bool:
+    """Whether no job of another library runs on a local future: its view would watch it."""
+    for job in jobs:
+        future = getattr(job, "_future", None)
+        if future is not None and JobV1 not in type(job).__mro__:
+            import concurrent.futures
+
+            if isinstance(future, concurrent.futures.Future):
+                return False
+    return True
+
+
+def read_answer(job: Any, answer: object) -> JobStatus:
+    """A job's answer as a jobv1 :class:`JobStatus`: as its view reads it, if it is foreign.
+
+    A :class:`JobV1`'s answer is checked as every loop checks it
+    (:func:`~jobv1._status.check_status`); another library's job's is read
+    as :func:`~jobv1.as_job`'s view reads it (a member's name too).
+    """
+    if JobV1 in type(job).__mro__:
+        return check_status(job, answer)
+    return read_status(job, answer)
 
 
 #: A job's backend, as :class:`JobV1` keeps it.

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ._errors import JobError
 from ._futures import future_status, watch_future
 from ._job import JobV1
-from ._status import JobStatus, is_qiskit_status
+from ._status import JobStatus, as_status
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -86,10 +86,9 @@ def read_status(job: JobV1[Any], answer: object) -> JobStatus:
         ValueError: ``answer`` is a string naming no member.
         TypeError: ``answer`` is neither a status nor a string.
     """
-    if isinstance(answer, JobStatus):
-        return answer
-    if is_qiskit_status(answer):
-        return JobStatus(answer)
+    status = as_status(answer)
+    if status is not None:
+        return status
     if isinstance(answer, str):
         member = JobStatus.__members__.get(answer)
         if member is None:

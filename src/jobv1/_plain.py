@@ -81,6 +81,10 @@ class Plain(Generic[J]):
         max_in_flight: How many queries may run at once.
         errors: The classes of the errors to raise at the deadline and on an
             interrupt.
+        read: Reads a job's answer that is not a jobv1 :class:`JobStatus`
+            as one, or raises: :func:`~jobv1._status.check_status` for
+            jobv1's jobs; jobs of other libraries, asked directly, read as
+            their views would (:func:`~jobv1._choose.read_answer`).
     """
 
     def __init__(
@@ -95,6 +99,7 @@ class Plain(Generic[J]):
         interrupt: Interrupt | None,
         max_in_flight: int,
         errors: Errors = ERRORS,
+        read: Callable[[Any, object], JobStatus] = check_status,
     ) -> None:
         self._jobs = jobs
         self._clock = clock
@@ -102,6 +107,7 @@ class Plain(Generic[J]):
         self._limit = Deadline(clock, timeout, started, errors)
         self._deadline = self._limit.at
         self._drawn = drawn
+        self._read = read
         self._on_status = None if on_status is None else shielded("on_status", on_status)
         #: Stops the wait when set.
         self.interrupt = interrupt
@@ -362,7 +368,7 @@ class Plain(Generic[J]):
     def _found(self, index: int, answer: object, finished: list[tuple[J, JobStatus]]) -> None:
         """Job ``index`` answered ``answer``: tell ``on_status``, and note it if it is final."""
         job: Any = self._jobs[index]
-        status = answer if type(answer) is JobStatus else check_status(job, answer)
+        status = answer if type(answer) is JobStatus else self._read(job, answer)
         if self._observer is not None:
             self._observer.queried(job.job_id(), status, 1)
         if self._on_status is not None and status is not self._seen[index]:

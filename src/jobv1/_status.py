@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JOB_FINAL_STATES",
+    "QUIET",
     "JobStatus",
     "as_status",
     "check_status",
@@ -83,7 +84,25 @@ def as_status(value: object) -> JobStatus | None:
     """``value`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else ``None``."""
     if isinstance(value, JobStatus):
         return value
-    return JobStatus(value) if is_qiskit_status(value) else None
+    found = _FROM_QISKIT.get(id(value))
+    if found is not None:
+        return found
+    if not is_qiskit_status(value):
+        return None
+    found = _FROM_QISKIT[id(value)] = JobStatus(value)
+    _QISKIT_MEMBERS.append(value)  # alive for good, so that no other object takes its id
+    if found not in JOB_FINAL_STATES:
+        QUIET.add(id(value))
+    return found
+
+
+# Qiskit's members met so far, by id, as ours: a wait over Qiskit's jobs reads
+# one per query, and an Enum's lookup by value costs ten times a dict's.
+_FROM_QISKIT: dict[int, JobStatus] = {}
+_QISKIT_MEMBERS: list[object] = []
+#: The ids of the answers that say a job is pending: jobv1's members that are not
+#: final, and Qiskit's, as they are met. An answer whose id is here needs no look.
+QUIET: set[int] = {id(member) for member in JobStatus if member not in JOB_FINAL_STATES}
 
 
 def check_status(job: Any, status: object) -> JobStatus:

@@ -104,7 +104,8 @@ def gives_hints(job: Any) -> bool:
 
 def hints_of(kind: type) -> bool:
     """Whether the ``poll_hint()`` of jobs of class ``kind`` may give hints: :func:`gives_hints`."""
-    return not getattr(kind.poll_hint, BASE, False)  # type: ignore[attr-defined]
+    method = getattr(kind, "poll_hint", None)  # none on a class registered as a JobV1
+    return method is not None and not getattr(method, BASE, False)
 
 
 def watches(job: Any) -> bool:
@@ -117,7 +118,8 @@ def watches(job: Any) -> bool:
 
 def watches_of(kind: type) -> bool:
     """Whether the ``watch()`` of jobs of class ``kind`` may call back (:func:`watches`)."""
-    return not getattr(kind.watch, BASE, False)  # type: ignore[attr-defined]
+    method = getattr(kind, "watch", None)  # none on a class registered as a JobV1
+    return method is not None and not getattr(method, BASE, False)
 
 
 def limit_of(job: Any) -> RateLimit | None:

@@ -20,7 +20,7 @@ import queue
 import threading
 
 from ._clock import lent
-from ._status import JOB_FINAL_STATES, JobStatus
+from ._status import QUIET
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -212,8 +212,9 @@ class Sweep(Run):
     the calls are the jobs' own ``status()``, and nothing is made per job.
     ``answers[k]`` is what job ``k`` answered, :data:`FAILED` if it raised
     (the exception is in :attr:`failures`), or :data:`UNASKED`. The
-    positions of the answers worth a look (any but a pending
-    :class:`~jobv1.JobStatus`) are in :attr:`notable`, and those of the
+    positions of the answers worth a look (any but a status that says the
+    job is pending, jobv1's or Qiskit's: :data:`~jobv1._status.QUIET`) are
+    in :attr:`notable`, and those of the
     answers that came at or after ``late_from`` in :attr:`late`, in no
     particular order.
 
@@ -250,7 +251,7 @@ class Sweep(Run):
         jobs, answers, notable, late = self.calls, self.answers, self.notable, self.late
         now, late_from = self.now, self.late_from
         timed = late_from < math.inf
-        done, cancelled, failed = JOB_FINAL_STATES
+        quiet = QUIET
         mine = 0
         for k in self.order:  # a for loop: half the cost of next() calls, at 100,000 jobs
             if self.stopped:
@@ -270,12 +271,7 @@ class Sweep(Run):
                 self.finished.set()
                 return
             else:
-                if (
-                    type(answer) is not JobStatus
-                    or answer is done
-                    or answer is cancelled
-                    or answer is failed
-                ):
+                if id(answer) not in quiet:  # not a status that says the job is pending
                     notable.append(k)
             answers[k] = answer
             mine += 1
