@@ -366,6 +366,102 @@ def as_completed_vs_stdlib(count: int = 10_000, runs: int = 3) -> dict[str, list
     )
 
 
+class _Duck:
+    """A job of no library: ``job_id()`` and ``status()``, RUNNING ``left`` times, then DONE."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def job_id(self) -> str:
+        return "duck"
+
+    def status(self) -> JobStatus:
+        self.left -= 1
+        return R if self.left >= 0 else D
+
+
+def foreign_jobs(count: int = 1000, polls: int = 20, runs: int = 5) -> dict[str, list[float]]:
+    """µs of ``jobv1.wait`` per query over ``count`` jobs of each kind, ``status()`` taken out.
+
+    jobv1's own jobs; a Qiskit ``JobV1`` subclass answering Qiskit's
+    statuses (if Qiskit is installed); any object with ``job_id()`` and
+    ``status()``. Each kind's own ``status()`` cost is measured apart and
+    taken out, as in :func:`many_job_loop`.
+    """
+    kinds: dict[str, type] = {"jobv1 JobV1": _counter(JobV1, R, D)}
+    qiskit = _qiskit()
+    if qiskit is not None:
+        kinds["Qiskit JobV1"] = _counter(
+            qiskit.JobV1, qiskit.JobStatus.RUNNING, qiskit.JobStatus.DONE
+        )
+    kinds["job_id() and status()"] = _Duck
+
+    def side(job_class: type) -> Callable[[], float]:
+        status = _per_status(job_class, count * polls)
+
+        def run() -> float:
+            jobs = [job_class(polls) for _ in range(count)]
+            started = time.perf_counter()
+            with use_clock(NoSleep()):
+                jobv1.wait(jobs, poll=0)
+            return 1e6 * (time.perf_counter() - started) / (count * (polls + 1)) - status
+
+        return run
+
+    return interleaved({label: side(kind) for label, kind in kinds.items()}, runs)
+
+
+def future_jobs_blocking(count: int = 100_000, runs: int = 3) -> dict[str, list[float]]:
+    """Blocking ``as_completed`` over ``count`` FutureJobs whose futures end in another thread.
+
+    1,000 futures end every 10 ms. For ``jobv1.as_completed`` and
+    ``concurrent.futures.as_completed`` on the same kind of futures: the
+    seconds until the last is yielded, and the longest garbage collection
+    while it ran (ms), as ``gc.callbacks`` time them.
+    """
+
+    def side(ours: bool) -> tuple[float, float]:
+        futures: list[concurrent.futures.Future[int]] = [
+            concurrent.futures.Future() for _ in range(count)
+        ]
+        jobs = [FutureJob(None, f"f{n}", future) for n, future in enumerate(futures)]
+        pauses: list[float] = []
+        began = [0.0]
+
+        def timing(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                began[0] = time.perf_counter()
+            else:
+                pauses.append(time.perf_counter() - began[0])
+
+        def end() -> None:
+            for first in range(0, count, 1000):
+                for future in futures[first : first + 1000]:
+                    future.set_result(1)
+                time.sleep(0.01)
+
+        ender = threading.Thread(target=end)
+        gc.callbacks.append(timing)
+        started = time.perf_counter()
+        ender.start()
+        try:
+            waited = jobv1.as_completed(jobs) if ours else concurrent.futures.as_completed(futures)
+            assert sum(1 for _ in waited) == count
+            took = time.perf_counter() - started
+        finally:
+            ender.join()
+            gc.callbacks.remove(timing)
+        return took, 1e3 * max(pauses, default=0.0)
+
+    results: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for label, ours in (("jobv1.as_completed", True), ("concurrent.futures", False)):
+            took, pause = side(ours)
+            results.setdefault(f"{label} s", []).append(took)
+            results.setdefault(f"{label} gc ms", []).append(pause)
+    return results
+
+
 def _statuses(jobs: list[Any]) -> list[Any]:
     return [job.status() for job in jobs]
 
