@@ -495,6 +495,13 @@ def test_jobs_of_other_libraries_take_the_plain_loop_unless_they_run_on_a_future
         _path([*plain, Plainly])  # a class is not a job
 
 
+class NamingDuck(Duck):
+    """A job of another library that answers a member's name, as its view reads it."""
+
+    def status(self) -> Any:
+        return "DONE"
+
+
 class Named(Plainly):
     """A jobv1 job that answers a member's name, which only another library's job may."""
 
@@ -503,8 +510,7 @@ class Named(Plainly):
 
 
 def test_each_job_of_a_mixed_wait_is_read_as_its_own_kind(loop: str) -> None:
-    duck, plainly = Duck(), Plainly(None, "a")
-    duck.status = lambda: "DONE"  # type: ignore[method-assign]
+    duck, plainly = NamingDuck(), Plainly(None, "a")
     assert jobv1.wait([plainly, duck], timeout=0).done == {duck, plainly}
     with pytest.raises(TypeError, match="returned 'DONE', which is not a JobStatus"):
         jobv1.wait([duck, Named(None, "n")], timeout=0)

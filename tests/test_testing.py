@@ -146,6 +146,42 @@ class TestFakeClock:
         assert seen["inside"] is clock
         assert isinstance(seen["already running"], SystemClock)
 
+    def test_a_thread_started_in_a_block_reads_its_starters_clock(self) -> None:
+        """Issue 24, 4: a child started in A's block read B's clock, B's thread's.
+
+        Two threads each hold a FakeClock; the child one starts (and its own
+        child) read that thread's time, not the other's, whichever was
+        installed last.
+        """
+        a_in, b_in, done = threading.Event(), threading.Event(), threading.Event()
+        seen: dict[str, float] = {}
+
+        def child() -> None:
+            seen["child"] = current_clock().monotonic()
+            grandchild = threading.Thread(
+                target=lambda: seen.update(grandchild=current_clock().monotonic())
+            )
+            grandchild.start()
+            grandchild.join()
+
+        def holder_of_b() -> None:
+            a_in.wait()
+            with FakeClock(start=5000.0):
+                b_in.set()
+                done.wait()
+
+        other = threading.Thread(target=holder_of_b)
+        other.start()
+        with FakeClock(start=10.0):
+            a_in.set()
+            b_in.wait()  # B is installed after A, and is innermost
+            started = threading.Thread(target=child)
+            started.start()
+            started.join()
+            done.set()
+        other.join()
+        assert seen == {"child": 10.0, "grandchild": 10.0}
+
     def test_a_process_wide_clock_serves_threads_already_running(self) -> None:
         asked, answered = threading.Event(), threading.Event()
         seen: list[object] = []

@@ -7,11 +7,13 @@ monotonic clock; :mod:`jobv1.testing` installs a virtual one with
 patching anything. A clock is any object with ``monotonic()`` and
 ``sleep(seconds, wakeup=None)``: see :class:`jobv1.testing.Clock`.
 
-An installed clock serves the thread that installed it and the threads
-started while it is installed, not the threads that were already running: a
-test's virtual clock never reaches into another thread's real wait. An
-installation may be process-wide instead, on request. A worker thread that
-runs a task for a wait runs it under the wait's clock (:func:`lent`).
+An installed clock serves the thread that installed it and the threads it
+serves start while it is installed (theirs too), not the threads that were
+already running, nor those another thread starts: a test's virtual clock
+never reaches into another thread's real wait, or another test's virtual
+one. An installation may be process-wide instead, on request. A worker
+thread that runs a task for a wait runs it under the wait's clock
+(:func:`lent`).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import time
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import threading
+    import weakref
     from collections.abc import Callable
     from contextlib import AbstractContextManager
-    from types import TracebackType
+    from types import ModuleType, TracebackType
 
     from ._protocols import Clock, Wakeup
 
@@ -113,21 +117,55 @@ def waited(wait: Callable[[float | None], bool], seconds: float | None) -> bool:
 
 
 class _Installation:
-    """One :func:`install`: the clock, and the threads it does not serve."""
+    """One :func:`install`: the clock, and the threads it serves."""
 
-    __slots__ = ("clock", "elsewhere")
+    __slots__ = ("clock", "served")
 
     def __init__(self, clock: Clock, process_wide: bool) -> None:
         self.clock = clock
-        #: The threads already running, but the installing one, when the clock
-        #: was installed: it does not serve them. Threads, not their idents,
-        #: which a thread started later may reuse.
-        self.elsewhere: frozenset[object] = frozenset()
+        #: The threads it serves (the installing one, and those they started
+        #: while it was installed), or ``None`` for every thread. Threads, not
+        #: their idents, which a thread started later may reuse; held weakly.
+        self.served: weakref.WeakSet[threading.Thread] | None = None
         if not process_wide:
             import threading
+            import weakref
 
-            me = threading.current_thread()
-            self.elsewhere = frozenset(threading.enumerate()) - {me}
+            _watch_starts(threading)
+            self.served = weakref.WeakSet([threading.current_thread()])
+
+    def serves(self, thread: threading.Thread) -> bool:
+        """Whether this installation serves ``thread``."""
+        return self.served is None or thread in self.served
+
+
+def _watch_starts(module: ModuleType) -> None:
+    """Have every thread started from now on served as the thread that starts it is.
+
+    ``threading.Thread.start`` is wrapped once, for good: while no clock is
+    installed the wrapper only calls it. (Nothing in the standard library
+    tells, on every Python jobv1 runs on, which thread started which.)
+    """
+    global _real_start  # noqa: PLW0603 - wrapped once per process
+    if _real_start is not None:
+        return
+    _real_start = start = module.Thread.start
+
+    def started(thread: threading.Thread) -> None:
+        if _installed:
+            parent = module.current_thread()
+            with _lock:
+                for installation in _installed:
+                    if installation.served is not None and parent in installation.served:
+                        installation.served.add(thread)
+        start(thread)
+
+    started.__doc__ = start.__doc__
+    module.Thread.start = started
+
+
+# threading.Thread.start as the standard library defines it, once it is wrapped.
+_real_start: Callable[[threading.Thread], None] | None = None
 
 
 # Copied on write under the lock, so that current_clock() reads it without one.
@@ -144,8 +182,8 @@ def current_clock() -> Clock:
 
     That is the clock lent to this thread for the task it runs, if any; else
     the innermost clock installed that serves this thread (it was installed
-    in this thread, or before this thread started, or process-wide); else
-    the system's.
+    in this thread, or in a thread that started this one while it was
+    installed, or process-wide); else the system's.
     """
     installed = _installed
     if installed:
@@ -156,7 +194,7 @@ def current_clock() -> Clock:
         if clock is not None:
             return clock
         for installation in reversed(installed):
-            if me not in installation.elsewhere:
+            if installation.serves(me):
                 return installation.clock
     return _SYSTEM
 
@@ -242,10 +280,11 @@ class _Installed:
 def use_clock(clock: Clock, *, process_wide: bool = False) -> AbstractContextManager[Clock]:
     """Make waits use ``clock`` inside a ``with`` block.
 
-    The clock serves the thread that enters the block and the threads
-    started inside it (their pools' workers included), not threads that were
-    already running: those keep their own clock. ``process_wide=True`` makes
-    it serve every thread. Installations nest; leaving a block restores the
+    The clock serves the thread that enters the block and the threads it
+    starts inside it (their pools' workers included, and the threads those
+    start), not threads that were already running nor those other threads
+    start: those keep their own clock. ``process_wide=True`` makes it serve
+    every thread. Installations nest; leaving a block restores the
     clock that was in use before it.
 
     Raises:

@@ -30,10 +30,11 @@ class FakeClock:
     virtual time each status query happened.
 
     Inside the ``with`` block it serves the thread that entered the block
-    and every thread started inside it (their pools' workers included), but
-    not the threads that were already running: a real wait elsewhere in the
-    process keeps the real clock. ``process_wide=True`` makes it serve every
-    thread.
+    and every thread that thread starts inside it (their pools' workers
+    included, and the threads those start), but not the threads that were
+    already running nor those other threads start: a real wait elsewhere in
+    the process keeps the real clock, and a test in another thread its own
+    clock. ``process_wide=True`` makes it serve every thread.
 
     Time never goes backwards: :meth:`advance` refuses a negative step. It is
     safe to use from many threads; each sleep advances the one shared time,
