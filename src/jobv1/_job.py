@@ -6,12 +6,13 @@ from abc import ABC, abstractmethod
 
 from . import _flight as flight
 from ._alone import wait_alone
+from ._arguments import check_wait
 from ._checks import check_callable, check_seconds, check_timeout
 from ._clock import current_clock
 from ._deadline import ERRORS, errors_of
 from ._errors import JobError
 from ._policy import as_policy
-from ._polling import start
+from ._polling import Poller
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._traits import GROUP, base, gives_hints, limit_of, resync_of, watches
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from ._deadline import Errors
     from ._interrupt import Interrupt
     from ._limit import RateLimit
-    from ._polling import Poller
     from ._protocols import PollPolicy
     from ._retry import Retry
 
@@ -364,18 +364,29 @@ def start_one(
     ``adapt`` turns a job that is not a :class:`JobV1` into a view that is;
     ``name`` is what the caller calls the pacing argument ``wait``.
     """
-    return start(
-        [job],
-        clock=current_clock(),
+    limit, policy, bound, shared = check_wait(
         timeout=timeout,
         poll=(name, wait),
         callback=callback,
         on_status=on_status,
         retry=retry,
         interrupt=interrupt,
+        max_in_flight=1,
+        rate_limit=rate_limit,
+    )
+    return Poller(
+        [job],
+        clock=current_clock(),
+        timeout=limit,
+        policy=policy,
+        callback=callback,  # type: ignore[arg-type]
+        on_status=on_status,  # type: ignore[arg-type]
+        retry=retry,  # type: ignore[arg-type]
+        interrupt=interrupt,  # type: ignore[arg-type]
         adapt=adapt,
         errors=errors_of([type(job)]),
-        rate_limit=rate_limit,
+        max_in_flight=bound,
+        rate_limit=shared,
         limit_of=limit_of,
         hints_of=gives_hints,
         watches_of=watches,

@@ -6,8 +6,12 @@ import _thread
 import math
 
 from ._checks import real
+from ._typing import TYPE_CHECKING
 
-__all__ = ["RateLimit", "check_rate_limit"]
+if TYPE_CHECKING:
+    from ._protocols import Clock
+
+__all__ = ["RateLimit", "check_rate_limit", "turn"]
 
 
 class RateLimit:
@@ -116,3 +120,23 @@ def check_rate_limit(name: str, value: object) -> RateLimit | None:
     if value is not None and not isinstance(value, RateLimit):
         raise TypeError(f"{name} must be a RateLimit or None, not {value!r}")
     return value
+
+
+def turn(
+    limits: tuple[RateLimit | None, RateLimit | None], clock: Clock, deadline: float | None
+) -> float | None:
+    """Reserve a request's turn with each of ``limits`` (each once): when, or ``None``.
+
+    ``None`` when a turn would come after the ``deadline``: then nothing is
+    reserved with the limits after the one that refused.
+    """
+    now = clock.monotonic()
+    until = math.inf if deadline is None else max(deadline, now)
+    when = now
+    for limit in dict.fromkeys(limits):  # each limit once
+        if limit is not None:
+            reserved = limit.reserve(now, until, clock)
+            if reserved is None:
+                return None
+            when = max(when, reserved)
+    return when

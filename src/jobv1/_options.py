@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ._arguments import check_wait
 from ._clock import current_clock
 from ._deadline import errors_of
 from ._interop import view
 from ._job import JobV1
 from ._policy import Backoff
-from ._polling import Poller, check_wait
+from ._polling import Poller
 from ._traits import batch_of, gives_hints, limit_of, resync_of, watches
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import math
 
+from . import _flight as flight
 from ._checks import real
 from ._requests import StopIterationError
 from ._status import as_status, is_final
-from ._typing import TYPE_CHECKING
+from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from typing import Any
 
+    from ._deadline import Deadline
+    from ._policy import Drawn
     from ._protocols import PollPolicy
+    from ._queries import Batch, Entry
+    from ._retry import Retry
+    from ._schedule import Schedule
     from ._traits import Pollable
 
-__all__ = ["delays_of", "hint_of", "next_delay", "past_range", "read_hint", "seconds_of"]
+__all__ = [
+    "Planner",
+    "delays_of",
+    "hint_of",
+    "next_delay",
+    "past_range",
+    "read_hint",
+    "seconds_of",
+]
+
+#: The jobs of a wait, as the caller gave them.
+J = TypeVar("J")
 
 
 def seconds_of(value: object) -> float | None:
@@ -102,3 +120,161 @@ def next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
             "delays must be finite numbers of seconds >= 0"
         )
     return seconds
+
+
+if TYPE_CHECKING:
+    #: The earliest due time planned in a round: the time, the delay that gave it, and why.
+    Soonest = tuple[float, float, str]
+
+
+class Planner:
+    """When each job of a general wait is next due: after its hint, its policy's delay, a retry's.
+
+    It plans the jobs of a round into the wait's :class:`~jobv1._schedule.Schedule`
+    and says how long to sleep after it, up to the deadline.
+
+    Args:
+        calendar: The wait's schedule.
+        policy: Paces the queries of each job, where the job gives no hint.
+        drawn: The policy's delays drawn once for all jobs, where it gives
+            all the same; else ``None``, and each job draws its own.
+        retry: Which failures a query rides out, and how long it waits after one.
+        deadline: The wait's deadline.
+    """
+
+    __slots__ = ("_clock", "_deadline", "_drawn", "_policy", "_retry", "calendar")
+
+    def __init__(
+        self,
+        calendar: Schedule[Any],
+        policy: PollPolicy,
+        drawn: Drawn | None,
+        retry: Retry | None,
+        deadline: Deadline,
+    ) -> None:
+        #: The wait's schedule, which the plans go into.
+        self.calendar = calendar
+        self._policy = policy
+        self._drawn = drawn
+        self._retry = retry
+        self._deadline = deadline
+        self._clock = deadline.clock
+
+    def due(
+        self,
+        pending: dict[int, Entry[J]],
+        fresh: set[int],
+        at_deadline: bool,
+        slept_to: float,
+    ) -> list[Entry[J]]:
+        """The ``pending`` entries to ask in this round: due by now (or by ``slept_to``).
+
+        At the deadline's round, all not asked since the deadline (not in
+        ``fresh``). A job whose query an earlier wait gave up, still running,
+        is not asked again while it runs: at the deadline it counts as asked
+        (it goes into ``fresh``); before it, it is planned as if asked with no
+        answer.
+        """
+        if at_deadline:
+            due = [entry for index, entry in pending.items() if index not in fresh]
+        else:
+            due = self.calendar.due(max(self._clock.monotonic(), slept_to), pending)
+        if not (flight.noted and flight.prune()):  # no earlier wait gave up a query still running
+            return due
+        free: list[Entry[J]] = []
+        busy: list[Entry[J]] = []
+        for entry in due:
+            (busy if flight.busy(entry.handle) else free).append(entry)
+        if busy:
+            if at_deadline:
+                fresh.update(entry.index for entry in busy)
+            else:
+                for entry in busy:
+                    entry.hint = None
+                self.schedule(self._clock.monotonic(), busy, [])
+        return free
+
+    def schedule(
+        self, now: float, waiting: list[Entry[Any]], failed: list[Entry[Any]]
+    ) -> Soonest | None:
+        """Set when each job queried in this round is next due.
+
+        Returns:
+            The earliest of those times with the delay that gave it, or
+            ``None`` if no job was planned.
+        """
+        soonest: Soonest | None = None
+        # The jobs a batch asked, that no hint paces, stay together: each is next due
+        # after the first one's policy delay, one draw of a jittered policy for all
+        # (a draw each would scatter them, and split the next round into single
+        # queries). Each still takes its own delay, so that each keeps its place
+        # in the policy's sequence.
+        together: dict[Batch, list[tuple[Entry[Any], float]]] = {}
+        drawn = self._drawn
+        for entry in waiting:
+            if entry.event_driven:  # it calls back when it ends; maybe resynced
+                if entry.resync is not None:
+                    self.calendar.resyncing = True
+                    soonest = self._plan(entry, now, entry.resync, soonest, "resync")
+                continue
+            hint = read_hint(entry.job, entry.hint)
+            if hint is not None:
+                soonest = self._plan(entry, now, hint, soonest, "hint")
+                continue
+            if drawn is not None:
+                delay = drawn.at(entry.step)
+                entry.step += 1
+            else:
+                if entry.delays is None:
+                    entry.delays = delays_of(self._policy)
+                delay = next_delay(self._policy, entry.delays)
+            if entry.batch is None:
+                soonest = self._plan(entry, now, delay, soonest, "policy")
+            else:
+                together.setdefault(entry.batch, []).append((entry, delay))
+        for members in together.values():
+            delay = members[0][1]
+            for entry, _delay in members:
+                soonest = self._plan(entry, now, delay, soonest, "policy")
+        for entry in failed:
+            soonest = self._plan(entry, now, self._retry_delay(entry), soonest, "retry")
+        return soonest
+
+    def _retry_delay(self, entry: Entry[Any]) -> float:
+        """The delay before the next query of a job whose last query failed and was ridden out."""
+        retry = self._retry
+        assert retry is not None  # only a Retry turns a failure into a missed query
+        assert entry.failures  # and it keeps the failure
+        delay = retry.delay_after(entry.failures[-1])
+        if delay is None:
+            if entry.retry_delays is None:
+                entry.retry_delays = delays_of(retry.backoff)
+            delay = next_delay(retry.backoff, entry.retry_delays)
+        return delay
+
+    def _plan(
+        self, entry: Entry[Any], now: float, delay: float, soonest: Soonest | None, why: str
+    ) -> Soonest:
+        """Make ``entry`` due ``delay`` after ``now`` (for ``why``); return this or ``soonest``."""
+        due = now + delay
+        if due == math.inf:
+            raise past_range(entry.job, delay, now)
+        self.calendar.make_due(entry, due)
+        return (due, delay, why) if soonest is None or due < soonest[0] else soonest
+
+    def nap(self, now: float, soonest: Soonest | None) -> tuple[float, float, str]:
+        """Until when, for how many seconds and why, to sleep after a round ending at ``now``.
+
+        ``soonest`` is the earliest due time planned in the round, with the
+        delay that gave it: when the sleep is for that job and nothing
+        sooner, its seconds are that delay itself, not the difference of
+        two times, which rounding would make a hair shorter or longer.
+        """
+        wake = self.calendar.next_due()
+        cut = self._deadline.nap(now, wake)
+        if cut is not None:
+            return cut[0], cut[1], "deadline"
+        if soonest is not None and wake == soonest[0]:
+            return wake, soonest[1], soonest[2]
+        # a job planned in an earlier round, or none: only calls back are awaited
+        return wake, max(0.0, wake - now), "schedule" if wake < math.inf else "push"

@@ -1,0 +1,232 @@
+"""Reading what a general wait's queries answered, in the jobs' order.
+
+:class:`Reader` has the driver make a part of a round's queries and sorts
+each answer: a job found final is out of the pending ones (and yielded by
+the loop), one still pending is to be planned again, one whose query failed
+is ridden out (:class:`~jobv1.Retry`) or raises. It keeps the queries given
+up while they ran, whose answers are read at the deadline, and which jobs
+count as asked at the deadline.
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import _flight as flight
+from ._observe import ridden_out
+from ._queries import Entry, ask_of, asked
+from ._requests import SLICE, UNBEGUN, Breathe, StopIterationError, outcome_of
+from ._retry import chained
+from ._status import JobStatus, check_status, is_final
+from ._typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator
+    from typing import Any
+
+    from ._deadline import Deadline
+    from ._observe import Observer
+    from ._protocols import Clock
+    from ._queries import Request
+    from ._requests import Outcome, Step
+    from ._retry import Retry
+
+__all__ = ["Reader", "Sorted"]
+
+#: The jobs as the caller gave them.
+J = TypeVar("J")
+
+
+class Sorted(Generic[J]):
+    """The answers of a round so far, sorted."""
+
+    __slots__ = ("failed", "finished", "waiting")
+
+    def __init__(self) -> None:
+        #: The jobs found final, with their status.
+        self.finished: list[tuple[J, JobStatus]] = []
+        #: The entries found not final (their ``status`` is the one found).
+        self.waiting: list[Entry[J]] = []
+        #: The entries whose query failed and was ridden out.
+        self.failed: list[Entry[J]] = []
+
+
+class Reader(Generic[J]):
+    """What a general wait's queries answered, read in the jobs' order.
+
+    Args:
+        pending: The entries of the jobs not final yet, by index: a job
+            found final is taken out.
+        fresh: The indices of the jobs asked at the deadline, or answered
+            at or after it; added to as queries are.
+        clock: The wait's clock.
+        limit: The wait's deadline.
+        on_status: Called as ``on_status(job, status)`` once for each
+            distinct status a job is seen in, or ``None``.
+        retry: Which failures of a query to ride out, or ``None``.
+    """
+
+    __slots__ = (
+        "_clock",
+        "_limit",
+        "_on_status",
+        "_retry",
+        "blocking",
+        "fresh",
+        "given_up",
+        "observer",
+        "pending",
+    )
+
+    def __init__(
+        self,
+        pending: dict[int, Entry[J]],
+        fresh: set[int],
+        *,
+        clock: Clock,
+        limit: Deadline,
+        on_status: Callable[[Any, JobStatus], object] | None,
+        retry: Retry | None,
+    ) -> None:
+        self.pending = pending
+        self.fresh = fresh
+        self._clock = clock
+        self._limit = limit
+        self._on_status = on_status
+        self._retry = retry
+        #: The queries given up while they ran, whose answers may still come: each
+        #: request, the list its outcome comes into, and its place there.
+        self.given_up: list[tuple[Request[J], list[Outcome], int]] = []
+        #: Who listens to the wait, once it starts; if anyone.
+        self.observer: Observer | None = None
+        #: Whether the driver lets the loop make a query in its own thread.
+        self.blocking = False
+
+    def take(
+        self, part: list[Request[J]], at_deadline: bool, into: Sorted[J]
+    ) -> Generator[Step[J], object, bool]:
+        """Have the driver make the queries of ``part``; sort their answers ``into`` the round's.
+
+        The answers are read in the jobs' order, as if the queries had been made
+        one after another: hooks are called, and errors raised, in that order.
+
+        Returns:
+            Whether the driver gave up a query, or began one not.
+        """
+        ask = ask_of(part, not at_deadline, self._clock)
+        if self.blocking and len(part) == 1:  # made here, as the driver would
+            outcomes: object = [outcome_of(ask.queries[0])]
+        else:
+            outcomes = yield ask
+        assert isinstance(outcomes, list)  # the driver sends back one outcome per query
+        fresh = self.fresh
+        if at_deadline:  # asked at the deadline: they need no other query there
+            fresh.update(entry.index for request in part for entry in asked(request))
+        # Else the answers that came at or after the deadline count as its queries.
+        deadline = self._limit.late_from(at_deadline)
+        cut = False
+        count = 0
+        for place, (request, outcome) in enumerate(zip(part, outcomes, strict=True)):
+            if outcome is UNBEGUN:  # asked at the deadline's round, if not in it
+                cut = True
+                continue
+            if outcome is None:  # given up while it ran: the job is not asked again
+                self.given_up.append((request, outcomes, place))
+                for entry in asked(request):
+                    fresh.add(entry.index)
+                    flight.give_up(entry.handle, outcomes, place, None)
+                cut = True
+                continue
+            ok, value = outcome
+            if not ok:
+                entries = asked(request)
+                if self._clock.monotonic() >= deadline:
+                    fresh.update(entry.index for entry in entries)
+                self._failed(entries, value, into)
+                continue
+            count = yield from self._read(request, value, deadline, into, count)
+        return cut
+
+    def _read(
+        self, request: Request[J], value: Any, deadline: float, into: Sorted[J], count: int
+    ) -> Generator[Step[J], object, int]:
+        """Sort the answers ``value`` of a query ``request`` made ``into`` the round's.
+
+        Returns:
+            ``count`` and the number of jobs it answered for: the loop breathes
+            every :data:`SLICE` of them.
+        """
+        fresh = self.fresh
+        if isinstance(request, Entry):  # one job's query
+            answer, request.hint, when = value
+            if when >= deadline:
+                fresh.add(request.index)
+            request.batch = None
+            count += 1
+            if not count % SLICE:
+                yield Breathe()
+            self._found(request, answer, into)
+            return count
+        batch, entries = request
+        answers, hints, when = value
+        if len(answers) != len(entries):
+            raise ValueError(f"{batch!r} answered {len(answers)} statuses for {len(entries)} jobs")
+        for entry, answer, hint in zip(entries, answers, hints, strict=True):
+            if when >= deadline:
+                fresh.add(entry.index)
+            entry.hint = hint
+            entry.batch = batch
+            count += 1
+            if not count % SLICE:
+                yield Breathe()
+            self._found(entry, answer, into)
+        return count
+
+    def late(self) -> Generator[Step[J], object, None]:
+        """Read the answers of the queries given up that came since; yield the jobs found final."""
+        given_up, self.given_up = self.given_up, []
+        into = Sorted[J]()
+        count = 0
+        for request, outcomes, place in given_up:
+            outcome = outcomes[place]
+            if isinstance(outcome, tuple) and outcome[0]:  # else still running, or failed
+                count = yield from self._read(request, outcome[1], math.inf, into, count)
+        if into.finished:
+            yield into.finished
+
+    def _found(self, entry: Entry[J], answer: object, into: Sorted[J]) -> None:
+        """Sort the job of ``entry``, which answered ``answer``, ``into`` finished or waiting."""
+        attempt = 1
+        if entry.failures:
+            attempt += len(entry.failures)
+            entry.failures = entry.retry_delays = None
+        status = answer if type(answer) is JobStatus else check_status(entry.job, answer)
+        if self.observer is not None:
+            self.observer.queried(entry.job.job_id(), status, attempt)
+        if status is not entry.status:
+            entry.status = status
+            if self._on_status is not None:
+                self._on_status(entry.handle, status)
+        if is_final(status):
+            del self.pending[entry.index]
+            into.finished.append((entry.handle, status))
+        else:
+            into.waiting.append(entry)
+
+    def _failed(self, entries: list[Entry[J]], failure: Exception, into: Sorted[J]) -> None:
+        """The query of ``entries`` failed: raise it, unless the retry rides it out."""
+        if self._retry is None or not self._retry.rides_out(failure):
+            if isinstance(failure, StopIteration):
+                raise StopIterationError("status()", failure)
+            raise failure
+        max_failures = self._retry.max_failures
+        for entry in entries:
+            if entry.failures is None:
+                entry.failures = []
+            entry.failures.append(failure)
+            if len(entry.failures) > max_failures:
+                raise chained(entry.failures)
+            ridden_out(
+                self.observer, entry.job.job_id(), failure, len(entry.failures), max_failures
+            )
+        into.failed += entries
