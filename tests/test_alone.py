@@ -213,6 +213,20 @@ def test_the_fast_path_is_taken_for_a_plain_wait(monkeypatch: pytest.MonkeyPatch
     assert taken == []
 
 
+@pytest.mark.parametrize("steps", [[(D, 0.0)], [(R, 0.0), (Q, 2.5), (D, 0.0)]])
+def test_a_program_that_never_loaded_logging_waits_alike(
+    monkeypatch: pytest.MonkeyPatch, steps: list[tuple[Any, float]]
+) -> None:
+    """The fast path asks who listens only once logging or OpenTelemetry is loaded."""
+    from types import SimpleNamespace
+
+    from jobv1 import _alone
+
+    heard = _run("fast", steps, None, 10.0, 1, True)
+    monkeypatch.setattr(_alone, "sys", SimpleNamespace(modules={}))
+    assert _run("fast", steps, None, 10.0, 1, True) == heard
+
+
 def test_a_huge_delay_past_the_clocks_range_is_refused_on_both_paths() -> None:
     for path in ("fast", "general"):
         log = _run(path, [(R, 0.0)], None, None, Fixed(1e308), False)

@@ -357,7 +357,7 @@ def test_every_path_traces_a_wait_as_the_general_loop_does(
             asyncio.run(aio.wait(jobs, timeout=5))
 
     fast = [_spans(spans) for run in (one, many, futures) if run() is None]
-    monkeypatch.setattr(_job, "watches", lambda job: True)  # no job takes the one-job path
+    monkeypatch.setattr(_job, "wait_alone", lambda *arguments: False)  # none takes the one-job path
     monkeypatch.setattr(_many, "layout", _options.general)
     monkeypatch.setattr(aio, "layout", _options.general)
     general = [_spans(spans) for run in (one, many, futures) if run() is None]

@@ -13,112 +13,154 @@ cost per query: the common case of a wait, made as cheap as Qiskit's.
 from __future__ import annotations
 
 import math
+import sys
 
-from ._clock import reader
+from . import _clock
+from . import _flight as flight
+from ._checks import EXACT_SECONDS, check_callable, check_seconds, real
+from ._clock import SYSTEM, current_clock, reader
 from ._deadline import AT_DEADLINE, timeout_message
 from ._errors import WaitInterruptedError
 from ._observe import Told, observer
 from ._pacing import delays_of, hint_of, next_delay, past_range, read_hint
+from ._policy import as_policy
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
+from ._traits import BASE
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from typing import Any
 
-    from ._errors import JobTimeoutError
+    from ._job import JobV1
     from ._observe import Observer
     from ._protocols import Clock, PollPolicy
     from ._traits import Pollable
 
 __all__ = ["wait_alone"]
 
+_DONE, _CANCELLED, _ERROR = JOB_FINAL_STATES
 
-def wait_alone(
-    job: Pollable,
-    *,
-    clock: Clock,
-    timeout: float | None,
-    pace: float | PollPolicy,
-    callback: Callable[[str, JobStatus, Any], object] | None,
-    hinted: bool,
-    error: type[JobTimeoutError],
-) -> None:
-    """Poll ``job`` until it is final, or raise ``error`` at the deadline ``timeout`` sets.
+
+def wait_alone(job: JobV1[Any], timeout: object, wait: object, callback: object) -> bool:
+    """Wait on ``job`` as the loop would, if the job fits this path; return whether it did.
+
+    The caller saw that the wait has no ``on_status``, ``retry``,
+    ``interrupt`` or ``rate_limit``. A job that calls back (its class has a
+    ``watch()`` of its own), whose earlier query a wait gave up and is still
+    running, or whose backend declares a ``status_rate_limit`` does not fit:
+    the general loop sees to it (the last after the arguments are checked,
+    as the loop would check them). The error raised at the deadline is the
+    first of the job's class's ``_wait_errors``.
 
     Args:
-        job: The job, polled: it never calls back.
-        clock: The clock to read and sleep on.
-        timeout: Seconds from now to the deadline, checked; ``None`` for none.
-        pace: The seconds between queries, when the wait was given a
-            number (as a float, checked), or the poll policy.
+        job: The job.
+        timeout: Seconds from now to the deadline, as given; ``None`` for none.
+        wait: The seconds between queries, or a poll policy, as given.
         callback: Called as ``callback(job_id, status, job)`` after each
-            non-final query but one at or after the deadline.
-        hinted: Whether the job's class has a ``poll_hint()`` of its own.
-        error: The class of the error to raise at the deadline.
+            non-final query but one at or after the deadline; or ``None``.
+
+    Raises:
+        TypeError: An argument is of the wrong type.
+        ValueError: An argument is out of range.
     """
-    watcher = observer(1, timeout)
-    if watcher is None:
-        _poll(job, clock, timeout, pace, callback, hinted, error, None)
-        return
-    with Told(watcher, (error, WaitInterruptedError)):  # as the loops tell it
-        _poll(job, clock, timeout, pace, callback, hinted, error, watcher)
+    # A wait on a job already DONE is the most common of all: each step here is
+    # counted (python -m benchmarks.instructions), and the rest waits for an answer
+    # that is not final.
+    kind = type(job)
+    watch = getattr(kind, "watch", None)  # as _traits.watches(job) reads it, inline
+    if (watch is not None and not getattr(watch, BASE, False)) or (
+        flight.noted and flight.busy(job)  # the loop waits for that query
+    ):
+        return False
+    # The arguments, checked as the loop checks them (the common ones inline).
+    limit = None if timeout is None else real("timeout", timeout)
+    pace: float | PollPolicy
+    if type(wait) is int or type(wait) is float:
+        pace = float(wait) if 0 <= wait <= EXACT_SECONDS else check_seconds("wait", wait)
+    else:
+        pace = as_policy("wait", wait)
+    if callback is not None and not callable(callback):
+        check_callable("callback", callback)  # raises
+    hook: Callable[[str, JobStatus, Any], object] | None = callback  # type: ignore[assignment]
+    backend = getattr(job, "_backend", None)
+    if backend is not None and getattr(backend, "status_rate_limit", None) is not None:
+        return False  # the loop sees to the backend's rate limit
+    if not job._async:  # it ran when submitted: nothing to wait for
+        return True
+    clock = current_clock() if _clock.installed else SYSTEM  # no call while none is installed
+    deadline = None if limit is None else clock.monotonic() + limit
+    # A policy that gives no delays is refused here, before any query, as the loop refuses it.
+    delays = None if type(pace) is float else delays_of(pace)  # type: ignore[arg-type]
+    modules = sys.modules  # nobody listens unless logging or OpenTelemetry is loaded
+    if "logging" in modules or "opentelemetry.trace" in modules:
+        watcher = observer(1, limit)
+        if watcher is not None:
+            with Told(watcher, (job._wait_errors[0], WaitInterruptedError)):  # as the loops tell
+                answer = job.status()
+                _poll(job, answer, clock, limit, deadline, pace, delays, hook, watcher)
+            return True
+    answer = job.status()
+    if answer is _DONE or answer is _CANCELLED or answer is _ERROR:
+        return True
+    _poll(job, answer, clock, limit, deadline, pace, delays, hook, None)
+    return True
 
 
-def _poll(  # noqa: PLR0917 - wait_alone's arguments, passed on as they are
-    job: Pollable,
+def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
+    job: JobV1[Any],
+    answer: object,
     clock: Clock,
     timeout: float | None,
+    deadline: float | None,
     pace: float | PollPolicy,
+    delays: Iterator[float] | None,
     callback: Callable[[str, JobStatus, Any], object] | None,
-    hinted: bool,
-    error: type[JobTimeoutError],
     watcher: Observer | None,
 ) -> None:
-    """The polls of :func:`wait_alone`, told to ``watcher`` if anyone listens."""
-    monotonic, sleep = reader(clock), clock.sleep
-    done, cancelled, failed = JOB_FINAL_STATES  # told by identity, inline: the cheapest test
-    deadline = None if timeout is None else monotonic() + timeout
-    # A policy that gives no delays is refused here, before any query.
-    delays = None if isinstance(pace, float) else delays_of(pace)
-    fixed = pace if isinstance(pace, float) else 0.0
+    """The polls of :func:`wait_alone` from the first ``answer`` on, told to ``watcher``."""
+    monotonic = reader(clock)
+    method = getattr(type(job), "poll_hint", None)  # as _traits.gives_hints(job) reads it
+    hinted = method is not None and not getattr(method, BASE, False)
     at_deadline = False  # whether this query is the deadline's own
     while True:
-        answer = job.status()
+        status = answer if type(answer) is JobStatus else check_status(job, answer)
+        if status is _DONE or status is _CANCELLED or status is _ERROR:
+            if watcher is not None:
+                watcher.queried(job.job_id(), status, 1)
+            return
         # As in the loop: a hint is asked right after the query that needs it, and
         # read (its failure raised) after the callback.
-        hint = hint_of(job, answer) if hinted and not at_deadline else None
+        hint = hint_of(job, status) if hinted and not at_deadline else None
         # The deadline's own query, or one that answered at or after the deadline
         # (a slow one that crossed it): the last query of the wait.
         last = at_deadline or (deadline is not None and monotonic() >= deadline)
-        status = answer if type(answer) is JobStatus else check_status(job, answer)
         if watcher is not None:
             watcher.queried(job.job_id(), status, 1)
-        if status is done or status is cancelled or status is failed:
-            return
         if last:
             assert timeout is not None  # only a wait with a deadline has a last query
-            raise error(timeout_message(job.job_id(), timeout, status))
+            raise job._wait_errors[0](timeout_message(job.job_id(), timeout, status))
         if callback is not None:
             callback(job.job_id(), status, job)
         now = monotonic()
         seconds = None if hint is None else _read(job, hint)
         why = "hint"
         if seconds is None:
-            seconds = fixed if delays is None else next_delay(pace, delays)  # type: ignore[arg-type]
+            seconds = pace if delays is None else next_delay(pace, delays)  # type: ignore[arg-type,assignment]
             why = "policy"
-        wake = now + seconds
+        wake = now + seconds  # type: ignore[operator]
         if wake == math.inf:
-            raise past_range(job, seconds, now)
+            raise past_range(job, seconds, now)  # type: ignore[arg-type]
         if deadline is not None and wake >= deadline - AT_DEADLINE:
             wake = deadline
             seconds = max(0.0, deadline - now)
             why = "deadline"
         if watcher is not None:
-            watcher.sleeping(seconds, why)
-        sleep(seconds, None)
+            watcher.sleeping(seconds, why)  # type: ignore[arg-type]
+        clock.sleep(seconds, None)  # type: ignore[arg-type]
         at_deadline = deadline is not None and (wake == deadline or monotonic() >= deadline)
+        answer = job.status()
 
 
 def _read(job: Pollable, hint: object) -> float | None:

@@ -18,7 +18,14 @@ if TYPE_CHECKING:
 #: What a renamed argument holds.
 T = TypeVar("T")
 
-__all__ = ["check_callable", "check_seconds", "check_timeout", "real", "renamed"]
+__all__ = [
+    "EXACT_SECONDS",
+    "check_callable",
+    "check_seconds",
+    "check_timeout",
+    "real",
+    "renamed",
+]
 
 
 def real(name: str, value: object) -> float:
@@ -64,8 +71,14 @@ def _is_infinite(value: object) -> bool:
     return math.isinf(value)  # type: ignore[arg-type]  # NumPy scalars
 
 
+#: The most seconds :func:`check_seconds` takes without a closer look (exact in a float).
+EXACT_SECONDS = 2.0**53
+
+
 def check_seconds(name: str, value: object) -> float:
     """A finite, non-negative duration in seconds."""
+    if (type(value) is int or type(value) is float) and 0 <= value <= EXACT_SECONDS:
+        return float(value)  # the common case, at no cost (NaN fails the test)
     number = real(name, value)
     if not math.isfinite(number) or number < 0:
         raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")

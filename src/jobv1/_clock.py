@@ -34,9 +34,11 @@ if TYPE_CHECKING:
     from ._protocols import Clock, Wakeup
 
 __all__ = [
+    "SYSTEM",
     "SystemClock",
     "current_clock",
     "install",
+    "installed",
     "lent",
     "reader",
     "uninstall",
@@ -90,7 +92,8 @@ def reader(clock: Clock) -> Callable[[], float]:
     return clock.monotonic
 
 
-_SYSTEM = SystemClock()
+#: The system's clock: the one every wait uses while no other is installed.
+SYSTEM = SystemClock()
 #: The longest single sleep, in seconds (about 31 years): well within what
 #: time.sleep and threading.Event.wait take everywhere.
 _LONGEST = 1e9
@@ -152,10 +155,10 @@ def _watch_starts(module: ModuleType) -> None:
     _real_start = start = module.Thread.start
 
     def started(thread: threading.Thread) -> None:
-        if _installed:
+        if installed:
             parent = module.current_thread()
             with _lock:
-                for installation in _installed:
+                for installation in installed:
                     if installation.served is not None and parent in installation.served:
                         installation.served.add(thread)
         start(thread)
@@ -168,8 +171,10 @@ def _watch_starts(module: ModuleType) -> None:
 _real_start: Callable[[threading.Thread], None] | None = None
 
 
-# Copied on write under the lock, so that current_clock() reads it without one.
-_installed: tuple[_Installation, ...] = ()
+#: The clocks installed, innermost last: empty while every thread uses :data:`SYSTEM`.
+#: Copied on write under the lock, so that :func:`current_clock` reads it without one
+#: (read it as ``_clock.installed``: it is replaced, not changed).
+installed: tuple[_Installation, ...] = ()
 _lock = _thread.allocate_lock()
 
 
@@ -185,18 +190,18 @@ def current_clock() -> Clock:
     in this thread, or in a thread that started this one while it was
     installed, or process-wide); else the system's.
     """
-    installed = _installed
-    if installed:
+    clocks = installed
+    if clocks:
         import threading  # imported already: install() did
 
         me = threading.current_thread()
         clock = _lent.get(me)
         if clock is not None:
             return clock
-        for installation in reversed(installed):
+        for installation in reversed(clocks):
             if installation.serves(me):
                 return installation.clock
-    return _SYSTEM
+    return SYSTEM
 
 
 def lent(task: Callable[[], None]) -> Callable[[], None]:
@@ -205,7 +210,7 @@ def lent(task: Callable[[], None]) -> Callable[[], None]:
     A worker thread runs tasks for waits of many threads, each under its own
     clock: the task it runs reads the clock of the wait it runs for.
     """
-    if not _installed:
+    if not installed:
         return task  # every thread reads the system's clock
     clock = current_clock()
 
@@ -232,7 +237,7 @@ def install(clock: Clock, *, process_wide: bool = False) -> None:
         process_wide: Serve every thread; by default, only this thread and
             the threads started from now on.
     """
-    global _installed  # noqa: PLW0603 - the one registry of installed clocks
+    global installed  # noqa: PLW0603 - the one registry of installed clocks
     if not (
         callable(getattr(clock, "monotonic", None)) and callable(getattr(clock, "sleep", None))
     ):
@@ -241,16 +246,16 @@ def install(clock: Clock, *, process_wide: bool = False) -> None:
         raise TypeError(f"process_wide must be a bool, not {process_wide!r}")
     installation = _Installation(clock, process_wide)
     with _lock:
-        _installed = (*_installed, installation)
+        installed = (*installed, installation)
 
 
 def uninstall(clock: Clock) -> None:
     """Undo the innermost :func:`install` of ``clock``."""
-    global _installed  # noqa: PLW0603 - the one registry of installed clocks
+    global installed  # noqa: PLW0603 - the one registry of installed clocks
     with _lock:
-        for index in range(len(_installed) - 1, -1, -1):
-            if _installed[index].clock is clock:
-                _installed = _installed[:index] + _installed[index + 1 :]
+        for index in range(len(installed) - 1, -1, -1):
+            if installed[index].clock is clock:
+                installed = installed[:index] + installed[index + 1 :]
                 return
     raise RuntimeError(f"{clock!r} is not installed")
 

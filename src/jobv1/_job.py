@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from . import _flight as flight
 from ._alone import wait_alone
 from ._arguments import check_wait
-from ._checks import check_callable, check_seconds, check_timeout
 from ._clock import current_clock
 from ._deadline import ERRORS, errors_of
 from ._errors import JobError
-from ._policy import as_policy
 from ._polling import Poller
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus
@@ -308,27 +305,9 @@ class JobV1(Job, ABC, Generic[ResultT]):
             and retry is None
             and interrupt is None
             and rate_limit is None
-            and not watches(self)
-            and not (flight.noted and flight.busy(self))  # the loop waits for that query
+            and wait_alone(self, timeout, wait, callback)
         ):
-            # The common case, on a path of its own: it behaves as the loop does.
-            limit = check_timeout(timeout)
-            pace = (
-                check_seconds("wait", wait) if type(wait) in _NUMBERS else as_policy("wait", wait)
-            )
-            check_callable("callback", callback)
-            if limit_of(self) is None:  # else the loop sees to the backend's rate limit
-                if self._async:
-                    wait_alone(
-                        self,
-                        clock=current_clock(),
-                        timeout=limit,
-                        pace=pace,
-                        callback=callback,
-                        hinted=gives_hints(self),
-                        error=self._wait_errors[0],
-                    )
-                return
+            return  # the common case, on a path of its own: it behaves as the loop does
         poller = start_one(
             self,
             timeout=timeout,
