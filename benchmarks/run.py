@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from jobv1 import JobStatus, JobV1
 
-from . import concurrency, latency, pacing, scale
+from . import concurrency, instructions, latency, pacing, scale
 from ._measure import interleaved, spread
 
 if TYPE_CHECKING:
@@ -159,6 +159,25 @@ def _loop_lag_table() -> list[str]:
     return lines
 
 
+def _instructions_table() -> list[str]:
+    """Instructions per wait on a job already DONE, as callgrind counts them."""
+    counted = instructions.per_wait()
+    ours, theirs = counted["jobv1"], counted["qiskit"]
+    if ours is None or theirs is None:
+        return [
+            "",
+            "Instructions per wait on a job already DONE: n/a (valgrind or Qiskit missing).",
+        ]
+    return [
+        "",
+        (
+            "Instructions per wait on a job already DONE, counted by valgrind's callgrind "
+            "(the same on a busy machine as on an idle one; `python -m benchmarks.instructions`): "
+            f"jobv1 {ours:,.0f}, Qiskit JobV1 {theirs:,.0f}, {ours / theirs:.2f}x."
+        ),
+    ]
+
+
 def _layout_tables() -> list[str]:
     """Foreign jobs on the plain loop, and FutureJobs waited on blocking."""
     lines: list[str] = []
@@ -287,6 +306,7 @@ def report() -> tuple[str, list[tuple[str, float, float, float, float, float, fl
         lines.append(
             f"| {label} | {spread(ours)} | {against} | {_na(theirs, '')} | {_ratio(ours, theirs)} |"
         )
+    lines += _instructions_table()
     loop = scale.many_job_loop()
     lines += [
         "",
