@@ -52,8 +52,8 @@ def layout(wait: Checked[J]) -> Poller[J] | Plain[J] | FutureWait[J]:
         if (
             drawn is not None
             and wait.rate_limit is None
+            and plain_fits(wait.given, wait.kinds)  # the classes first: FutureJobs stop there
             and len(wait.jobs) > 1
-            and plain_fits(wait.jobs, wait.kinds)
         ):
             foreign = not all(JobV1 in kind.__mro__ for kind in wait.kinds)
             return Plain(
