@@ -525,3 +525,35 @@ def test_a_round_with_only_busy_jobs_ends_at_once(driver: str, loop: str) -> Non
         release.set()
     assert elapsed < 0.5  # the deadline, not LAST_QUERY_SECONDS more
     assert [job.calls for job in stuck] == [1, 1]
+
+
+class Cancellable(Timed):
+    """A Timed job that notes whether a status() query was under way when cancel() came."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__("c", seconds, R)
+        self.cancelled_during_a_query: list[bool] = []
+
+    def cancel(self) -> None:
+        self.cancelled_during_a_query.append(len(self.begun) > len(self.answered))
+
+
+@pytest.mark.realtime
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_cancel_on_timeout_never_overlaps_the_query_given_up(driver: str) -> None:
+    """Issue 23: aio.result(cancel_on_timeout=True) called cancel() during its own status().
+
+    The asyncio wait gives up the query under way at its deadline; the
+    cancel waits for it to end, as the blocking wait (which makes the query
+    in its own thread) always did.
+    """
+    job = Cancellable(0.6)
+    started = time.monotonic()
+    with pytest.raises(JobTimeoutError):
+        if driver == "blocking":
+            jobv1.result(job, timeout=0.1, cancel_on_timeout=True)
+        else:
+            asyncio.run(aio.result(job, timeout=0.1, cancel_on_timeout=True))
+    assert job.cancelled_during_a_query == [False]
+    assert len(job.begun) == 1
+    assert time.monotonic() - started < 5.0  # the query's 0.6 s, and a busy machine

@@ -19,10 +19,7 @@ never who listens: logging and tracing do not change the layout.
 
 from __future__ import annotations
 
-from operator import attrgetter
-
 from ._futures import FutureJob
-from ._futurewait import FutureWait
 from ._interop import read_status
 from ._job import JobV1
 from ._options import general
@@ -36,6 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
+    from ._futurewait import FutureWait
     from ._options import Checked
     from ._polling import Poller
     from ._status import JobStatus
@@ -69,6 +67,8 @@ def layout(wait: Checked[J]) -> Poller[J] | Plain[J] | FutureWait[J]:
                 read=read_answer if foreign else check_status,
             )
         if _futures_fit(wait.kinds):
+            from ._futurewait import FutureWait  # only waits on FutureJobs load it
+
             return FutureWait(wait)
     return general(wait)
 
@@ -100,12 +100,15 @@ def plain_fits(jobs: list[Any], kinds: set[Any]) -> bool:
             return False
         # Another library's job is asked alone, as its view is: its backend is not looked at.
         jobs = [job for job in jobs if JobV1 in type(job).__mro__]
+    from operator import attrgetter  # only waits on many jobs load it
+
+    backend_of = attrgetter("_backend")  # a job's backend, as JobV1 keeps it
     try:
-        backends: Iterable[object] = set(map(_BACKEND, jobs))
+        backends: Iterable[object] = set(map(backend_of, jobs))
     except AttributeError:  # a job whose __init__ did not call JobV1's
         backends = [getattr(job, "_backend", None) for job in jobs]
     except TypeError:  # a backend that cannot be hashed: each looked at once all the same
-        backends = {id(backend): backend for backend in map(_BACKEND, jobs)}.values()
+        backends = {id(backend): backend for backend in map(backend_of, jobs)}.values()
     return all(map(asks_alone, backends))
 
 
@@ -144,10 +147,6 @@ def read_answer(job: Any, answer: object) -> JobStatus:
     if JobV1 in type(job).__mro__:
         return check_status(job, answer)
     return read_status(job, answer)
-
-
-#: A job's backend, as :class:`JobV1` keeps it.
-_BACKEND = attrgetter("_backend")
 
 
 def _futures_fit(kinds: set[Any]) -> bool:

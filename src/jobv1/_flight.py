@@ -17,13 +17,17 @@ forgotten once it has ended (:func:`prune`).
 from __future__ import annotations
 
 import _thread
+import time
 
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["busy", "give_up", "noted", "prune"]
+__all__ = ["busy", "give_up", "noted", "prune", "settle"]
+
+#: Seconds between two looks at a query given up, while :func:`settle` waits for it.
+SETTLE_SECONDS = 0.005
 
 #: The queries given up and maybe still running, by the id of the job as given:
 #: the job itself (which keeps its id its own), the sequence the query's
@@ -63,3 +67,15 @@ def prune() -> bool:
         for key in [key for key, found in noted.items() if not _running(found)]:
             del noted[key]
         return bool(noted)
+
+
+def settle(job: object) -> None:
+    """Block until no query of ``job`` that a wait gave up is running.
+
+    What runs next on the job (a ``cancel()`` after a wait timed out) then
+    never overlaps its ``status()``, as it never does where the query ran in
+    the waiting thread. It looks every :data:`SETTLE_SECONDS`, on the real
+    clock: a query runs in real time, whatever clock the wait read.
+    """
+    while busy(job):
+        time.sleep(SETTLE_SECONDS)

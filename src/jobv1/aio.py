@@ -28,6 +28,7 @@ import math
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import _flight as flight
 from ._checks import renamed
 from ._choose import layout
 from ._clock import SystemClock
@@ -446,9 +447,18 @@ async def _call(call: Callable[[], Any]) -> Any:
     return value
 
 
-async def _cancel(job: JobV1[Any]) -> None:
-    """Ask ``job`` (a view) to cancel, on a worker thread; a JobError if it cannot."""
-    ok, value = await _off_loop(job.cancel)
+async def _cancel(job: JobV1[Any], given: object) -> None:
+    """Ask ``job`` (a view of ``given``) to cancel, on a worker thread; a JobError if it cannot.
+
+    A status query of the job that the wait gave up, still running, ends
+    first: the job never has a query and a ``cancel()`` in flight at once.
+    """
+
+    def cancel() -> Any:
+        flight.settle(given)
+        return job.cancel()
+
+    ok, value = await _off_loop(cancel)
     if not ok:
         if isinstance(value, NotImplementedError):
             raise cannot_cancel(job, value) from value
@@ -503,7 +513,7 @@ async def result(
         status = await _final(poller, view)
     except JobTimeoutError:
         if cancel_on_timeout:
-            await _cancel(view)
+            await _cancel(view, job)
         raise
     clock = poller.clock
     steps = fetching(
@@ -547,5 +557,5 @@ async def cancel(
         interrupt=interrupt,
         rate_limit=rate_limit,
     )
-    await _cancel(view)
+    await _cancel(view, job)
     return await _final(poller, view) is JobStatus.CANCELLED
