@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jobv1 import FutureJob, JobError, JobStatus, JobTimeoutError, JobV1
+from jobv1 import JOB_FINAL_STATES, FutureJob, JobError, JobStatus, JobTimeoutError, JobV1
 from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold, check_jobv1
 
 R = JobStatus.RUNNING
@@ -449,3 +449,90 @@ def test_a_jobv1_qiskit_job_answering_qiskits_statuses_conforms(
         cancel="cancels",
         result_error=JobError,
     )
+
+
+class Batching(FakeBackend):
+    """A fake backend with ``job_statuses``, which may answer wrongly on purpose."""
+
+    def __init__(self, answer: Any = None, short: bool = False, pending: Any = None) -> None:
+        super().__init__()
+        self.answer, self.short, self.pending = answer, short, pending
+
+    def job_statuses(self, jobs: Any) -> list[Any]:
+        answers = [job.status() if self.answer is None else self.answer for job in jobs]
+        if self.pending is not None:  # right for the jobs that ended, wrong for the others
+            answers = [a if a in JOB_FINAL_STATES else self.pending for a in answers]
+        return answers[1:] if self.short else answers
+
+
+def batched(backend: Batching, **overrides: Any) -> None:
+    arguments: dict[str, Any] = {
+        "done": lambda: backend.run(script=[Hold(R, seconds=0.5)]),
+        "error": lambda: backend.run(error=OSError()),
+        "pending": lambda: backend.run(script=[Hold(R)]),
+        "cancel": "cancels",
+        "result_error": JobError,
+    }
+    arguments.update(overrides)
+    check_jobv1(**arguments)
+
+
+def test_a_backends_job_statuses_is_checked_against_each_status(fake_clock: FakeClock) -> None:
+    """Issue 24, 3: where a backend batches, its answers must agree with each job's own."""
+    batched(Batching())
+    with pytest.raises(AssertionError, match=r"job_statuses\(\) agrees with status\(\)"):
+        batched(Batching(answer=JobStatus.DONE))  # the failed job is said DONE
+    with pytest.raises(AssertionError, match=r"agrees with status\(\).*'no such'"):
+        batched(Batching(answer="no such"))
+    with pytest.raises(AssertionError, match=r"one status per job: it answered 2 for 3"):
+        batched(Batching(short=True))
+    for wrong in (JobStatus.DONE, "no such"):  # a pending job said final, or said nothing
+        with pytest.raises(AssertionError, match=r"for a job whose status\(\) is RUNNING"):
+            batched(Batching(pending=wrong))
+
+
+class NegativeHint(FakeJob):
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return -1.0
+
+
+class NoHint(FakeJob):
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return None
+
+
+def test_a_poll_hint_is_checked_where_the_job_gives_one(fake_clock: FakeClock) -> None:
+    kit(NoHint)
+    with pytest.raises(AssertionError, match=r"poll_hint\(\) gives None or .*it gave -1.0"):
+        kit(NegativeHint)
+
+
+def test_a_reference_must_restore_the_same_job(
+    fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job whose class names a provider is saved and restored once by the check."""
+    from jobv1 import restore as real
+    from jobv1.testing import _conformance
+
+    kit(FakeJob)  # the test kit's own jobs round-trip
+
+    monkeypatch.setattr(_conformance, "restore", lambda reference: FakeJob(None, "another"))
+    with pytest.raises(AssertionError, match="restores a job with the same id"):
+        kit(FakeJob)
+
+    monkeypatch.setattr(_conformance, "restore", lambda reference: _Running(real(reference)))
+    with pytest.raises(AssertionError, match="restores a job in the same status"):
+        kit(FakeJob)
+
+
+class _Running:
+    """A restored job that keeps the id but says RUNNING."""
+
+    def __init__(self, job: Any) -> None:
+        self.job = job
+
+    def job_id(self) -> str:
+        return self.job.job_id()  # type: ignore[no-any-return]
+
+    def status(self) -> JobStatus:
+        return R

@@ -9,7 +9,11 @@ from .._checks import real
 from .._clock import SystemClock, current_clock
 from .._errors import JobTimeoutError
 from .._job import JobV1
+from .._pacing import seconds_of
+from .._reference import restore
 from .._status import JOB_FINAL_STATES, JobStatus, as_status
+from .._traits import batch_of, gives_hints
+from ._backend import restoring_fakes
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -67,7 +71,9 @@ def _check_predicates(job: JobV1[Any], status: JobStatus) -> None:
 
 def _check_final(job: JobV1[Any], expected: JobStatus, timeout: float) -> None:
     """The wait returns only in a final state, the expected one, and it stays there."""
-    _status(job)
+    first = _status(job)
+    if first not in JOB_FINAL_STATES:
+        _check_hint(job, first)  # before the wait, which would raise for a bad hint itself
     try:
         job.wait_for_final_state(timeout=timeout, wait=0.01)
     except JobTimeoutError:
@@ -137,6 +143,78 @@ def _check_cancel(job: JobV1[Any], cancel: str, timeout: float) -> None:
     _check_final(job, JobStatus.CANCELLED, timeout)
 
 
+def _check_batch(jobs: list[JobV1[Any]]) -> None:
+    """Where a job's backend has ``job_statuses``, its answers agree with each job's ``status()``.
+
+    ``jobs`` are the checks' jobs, the first one ended: those on its backend
+    are asked together, once; the ended ones must answer as ``status()``
+    does, the others a status that is not final.
+    """
+    found = batch_of(jobs[0])
+    if found is None:
+        return
+    method, _ = found
+    backend = jobs[0]._backend
+    together = [job for job in jobs if job._backend is backend]
+    answers = list(method(together))
+    if len(answers) != len(together):
+        raise _fail(
+            "job_statuses() answers one status per job",
+            jobs[0],
+            f"it answered {len(answers)} for {len(together)} jobs",
+        )
+    for job, answer in zip(together, answers, strict=True):
+        status = as_status(answer)
+        alone = _status(job)
+        if alone in JOB_FINAL_STATES and status is not alone:
+            raise _fail(
+                "job_statuses() agrees with status()",
+                job,
+                f"it answered {answer!r} where status() answers {alone.name}",
+            )
+        if status is None or (alone not in JOB_FINAL_STATES and status in JOB_FINAL_STATES):
+            raise _fail(
+                "job_statuses() agrees with status()",
+                job,
+                f"it answered {answer!r} for a job whose status() is {alone.name}",
+            )
+
+
+def _check_hint(job: JobV1[Any], status: JobStatus) -> None:
+    """Where the job gives poll hints, a hint is ``None`` or seconds: finite, never negative."""
+    if not gives_hints(job):
+        return
+    hint = job.poll_hint(status)
+    if hint is not None and seconds_of(hint) is None:
+        raise _fail(
+            "poll_hint() gives None or a finite number of seconds >= 0",
+            job,
+            f"it gave {hint!r} for {status.name}",
+        )
+
+
+def _check_reference(job: JobV1[Any]) -> None:
+    """Where the job's class names a provider, its reference restores the same job."""
+    if getattr(type(job), "reference_provider", None) is None:
+        return
+    reference = job.to_reference()
+    with restoring_fakes():  # the test kit's own jobs restore only where a test says so
+        restored: Any = restore(reference)
+    if restored.job_id() != job.job_id():
+        raise _fail(
+            "to_reference() restores a job with the same id",
+            job,
+            f"it came back as {restored.job_id()!r}",
+        )
+    again, status = as_status(restored.status()), _status(job)
+    if again is not status:
+        raise _fail(
+            "to_reference() restores a job in the same status",
+            job,
+            f"it is {status.name}, and came back {again!r}",
+        )
+
+
 def check_jobv1(
     *,
     done: Callable[[], JobV1[Any]],
@@ -161,7 +239,11 @@ def check_jobv1(
     end raises :class:`~jobv1.JobTimeoutError` at its deadline, not later;
     ``result()`` after ``DONE`` returns, and after ``ERROR`` raises
     ``result_error`` (or returns, if ``None``); ``cancel()`` does what
-    ``cancel`` declares.
+    ``cancel`` declares. Where the job offers them, it also checks that
+    ``poll_hint()`` gives ``None`` or a finite number of seconds ``>= 0``;
+    that the backend's ``job_statuses()`` answers one status per job, each
+    agreeing with the job's own ``status()``; and that ``to_reference()``
+    restores (:func:`jobv1.restore`) a job with the same id and status.
 
     Args:
         done: Makes a new job that ends ``DONE`` within ``timeout``.
@@ -208,5 +290,8 @@ def check_jobv1(
     status = _status(waiting)
     if status in JOB_FINAL_STATES:
         raise _fail("a pending job is not final", waiting, f"it is {status.name}")
+    _check_hint(waiting, status)
     _check_deadline(waiting, timeout)
+    _check_batch([finished, failed, waiting])
+    _check_reference(finished)
     _check_cancel(_make("pending", pending), cancel, timeout)
