@@ -19,8 +19,7 @@ from . import _clock
 from . import _flight as flight
 from ._checks import EXACT_SECONDS, check_callable, check_seconds, real
 from ._clock import SYSTEM, current_clock, reader
-from ._deadline import AT_DEADLINE, timeout_message
-from ._errors import WaitInterruptedError
+from ._deadline import AT_DEADLINE, timed_out, timeout_message
 from ._observe import Told, observer
 from ._pacing import delays_of, hint_of, next_delay, past_range, read_hint
 from ._policy import as_policy
@@ -97,7 +96,7 @@ def wait_alone(job: JobV1[Any], timeout: object, wait: object, callback: object)
     if "logging" in modules or "opentelemetry.trace" in modules:
         watcher = observer(1, limit)
         if watcher is not None:
-            with Told(watcher, (job._wait_errors[0], WaitInterruptedError)):  # as the loops tell
+            with Told(watcher, job._wait_errors):  # as the loops tell it
                 answer = job.status()
                 _poll(job, answer, clock, limit, deadline, pace, delays, hook, watcher)
             return True
@@ -140,7 +139,7 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
             watcher.queried(job.job_id(), status, 1)
         if last:
             assert timeout is not None  # only a wait with a deadline has a last query
-            raise job._wait_errors[0](timeout_message(job.job_id(), timeout, status))
+            raise timed_out(job._wait_errors, timeout_message(job.job_id(), timeout, status))
         if callback is not None:
             callback(job.job_id(), status, job)
         now = monotonic()

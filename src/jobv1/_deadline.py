@@ -46,6 +46,7 @@ __all__ = [
     "Deadline",
     "errors_of",
     "query_end",
+    "timed_out",
     "timeout_message",
     "within",
 ]
@@ -97,6 +98,17 @@ def query_end(clock: Clock, deadline: float | None) -> float | None:
         return None
     now = clock.monotonic()
     return deadline if deadline > now else now + LAST_QUERY_SECONDS
+
+
+def timed_out(errors: Errors, message: str, cause: BaseException | None = None) -> JobTimeoutError:
+    """The error that ends a wait at its deadline: of the first of ``errors``, with ``cause``.
+
+    Every wait builds it here, the one-job path (which keeps no :class:`Deadline`) too.
+    """
+    error = errors[0](message)
+    if cause is not None:
+        error.__cause__ = cause
+    return error
 
 
 class Deadline:
@@ -165,10 +177,7 @@ class Deadline:
 
     def timed_out(self, message: str, cause: BaseException | None = None) -> JobTimeoutError:
         """The error that ends the wait at its deadline, with the last failure as its cause."""
-        error = self.errors[0](message)
-        if cause is not None:
-            error.__cause__ = cause
-        return error
+        return timed_out(self.errors, message, cause)
 
     def interrupted(self, what: str) -> WaitInterruptedError:
         """The error that ends the wait for ``what`` on an interrupt."""
