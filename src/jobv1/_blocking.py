@@ -23,12 +23,12 @@ import math
 from ._clock import waited
 from ._deadline import query_end
 from ._requests import UNBEGUN, Ask, Breathe, Launch, Sleep
-from ._typing import TYPE_CHECKING
+from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
     import threading
     from collections.abc import Generator
-    from typing import Any, TypeVar
+    from typing import Any
 
     from ._interrupt import Interrupt
     from ._protocols import Clock
@@ -36,9 +36,41 @@ if TYPE_CHECKING:
     from ._status import JobStatus
     from ._workers import Run
 
-    J = TypeVar("J")
+__all__ = ["Driven", "drive", "run_until"]
 
-__all__ = ["drive", "run_until"]
+#: The jobs of a wait, as the caller gave them.
+J = TypeVar("J")
+
+
+class Driven(Generic[J]):
+    """What every layout tells its drivers of its wait, and its blocking drive.
+
+    A layout keeps ``_clock``, ``_deadline`` (``None`` for none) and
+    ``interrupt``; it makes its own :meth:`steps` and ``max_in_flight``.
+    """
+
+    _clock: Clock
+    _deadline: float | None
+    #: Stops the wait when set; ``None`` if the wait has none.
+    interrupt: Interrupt | None
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the wait reads and sleeps on."""
+        return self._clock
+
+    @property
+    def deadline(self) -> float | None:
+        """When the wait ends, on :attr:`clock`; ``None`` for no deadline."""
+        return self._deadline
+
+    def interrupted(self) -> bool:
+        """Whether the wait's interrupt is set."""
+        return self.interrupt is not None and self.interrupt.is_set()
+
+    def __iter__(self: Layout[J]) -> Generator[list[tuple[J, JobStatus]], None, None]:
+        """Drive the loop in this thread: block while it sleeps, yield what ends."""
+        return drive(self)
 
 
 def drive(layout: Layout[J]) -> Generator[list[tuple[J, JobStatus]], None, None]:

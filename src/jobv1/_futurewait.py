@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 from itertools import compress, filterfalse
 
-from ._blocking import drive
+from ._blocking import Driven
 from ._clock import reader
 from ._deadline import Deadline, within
 from ._futures import forget, future_status, hook, listen
@@ -55,7 +55,7 @@ from ._options import general
 from ._requests import SLICE, Breathe, Sleep, shielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._traits import asks_alone
-from ._typing import TYPE_CHECKING, Generic, TypeVar
+from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -66,7 +66,6 @@ if TYPE_CHECKING:
     from ._observe import Observer
     from ._options import Checked
     from ._polling import Poller
-    from ._protocols import Clock
     from ._requests import Step, Waker
 
 __all__ = ["FutureWait"]
@@ -76,7 +75,7 @@ J = TypeVar("J")
 _DONE, _CANCELLED, _ERROR = JOB_FINAL_STATES
 
 
-class FutureWait(Generic[J]):
+class FutureWait(Driven[J]):
     """One wait over FutureJobs, with one deadline: :class:`~jobv1._polling.Poller`'s twin.
 
     :meth:`steps` is the loop as requests to a driver, as the general loop's
@@ -100,7 +99,7 @@ class FutureWait(Generic[J]):
         on_status = wait.on_status
         self._on_status = None if on_status is None else shielded("on_status", on_status)
         #: Stops the wait when set.
-        self.interrupt = self._interrupt = wait.interrupt
+        self.interrupt = wait.interrupt
         #: How many queries a driver may run at once (of the general loop, if handed over to).
         self.max_in_flight = wait.max_in_flight
         # How many queries the general loop makes before it reads their answers.
@@ -136,24 +135,6 @@ class FutureWait(Generic[J]):
             return self._handed.not_done()
         jobs = self._jobs
         return [jobs[place] for place in self._pending()]
-
-    @property
-    def clock(self) -> Clock:
-        """The clock the wait reads and sleeps on."""
-        return self._clock
-
-    @property
-    def deadline(self) -> float | None:
-        """When the wait ends, on :attr:`clock`; ``None`` for no deadline."""
-        return self._deadline
-
-    def interrupted(self) -> bool:
-        """Whether the wait's interrupt is set."""
-        return self._interrupt is not None and self._interrupt.is_set()
-
-    def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
-        """Drive the loop in this thread: block while it sleeps, yield what ends."""
-        return drive(self)
 
     def steps(
         self, make_waker: Callable[[], Waker], *, blocking: bool = False
@@ -192,7 +173,7 @@ class FutureWait(Generic[J]):
             yield from self._handed.steps(lambda: waker, blocking=blocking)
 
     def _listening(self, waker: Waker) -> Generator[Step[J], object, None]:
-        interrupt = self._interrupt
+        interrupt = self.interrupt
         if interrupt is None:
             yield from self._loop(waker)
             return

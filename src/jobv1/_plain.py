@@ -28,14 +28,14 @@ from __future__ import annotations
 import math
 
 from . import _flight as flight
-from ._blocking import drive
+from ._blocking import Driven
 from ._clock import reader
 from ._deadline import ERRORS, Deadline, within
 from ._observe import observed, observer
 from ._pacing import past_range
 from ._requests import Launch, Sleep, StopIterationError, shielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
-from ._typing import TYPE_CHECKING, Generic, TypeVar
+from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 _DONE, _CANCELLED, _ERROR = JOB_FINAL_STATES
 
 
-class Plain(Generic[J]):
+class Plain(Driven[J]):
     """One wait over plain polled jobs, with one deadline: :class:`~jobv1._polling.Poller`'s twin.
 
     Iterating it gives, round after round, the jobs that reached a final
@@ -135,24 +135,6 @@ class Plain(Generic[J]):
         """The jobs not seen in a final state yet, in their order."""
         jobs = self._jobs
         return [jobs[index] for index in self.pending]
-
-    @property
-    def clock(self) -> Clock:
-        """The clock the wait reads and sleeps on."""
-        return self._clock
-
-    @property
-    def deadline(self) -> float | None:
-        """When the wait ends, on :attr:`clock`; ``None`` for no deadline."""
-        return self._deadline
-
-    def interrupted(self) -> bool:
-        """Whether the wait's interrupt is set."""
-        return self.interrupt is not None and self.interrupt.is_set()
-
-    def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
-        """Drive the loop in this thread: block while it sleeps, yield what ends."""
-        return drive(self)
 
     def steps(
         self, make_waker: Callable[[], Waker], *, blocking: bool = False

@@ -30,7 +30,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from ._blocking import drive
+from ._blocking import Driven
 from ._deadline import ERRORS, Deadline, timeout_message, within
 from ._events import Events
 from ._limit import turn as limit_turn
@@ -44,7 +44,7 @@ from ._requests import (
     shielded,
 )
 from ._schedule import Schedule
-from ._typing import TYPE_CHECKING, Generic, TypeVar
+from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable, Iterator
@@ -86,7 +86,7 @@ def _every_job(job: Pollable) -> bool:
     return True
 
 
-class Poller(Generic[J]):
+class Poller(Driven[J]):
     """One wait over a set of jobs, with one deadline.
 
     Iterating it gives, round after round, the jobs that reached a final
@@ -156,7 +156,7 @@ class Poller(Generic[J]):
         self._policy = policy
         self._callback = None if callback is None else shielded("the callback", callback)
         #: Stops the wait when set.
-        self.interrupt = self._interrupt = interrupt
+        self.interrupt = interrupt
         self._batch = batch
         self.timeout = timeout
         now = clock.monotonic()
@@ -209,24 +209,6 @@ class Poller(Generic[J]):
         """The jobs not seen in a final state yet, in their order."""
         return [entry.handle for entry in self.pending.values()]
 
-    @property
-    def clock(self) -> Clock:
-        """The clock the wait reads and sleeps on."""
-        return self._clock
-
-    @property
-    def deadline(self) -> float | None:
-        """When the wait ends, on :attr:`clock`; ``None`` for no deadline."""
-        return self._deadline
-
-    def interrupted(self) -> bool:
-        """Whether the wait's interrupt is set."""
-        return self._interrupt is not None and self._interrupt.is_set()
-
-    def __iter__(self) -> Generator[list[tuple[J, JobStatus]], None, None]:
-        """Drive the loop in this thread: block while it sleeps, yield what ends."""
-        return drive(self)
-
     def steps(
         self, make_waker: Callable[[], Waker], *, blocking: bool = False
     ) -> Generator[Step[J], object, None]:
@@ -245,8 +227,8 @@ class Poller(Generic[J]):
         outcome, error = "done", None
         try:
             yield from self._events.watch(self.pending.values(), make_waker, undo)
-            if self._interrupt is not None:  # its set() wakes the driver's sleep
-                self._events.listen(self._interrupt, make_waker, undo)
+            if self.interrupt is not None:  # its set() wakes the driver's sleep
+                self._events.listen(self.interrupt, make_waker, undo)
             yield from self._loop()
         except GeneratorExit:
             if self.pending:
@@ -281,7 +263,7 @@ class Poller(Generic[J]):
         while self.pending:
             if self._events.waker is not None:
                 self._events.waker.clear()
-            if self._interrupt is not None and self._interrupt.is_set():
+            if self.interrupt is not None and self.interrupt.is_set():
                 raise self._limit.interrupted(self._what())
             finished, waiting, failed, stopped = yield from self._round(at_deadline, slept_to)
             if finished:
