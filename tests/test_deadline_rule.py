@@ -561,3 +561,19 @@ def test_cancel_on_timeout_never_overlaps_the_query_given_up(driver: str) -> Non
     assert job.cancelled_during_a_query == [False]
     assert len(job.begun) == 1
     assert time.monotonic() - started < 5.0  # the query's 0.6 s, and a busy machine
+
+
+@pytest.mark.realtime
+def test_one_at_a_time_under_a_hook_a_query_is_given_up_at_the_deadline() -> None:
+    """asyncio, one in flight, a hook: each query is its own hand-over, given up at the deadline."""
+    jobs = [Timed(f"j{n}", 0.5, R) for n in range(3)]
+    seen: list[Any] = []
+    started = time.monotonic()
+    done, not_done = _wait(
+        "asyncio", jobs, timeout=0.2, max_in_flight=1, on_status=lambda *told: seen.append(told)
+    )
+    assert (done, not_done) == (set(), set(jobs))
+    assert time.monotonic() - started < 3.0  # the deadline, a query given up, a busy machine
+    # The query under way at the deadline is given up; the others are asked at the
+    # deadline's own round; none is asked twice.
+    assert [len(job.begun) for job in jobs] == [1, 1, 1]

@@ -516,6 +516,32 @@ def test_each_job_of_a_mixed_wait_is_read_as_its_own_kind(loop: str) -> None:
         jobv1.wait([duck, Named(None, "n")], timeout=0)
 
 
+class CountingDuck(Duck):
+    """A job of another library that answers a member's name, ``left`` times RUNNING, then DONE."""
+
+    def __init__(self, left: int) -> None:
+        super().__init__()
+        self.left, self.asked = left, 0
+
+    def status(self) -> Any:
+        self.asked += 1
+        return "RUNNING" if self.asked <= self.left else "DONE"
+
+
+def test_asyncio_one_at_a_time_reads_an_answer_that_may_not_be_a_status_first(
+    fake_clock: FakeClock,
+) -> None:
+    """With one in flight and nothing to tell, asyncio hands a round to one worker at once.
+
+    The worker stops at an answer that may not be a status (a member's
+    name), which the wait reads before it asks the next job, and goes on.
+    """
+    jobs = [CountingDuck(2), CountingDuck(1), CountingDuck(0)]
+    done, not_done = asyncio.run(aio.wait(jobs, poll=1, max_in_flight=1))
+    assert (done, not_done) == (set(jobs), set())
+    assert [job.asked for job in jobs] == [3, 2, 1]
+
+
 def test_a_class_registered_as_a_jobv1_is_waited_on_though_it_has_no_watch_or_hint() -> None:
     # Reading its class's watch() and poll_hint() raised AttributeError.
     jobs = [Registered(), Registered()]

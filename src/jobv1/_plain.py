@@ -61,6 +61,32 @@ if TYPE_CHECKING:
 _DONE, _CANCELLED, _ERROR = JOB_FINAL_STATES
 
 
+def _not_busy(jobs: list[Any], due: list[int], fresh: set[int] | None) -> list[int]:
+    """The ``due`` jobs but those whose query an earlier wait gave up, still running.
+
+    Those are not asked in this round: at the deadline (``fresh`` given) they
+    count as asked; before it, they are asked in the next round, as every
+    pending job is.
+    """
+    busy = [index for index in due if flight.busy(jobs[index])]
+    if not busy:
+        return due
+    if fresh is not None:
+        fresh.update(busy)
+    skipped = set(busy)
+    return [index for index in due if index not in skipped]
+
+
+def _halting(wait: Plain[Any], now: Callable[[], float], end: float) -> Callable[[], bool]:
+    """Whether a round made one job at a time is to ask no other: the interrupt, or ``end``."""
+    return lambda: wait.interrupted() or now() >= end
+
+
+def _never() -> bool:
+    """A round made one job at a time with no deadline and no interrupt never halts."""
+    return False
+
+
 class Plain(Driven[J]):
     """One wait over plain polled jobs, with one deadline: :class:`~jobv1._polling.Poller`'s twin.
 
@@ -242,26 +268,33 @@ class Plain(Driven[J]):
         late_from = self._limit.late_from(at_deadline)
         finished: Finished[J] = []
         if flight.noted and flight.prune():  # an earlier wait gave up a query still running
-            due = self._not_busy(due, at_deadline)
+            due = _not_busy(self._jobs, due, self._fresh if at_deadline else None)
             if not due:  # every job due has a query under way: nothing to ask
                 return finished, False
         if self.max_in_flight > 1 and len(due) > 1:
             # The whole round at once, on the workers, as the general loop's.
-            stopped = yield from self._sweep(due, late_from, at_deadline, finished)
+            stopped, _ = yield from self._sweep(due, late_from, at_deadline, finished)
             return finished, stopped
         # One query at a time, each answer read as it comes, as the general loop's:
-        # in this thread, where the driver may block; else each one launched.
+        # in this thread, where the driver may block; else each one launched, or,
+        # with no hook or listener to tell between two, the round launched at once
+        # to one worker, which stops where this loop would.
         end = self._limit.round_end(at_deadline)
         halts = end < math.inf or self.interrupt is not None
         now, jobs, fresh = self._now, self._jobs, self._fresh
         here, timed = self._blocking, late_from < math.inf
+        if not here and self._on_status is None and self._observer is None:
+            halt = _halting(self, self._now, end) if halts else _never
+            stopped = yield from self._in_parts(due, late_from, at_deadline, finished, halt)
+            return finished, stopped
         for place, index in enumerate(due):
             if place and halts and (self.interrupted() or now() >= end):
                 if at_deadline:  # the deadline's round ran out of time: the rest are not asked
                     fresh.update(due[place:])
                 return finished, True
             if not here:
-                if (yield from self._sweep([index], late_from, at_deadline, finished)):
+                cut, _ = yield from self._sweep([index], late_from, at_deadline, finished)
+                if cut:
                     return finished, True
                 continue
             job: Any = jobs[index]
@@ -277,39 +310,56 @@ class Plain(Driven[J]):
             raise StopIterationError("status()", failure)  # with no context, as the loop's
         return finished, False
 
-    def _not_busy(self, due: list[int], at_deadline: bool) -> list[int]:
-        """The ``due`` jobs but those whose query an earlier wait gave up, still running.
+    def _in_parts(
+        self,
+        due: list[int],
+        late_from: float,
+        at_deadline: bool,
+        finished: Finished[J],
+        halt: Callable[[], bool],
+    ) -> Generator[Step[J], object, bool]:
+        """Have one worker ask the jobs of ``due`` one at a time, a part per hand-over.
 
-        Those are not asked in this round: at the deadline they count as asked;
-        before it, they are asked in the next round, as every pending job is.
+        A part ends where ``halt()`` says so, or at a failure or an answer that
+        may not be a status, which is read before the next part. Returns
+        whether the round stopped.
         """
-        jobs = self._jobs
-        busy = [index for index in due if flight.busy(jobs[index])]
-        if not busy:
-            return due
-        if at_deadline:
-            self._fresh.update(busy)
-        skipped = set(busy)
-        return [index for index in due if index not in skipped]
+        rest = due
+        while True:
+            _, asked = yield from self._sweep(rest, late_from, at_deadline, finished, halt)
+            rest = rest[asked:]
+            if not rest:
+                return False
+            if halt():
+                return True
 
     def _sweep(
-        self, due: list[int], late_from: float, at_deadline: bool, finished: Finished[J]
-    ) -> Generator[Step[J], object, bool]:
+        self,
+        due: list[int],
+        late_from: float,
+        at_deadline: bool,
+        finished: Finished[J],
+        halt: Callable[[], bool] | None = None,
+    ) -> Generator[Step[J], object, tuple[bool, int]]:
         """Have the driver query the jobs of ``due``; read the answers, in order, into ``finished``.
 
         Those still running at the deadline or the interrupt are given up:
         their jobs are not asked again, and their answers are read at the
         end if they came by then (:meth:`_late`). Those not begun then are
-        asked at the deadline's round, or, in it, not at all.
+        asked at the deadline's round, or, in it, not at all. With ``halt``,
+        the jobs are asked one at a time by one worker, which asks no other
+        once ``halt()`` says so or after a failure or an answer that may not
+        be a status: the caller reads it (and raises, or goes on).
 
         Returns:
-            Whether the driver gave up a query, or began one not.
+            Whether the driver gave up a query, or began one not; and how
+            many jobs answered (or raised), in order from the first.
         """
         from ._workers import FAILED, SKIPPED, UNASKED, Sweep
 
         jobs = self._jobs
         queried = jobs if len(due) == len(jobs) else [jobs[index] for index in due]
-        sweep = Sweep(queried, self._now, late_from)
+        sweep = Sweep(queried, self._now, late_from, halt=halt)
         unbegun = yield Launch(sweep)
         assert isinstance(unbegun, list)  # the driver sends back the indices never begun
         asked = sweep.asked  # read first: an answer is in before it is counted
@@ -330,8 +380,10 @@ class Plain(Driven[J]):
             look = range(len(due))  # every status change, or every answer, is told
         else:
             look = sorted(sweep.notable)
-            if asked < len(due):  # some were given up
-                given_up = (k for k, answer in enumerate(answers) if answer is UNASKED)
+            if asked < len(due):  # some were given up, or not asked
+                given_up = (
+                    k for k, answer in enumerate(answers) if answer is UNASKED or answer is SKIPPED
+                )
                 look = sorted({*look, *given_up})
         cut = False
         for k in look:
@@ -345,7 +397,7 @@ class Plain(Driven[J]):
                     raise StopIterationError("status()", failure)
                 raise failure
             self._found(due[k], answer, finished)
-        return cut
+        return cut, asked
 
     def _found(self, index: int, answer: object, finished: list[tuple[J, JobStatus]]) -> None:
         """Job ``index`` answered ``answer``: tell ``on_status``, and note it if it is final."""

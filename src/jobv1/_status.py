@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JOB_FINAL_STATES",
+    "KNOWN",
     "QUIET",
     "JobStatus",
     "as_status",
@@ -91,6 +92,7 @@ def as_status(value: object) -> JobStatus | None:
         return None
     found = _FROM_QISKIT[id(value)] = JobStatus(value)
     _QISKIT_MEMBERS.append(value)  # alive for good, so that no other object takes its id
+    KNOWN.add(id(value))
     if found not in JOB_FINAL_STATES:
         QUIET.add(id(value))
     return found
@@ -103,6 +105,9 @@ _QISKIT_MEMBERS: list[object] = []
 #: The ids of the answers that say a job is pending: jobv1's members that are not
 #: final, and Qiskit's, as they are met. An answer whose id is here needs no look.
 QUIET: set[int] = {id(member) for member in JobStatus if member not in JOB_FINAL_STATES}
+#: The ids of every status met: jobv1's members, and Qiskit's as they are met. An
+#: answer whose id is not here may not be a status at all.
+KNOWN: set[int] = {id(member) for member in JobStatus}
 
 
 def check_status(job: Any, status: object) -> JobStatus:

@@ -20,7 +20,7 @@ import queue
 import threading
 
 from ._clock import lent
-from ._status import QUIET
+from ._status import KNOWN, QUIET
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -218,14 +218,23 @@ class Sweep(Run):
     answers that came at or after ``late_from`` in :attr:`late`, in no
     particular order.
 
+    One at a time, a sweep may be told to ``halt``: before each job but the
+    first, ``halt()`` is asked, and if it says so the sweep ends there, the
+    job taken marked :data:`SKIPPED` and the rest never begun. It also ends
+    after a ``status()`` that raised, or an answer that may not be a status
+    (:data:`~jobv1._status.KNOWN`), so that the wait reads it (and raises for
+    it) before the next query, as a wait that asks in its own thread does.
+
     Args:
         jobs: The jobs to query, by position.
         now: The wait's clock: read after each answer, if ``late_from`` is finite.
         late_from: When answers start to count as the deadline's.
         finished: Set when the sweep is over.
+        halt: For a sweep made one job at a time (one worker): whether to
+            ask no other job; ``None`` to ask them all, whatever fails.
     """
 
-    __slots__ = ("answers", "asked", "failures", "late", "late_from", "notable", "now")
+    __slots__ = ("answers", "asked", "failures", "halt", "late", "late_from", "notable", "now")
 
     def __init__(
         self,
@@ -233,6 +242,7 @@ class Sweep(Run):
         now: Callable[[], float],
         late_from: float,
         finished: _Settable = _UNHEARD,
+        halt: Callable[[], bool] | None = None,
     ) -> None:
         self.answers: list[Any] = [UNASKED] * len(jobs)
         super().__init__(jobs, [], self.answers, finished)
@@ -245,16 +255,17 @@ class Sweep(Run):
         self.late_from = late_from
         #: How many jobs answered, or raised, counted as each worker ends.
         self.asked = 0
+        self.halt = halt
 
     def work(self) -> None:
         """One worker's share: the next job not asked, until none is left or the sweep stops."""
         jobs, answers, notable, late = self.calls, self.answers, self.notable, self.late
         now, late_from = self.now, self.late_from
         timed = late_from < math.inf
-        quiet = QUIET
+        quiet, halt = QUIET, self.halt
         mine = 0
         for k in self.order:  # a for loop: half the cost of next() calls, at 100,000 jobs
-            if self.stopped:
+            if self.stopped or (halt is not None and mine and halt()):
                 # Taken as the sweep stopped, maybe after stop() counted the rest: it
                 # says so here, so that the wait never takes it for a query under way.
                 answers[k] = SKIPPED
@@ -277,6 +288,8 @@ class Sweep(Run):
             mine += 1
             if timed and now() >= late_from:
                 late.append(k)
+            if halt is not None and (answer is FAILED or id(answer) not in KNOWN):
+                break  # one at a time: a failure, or what may be none, is read before the next
         with self.lock:
             self.asked += mine
         self.end()
