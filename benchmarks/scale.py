@@ -474,25 +474,28 @@ def _statuses(jobs: list[Any]) -> list[Any]:
     return [job.status() for job in jobs]
 
 
-def aio_polled(count: int = 10_000, polls: int = 5, runs: int = 3) -> dict[str, list[float]]:
+def aio_polled(
+    count: int = 10_000, polls: int = 5, runs: int = 3, bounds: tuple[int, ...] = (8, 1)
+) -> dict[str, list[float]]:
     """Seconds of CPU for an asyncio wait over ``count`` cheap polled jobs, ``polls`` rounds each.
 
-    jobv1's ``aio.wait`` (8 in flight, no sleep between rounds) against the
-    plainest asyncio program that does the same: each round's status() calls
-    in one ``asyncio.to_thread`` call, then the answers sorted by hand (the
+    jobv1's ``aio.wait`` (with each of ``bounds`` in flight, no sleep
+    between rounds, no hook) against the plainest asyncio program that does
+    the same: each round's status() calls in one ``asyncio.to_thread`` call,
+    then the answers sorted by hand (the
     floor: one hand-over a round, no deadline, no hooks, no order kept).
     CPU, not wall time, so that the threads' waiting is not counted.
     """
     job_class = _counter(JobV1, R, D)
 
-    def ours() -> float:
+    def ours(bound: int) -> float:
         jobs = [job_class(polls) for _ in range(count)]
 
         async def main() -> int:
             # What main returns stays small on both sides: Python 3.11's
             # asyncio.run makes the repr of the task's result as it ends (of
             # 10,000 jobs here, 15 ms), which is no part of either wait.
-            done, _ = await aio.wait(jobs, poll=0)
+            done, _ = await aio.wait(jobs, poll=0, max_in_flight=bound)
             return len(done)
 
         started = time.process_time()
@@ -514,7 +517,11 @@ def aio_polled(count: int = 10_000, polls: int = 5, runs: int = 3) -> dict[str, 
         asyncio.run(main())
         return time.process_time() - started
 
-    return interleaved({"jobv1.aio.wait": ours, "to_thread per round (floor)": by_hand}, runs)
+    sides: dict[str, Callable[[], float]] = {
+        f"jobv1.aio.wait, max_in_flight={bound}": functools.partial(ours, bound) for bound in bounds
+    }
+    sides["to_thread per round (floor)"] = by_hand
+    return interleaved(sides, runs)
 
 
 class _Batched:
