@@ -21,8 +21,8 @@ from ._checks import EXACT_SECONDS, check_callable, check_seconds, real
 from ._clock import SYSTEM, current_clock, reader
 from ._deadline import AT_DEADLINE, timed_out, timeout_message
 from ._observe import Told, observer
-from ._pacing import delays_of, hint_of, next_delay, past_range, read_hint
-from ._policy import as_policy
+from ._pacing import hint_of, past_range, read_hint
+from ._policy import as_policy, delays_of, next_delay
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._traits import BASE

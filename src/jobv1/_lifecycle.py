@@ -17,14 +17,13 @@ from ._interop import as_job
 from ._job import final_status, start_one
 from ._observe import ridden_out
 from ._options import DEFAULT_POLL
-from ._pacing import delays_of, next_delay
 from ._requests import Sleep, outcome_of
-from ._retry import chained
+from ._retry import Tries, chained
 from ._status import JobStatus, check_status
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterator
+    from collections.abc import Callable, Generator
     from typing import Any
 
     from ._interrupt import Interrupt
@@ -109,30 +108,23 @@ def fetching(
         if ok:
             raise JobFailedError(message, job=handle, status=status)
         raise JobFailedError(message, job=handle, status=status) from value
-    failures: list[Exception] = []
-    delays: Iterator[float] | None = None
+    tries = None if retry is None else Tries(retry)
     while True:
         outcome = yield call
         ok, value = outcome
         if ok:
             return value
-        if retry is None or not retry.rides_out(value):
+        if tries is None or not tries.retry.rides_out(value):
             raise value
-        failures.append(value)
-        if len(failures) > retry.max_failures:
-            raise chained(failures)
-        ridden_out(None, name, value, len(failures), retry.max_failures, what="result fetch")
-        delay = retry.delay_after(value)
-        if delay is None:
-            if delays is None:
-                delays = delays_of(retry.backoff)
-            delay = next_delay(retry.backoff, delays)
+        count = tries.failed(value)
+        ridden_out(None, name, value, count, tries.retry.max_failures, what="result fetch")
+        delay = tries.delay()
         if deadline is not None:
             left = deadline - clock.monotonic()
             if left <= 0:
                 raise JobTimeoutError(
                     f"the result of job {name!r} could not be fetched before the deadline"
-                ) from chained(failures)
+                ) from chained(tries.failures)
             delay = min(delay, left)  # the last try is at the deadline
         yield Sleep(delay)
 

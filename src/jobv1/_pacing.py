@@ -5,47 +5,25 @@ from __future__ import annotations
 import math
 
 from . import _flight as flight
-from ._checks import real
+from ._policy import delays_of, next_delay, seconds_of
 from ._requests import StopIterationError
 from ._status import as_status, is_final
 from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from typing import Any
 
     from ._deadline import Deadline
     from ._policy import Drawn
     from ._protocols import PollPolicy
     from ._queries import Batch, Entry
-    from ._retry import Retry
     from ._schedule import Schedule
     from ._traits import Pollable
 
-__all__ = [
-    "Planner",
-    "delays_of",
-    "hint_of",
-    "next_delay",
-    "past_range",
-    "read_hint",
-    "seconds_of",
-]
+__all__ = ["Planner", "hint_of", "past_range", "read_hint"]
 
 #: The jobs of a wait, as the caller gave them.
 J = TypeVar("J")
-
-
-def seconds_of(value: object) -> float | None:
-    """``value`` as seconds, by jobv1's one rule for numbers, if finite and ``>= 0``."""
-    if type(value) is float or type(value) is int:  # the common case, at no cost
-        number = float(value)
-    else:
-        try:
-            number = real("", value)
-        except (TypeError, ValueError):
-            return None
-    return number if 0 <= number < math.inf else None
 
 
 class _Failed:
@@ -96,39 +74,13 @@ def past_range(job: Pollable, delay: float, now: float) -> ValueError:
     )
 
 
-def delays_of(policy: PollPolicy) -> Iterator[float]:
-    """A fresh iterator over the policy's delays; a ``TypeError`` if it gives none."""
-    delays = policy.delays()
-    try:
-        return iter(delays)
-    except TypeError:
-        raise TypeError(
-            f"delays() of the poll policy {policy!r} returned {delays!r}, "
-            "which is not an iterable of seconds"
-        ) from None
-
-
-def next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
-    try:
-        delay = next(delays)
-    except StopIteration:
-        raise ValueError(f"poll policy {policy!r} ran out of delays") from None
-    seconds = seconds_of(delay)
-    if seconds is None:
-        raise ValueError(
-            f"poll policy {policy!r} gave the delay {delay!r}; "
-            "delays must be finite numbers of seconds >= 0"
-        )
-    return seconds
-
-
 if TYPE_CHECKING:
     #: The earliest due time planned in a round: the time, the delay that gave it, and why.
     Soonest = tuple[float, float, str]
 
 
 class Planner:
-    """When each job of a general wait is next due: after its hint, its policy's delay, a retry's.
+    """When each job of a general wait is next due: after its hint, its policy's delay, its tries'.
 
     It plans the jobs of a round into the wait's :class:`~jobv1._schedule.Schedule`
     and says how long to sleep after it, up to the deadline.
@@ -138,25 +90,22 @@ class Planner:
         policy: Paces the queries of each job, where the job gives no hint.
         drawn: The policy's delays drawn once for all jobs, where it gives
             all the same; else ``None``, and each job draws its own.
-        retry: Which failures a query rides out, and how long it waits after one.
         deadline: The wait's deadline.
     """
 
-    __slots__ = ("_clock", "_deadline", "_drawn", "_policy", "_retry", "calendar")
+    __slots__ = ("_clock", "_deadline", "_drawn", "_policy", "calendar")
 
     def __init__(
         self,
         calendar: Schedule[Any],
         policy: PollPolicy,
         drawn: Drawn | None,
-        retry: Retry | None,
         deadline: Deadline,
     ) -> None:
         #: The wait's schedule, which the plans go into.
         self.calendar = calendar
         self._policy = policy
         self._drawn = drawn
-        self._retry = retry
         self._deadline = deadline
         self._clock = deadline.clock
 
@@ -236,21 +185,10 @@ class Planner:
             delay = members[0][1]
             for entry, _delay in members:
                 soonest = self._plan(entry, now, delay, soonest, "policy")
-        for entry in failed:
-            soonest = self._plan(entry, now, self._retry_delay(entry), soonest, "retry")
+        for entry in failed:  # a failure ridden out: its tries say when to try again
+            assert entry.tries is not None
+            soonest = self._plan(entry, now, entry.tries.delay(), soonest, "retry")
         return soonest
-
-    def _retry_delay(self, entry: Entry[Any]) -> float:
-        """The delay before the next query of a job whose last query failed and was ridden out."""
-        retry = self._retry
-        assert retry is not None  # only a Retry turns a failure into a missed query
-        assert entry.failures  # and it keeps the failure
-        delay = retry.delay_after(entry.failures[-1])
-        if delay is None:
-            if entry.retry_delays is None:
-                entry.retry_delays = delays_of(retry.backoff)
-            delay = next_delay(retry.backoff, entry.retry_delays)
-        return delay
 
     def _plan(
         self, entry: Entry[Any], now: float, delay: float, soonest: Soonest | None, why: str

@@ -17,7 +17,16 @@ if TYPE_CHECKING:
 
     from ._protocols import PollPolicy
 
-__all__ = ["Backoff", "Drawn", "Fixed", "as_policy", "drawn_once"]
+__all__ = [
+    "Backoff",
+    "Drawn",
+    "Fixed",
+    "as_policy",
+    "delays_of",
+    "drawn_once",
+    "next_delay",
+    "seconds_of",
+]
 
 
 class _Frozen:
@@ -223,3 +232,41 @@ def as_policy(name: str, value: object) -> PollPolicy:
         raise TypeError(
             f"{name} must be a number of seconds or a poll policy such as Backoff(), not {value!r}"
         ) from None
+
+
+def seconds_of(value: object) -> float | None:
+    """``value`` as seconds, by jobv1's one rule for numbers, if finite and ``>= 0``."""
+    if type(value) is float or type(value) is int:  # the common case, at no cost
+        number = float(value)
+    else:
+        try:
+            number = real("", value)
+        except (TypeError, ValueError):
+            return None
+    return number if 0 <= number < math.inf else None
+
+
+def delays_of(policy: PollPolicy) -> Iterator[float]:
+    """A fresh iterator over the policy's delays; a ``TypeError`` if it gives none."""
+    delays = policy.delays()
+    try:
+        return iter(delays)
+    except TypeError:
+        raise TypeError(
+            f"delays() of the poll policy {policy!r} returned {delays!r}, "
+            "which is not an iterable of seconds"
+        ) from None
+
+
+def next_delay(policy: PollPolicy, delays: Iterator[float]) -> float:
+    try:
+        delay = next(delays)
+    except StopIteration:
+        raise ValueError(f"poll policy {policy!r} ran out of delays") from None
+    seconds = seconds_of(delay)
+    if seconds is None:
+        raise ValueError(
+            f"poll policy {policy!r} gave the delay {delay!r}; "
+            "delays must be finite numbers of seconds >= 0"
+        )
+    return seconds

@@ -35,8 +35,8 @@ from ._deadline import ERRORS, Deadline, timeout_message, within
 from ._events import Events
 from ._limit import turn as limit_turn
 from ._observe import ending, observer
-from ._pacing import Planner, delays_of
-from ._policy import drawn_once
+from ._pacing import Planner
+from ._policy import delays_of, drawn_once
 from ._queries import Entry, asked, groups
 from ._reading import Reader, Sorted
 from ._requests import (
@@ -187,7 +187,7 @@ class Poller(Driven[J]):
         # When the jobs are next due to be polled: every job is due now.
         self._calendar = Schedule(now, list(self.pending.values()))
         # Plans each job's next query into the calendar.
-        self._planner = Planner(self._calendar, policy, self._drawn, retry, self._limit)
+        self._planner = Planner(self._calendar, policy, self._drawn, self._limit)
         # The indices of the jobs asked at the deadline, or in flight when it came:
         # they need no other query there.
         self._fresh: set[int] = set()
@@ -405,5 +405,5 @@ class Poller(Driven[J]):
             message = timeout_message(entry.job.job_id(), self.timeout, entry.status)
         else:
             message = f"{self._what()} {within(self.timeout)}"
-        causes = [entry.failures[-1] for entry in self.pending.values() if entry.failures]
+        causes = [entry.tries.failures[-1] for entry in self.pending.values() if entry.tries]
         return self._limit.timed_out(message, causes[-1] if causes else None)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._limit import RateLimit
     from ._protocols import Clock
     from ._requests import Answer, Answers
+    from ._retry import Tries
     from ._status import JobStatus
     from ._traits import Pollable
 
@@ -66,7 +67,6 @@ class Entry(Generic[J]):
         "clock",
         "delays",
         "event_driven",
-        "failures",
         "grouping",
         "handle",
         "hint",
@@ -75,9 +75,9 @@ class Entry(Generic[J]):
         "job",
         "limit",
         "resync",
-        "retry_delays",
         "status",
         "step",
+        "tries",
         "when",
     )
 
@@ -105,9 +105,8 @@ class Entry(Generic[J]):
         self.batch: Batch | None = None
         #: The rate limit its backend declares, if any.
         self.limit: RateLimit | None = None
-        #: The failures of the queries since the last one that succeeded, if any.
-        self.failures: list[Exception] | None = None
-        self.retry_delays: Iterator[float] | None = None
+        #: The failures of its queries since the last one that answered, if any.
+        self.tries: Tries | None = None
         #: Whether the job calls back when it ends, instead of being polled.
         self.event_driven = False
         #: For an event-driven job: every how many seconds it is queried all

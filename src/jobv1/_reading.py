@@ -16,7 +16,7 @@ from . import _flight as flight
 from ._observe import ridden_out
 from ._queries import Entry, ask_of, asked
 from ._requests import SLICE, UNBEGUN, Breathe, StopIterationError, outcome_of
-from ._retry import chained
+from ._retry import Tries
 from ._status import JobStatus, check_status, is_final
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -197,9 +197,9 @@ class Reader(Generic[J]):
     def _found(self, entry: Entry[J], answer: object, into: Sorted[J]) -> None:
         """Sort the job of ``entry``, which answered ``answer``, ``into`` finished or waiting."""
         attempt = 1
-        if entry.failures:
-            attempt += len(entry.failures)
-            entry.failures = entry.retry_delays = None
+        if entry.tries is not None:
+            attempt += len(entry.tries.failures)
+            entry.tries = None
         status = answer if type(answer) is JobStatus else check_status(entry.job, answer)
         if self.observer is not None:
             self.observer.queried(entry.job.job_id(), status, attempt)
@@ -219,14 +219,10 @@ class Reader(Generic[J]):
             if isinstance(failure, StopIteration):
                 raise StopIterationError("status()", failure)
             raise failure
-        max_failures = self._retry.max_failures
+        retry = self._retry
         for entry in entries:
-            if entry.failures is None:
-                entry.failures = []
-            entry.failures.append(failure)
-            if len(entry.failures) > max_failures:
-                raise chained(entry.failures)
-            ridden_out(
-                self.observer, entry.job.job_id(), failure, len(entry.failures), max_failures
-            )
+            if entry.tries is None:
+                entry.tries = Tries(retry)
+            count = entry.tries.failed(failure)
+            ridden_out(self.observer, entry.job.job_id(), failure, count, retry.max_failures)
         into.failed += entries

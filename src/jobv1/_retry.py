@@ -5,15 +5,15 @@ from __future__ import annotations
 import itertools
 
 from ._checks import check_callable, check_seconds
-from ._policy import Backoff, _Frozen, as_policy
+from ._policy import Backoff, _Frozen, as_policy, delays_of, next_delay
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from ._protocols import PollPolicy
 
-__all__ = ["Retry", "chained"]
+__all__ = ["Retry", "Tries", "chained"]
 
 
 class Retry(_Frozen):
@@ -130,3 +130,46 @@ def chained(failures: list[Exception]) -> Exception:
         if later is not earlier and later.__context__ is None:
             later.__context__ = earlier
     return failures[-1]
+
+
+class Tries:
+    """The failures in a row of one job's calls under a :class:`Retry`: the one retry state.
+
+    A job's status queries keep one while they fail (the loop drops it at the
+    next answer), and so does a result fetch: both count, give up and pace
+    their tries by the same rules, written here once.
+
+    Args:
+        retry: The rules.
+    """
+
+    __slots__ = ("_delays", "failures", "retry")
+
+    def __init__(self, retry: Retry) -> None:
+        self.retry = retry
+        #: The failures so far, the last one last.
+        self.failures: list[Exception] = []
+        # The backoff's delays, drawn from the first failure that needs one.
+        self._delays: Iterator[float] | None = None
+
+    def failed(self, failure: Exception) -> int:
+        """Count ``failure``, which :meth:`Retry.rides_out`; return how many there are now.
+
+        Raises:
+            Exception: The failure one past ``max_failures``, with the
+                failures before it chained (:func:`chained`).
+        """
+        self.failures.append(failure)
+        if len(self.failures) > self.retry.max_failures:
+            raise chained(self.failures)
+        return len(self.failures)
+
+    def delay(self) -> float:
+        """The seconds to let pass after the last failure: ``retry_after``'s, else the backoff's."""
+        retry = self.retry
+        delay = retry.delay_after(self.failures[-1])
+        if delay is None:
+            if self._delays is None:
+                self._delays = delays_of(retry.backoff)
+            delay = next_delay(retry.backoff, self._delays)
+        return delay

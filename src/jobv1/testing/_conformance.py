@@ -9,7 +9,7 @@ from .._checks import real
 from .._clock import SystemClock, current_clock
 from .._errors import JobTimeoutError
 from .._job import JobV1
-from .._pacing import seconds_of
+from .._policy import seconds_of
 from .._reference import restore
 from .._status import JOB_FINAL_STATES, JobStatus, as_status
 from .._traits import batch_of, gives_hints
