@@ -10,6 +10,7 @@ how the wait ended.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -18,8 +19,9 @@ from hypothesis import strategies as st
 
 from conftest import Listening, Recorder, unheard
 from jobv1 import Backoff, JobStatus, JobTimeoutError, JobV1, PollPolicy
-from jobv1._job import start_one
+from jobv1._arguments import check_one
 from jobv1._policy import Fixed
+from jobv1._polling import general
 from jobv1._requests import StopIterationError, unshielded
 
 R, Q, D, E = JobStatus.RUNNING, JobStatus.QUEUED, JobStatus.DONE, JobStatus.ERROR
@@ -69,9 +71,12 @@ class Hinted(Script):
         return hint  # type: ignore[no-any-return]
 
 
-def _general(job: JobV1, **options: Any) -> None:
+def _general(job: JobV1, *, wait: object, **options: Any) -> None:
     """The wait the loop makes, as ``wait_for_final_state`` runs it with hooks."""
-    poller = start_one(job, on_status=None, retry=None, interrupt=None, **options)
+    checked = check_one(
+        job, poll=("wait", wait), on_status=None, retry=None, interrupt=None, **options
+    )
+    poller = general(checked)
     try:
         for _ in poller:
             pass
@@ -206,7 +211,7 @@ def test_the_fast_path_is_taken_for_a_plain_wait(monkeypatch: pytest.MonkeyPatch
     taken: list[object] = []
     import jobv1._job as job_module
 
-    monkeypatch.setattr(job_module, "start_one", lambda *args, **kwargs: taken.append(args))
+    monkeypatch.setattr(job_module, "check_one", lambda *args, **kwargs: taken.append(args))
     log: list[tuple[Any, ...]] = []
     job = Script(Recorder(log, wakeups=True), [(D, 0.0)], None)
     job.wait_for_final_state(timeout=1, wait=Backoff(), callback=print)
@@ -254,3 +259,45 @@ def test_a_backend_rate_limit_takes_the_loop() -> None:
     # One query a second, though the policy asks for none in between.
     assert [entry[1] for entry in log if entry[0] == "status"] == [0.0, 1.0, 2.0]
     assert math.isclose(clock.monotonic(), 2.0)
+
+
+class _NoDelays(PollPolicy):
+    """A policy whose delays() gives something that cannot be iterated."""
+
+    def delays(self) -> Any:
+        return 5
+
+
+_any_timeout: st.SearchStrategy[Any] = st.sampled_from(
+    [None, 0, 0.5, 3, -1.0, True, "1", math.nan, math.inf, -math.inf, 1e10, Fraction(1, 2), []]
+)
+_any_wait: st.SearchStrategy[Any] = st.sampled_from(
+    [
+        *(0, 1, 0.25, -1, True, "5", math.nan, math.inf, None, 1e300, Fraction(1, 4)),
+        *(Fixed(1), Backoff(), _NoDelays(), object()),
+    ]
+)
+
+
+@settings(max_examples=200)
+@given(timeout=_any_timeout, wait=_any_wait, callback=st.sampled_from([None, print, 3, "f"]))
+def test_the_fast_path_checks_its_arguments_as_the_loop_does(
+    timeout: Any, wait: Any, callback: Any
+) -> None:
+    """Issue 23: the fast path checks the common arguments inline; it must refuse and
+    accept exactly what the one check (``check_wait``) does, with the same message."""
+
+    def outcome(path: str) -> tuple[Any, ...]:
+        clock = Recorder([], wakeups=True)
+        job = Script(clock, [(D, 0.0)], None)
+        with clock:
+            try:
+                if path == "fast":
+                    job.wait_for_final_state(timeout, wait, callback)
+                else:
+                    _general(job, timeout=timeout, wait=wait, callback=callback)
+            except (TypeError, ValueError) as error:
+                return type(error), str(error), job.steps
+        return ("returned", job.steps)
+
+    assert outcome("fast") == outcome("general")

@@ -99,7 +99,8 @@ def test_a_batch_answered_after_the_deadline_counts_as_its_query(fake_clock: Fak
 
 
 def test_the_loop_breathes_while_it_reads_a_large_batch(fake_clock: FakeClock) -> None:
-    from jobv1._options import check_many, general
+    from jobv1._options import check_many
+    from jobv1._polling import general
     from jobv1._requests import Ask, Breathe
 
     batch = BatchBackend()

@@ -40,6 +40,7 @@ from jobv1 import (
     _futurewait,
     _many,
     _options,
+    _polling,
     aio,
 )
 from jobv1._futurewait import FutureWait
@@ -225,7 +226,7 @@ def _run(
     real_layout = _choose.layout
 
     def spy(wait: Any) -> Any:
-        made = _options.general(wait) if path == "general" else real_layout(wait)
+        made = _polling.general(wait) if path == "general" else real_layout(wait)
         taken.append(made)
         return made
 
@@ -423,7 +424,7 @@ def _loop_of(jobs: list[Any], **options: Any) -> str:
     if not isinstance(made, FutureWait):
         return "general"
     handed: list[object] = []
-    real = _options.general
+    real = _polling.general
 
     def spy(wait: Any) -> Any:
         handed.append(wait)

@@ -14,13 +14,15 @@ from typing import Any
 import pytest
 
 from jobv1 import FutureJob, Interrupt, JobStatus, _choose, _options
+from jobv1._arguments import Checked
 from jobv1._futurewait import FutureWait
 from jobv1._plain import Plain
 from jobv1._polling import Poller
+from jobv1._polling import general as general_loop
 from jobv1.testing import FakeBackend, FakeClock, Hold
 
 
-def _checked(jobs: list[Any], interrupt: Interrupt) -> _options.Checked[Any]:
+def _checked(jobs: list[Any], interrupt: Interrupt) -> Checked[Any]:
     return _options.check_many(
         jobs,
         timeout=5.0,
@@ -42,7 +44,7 @@ def test_every_layout_tells_its_drivers_the_same_of_one_wait(fake_clock: FakeClo
         _choose.layout(_checked(polled, interrupt)),
         _choose.layout(_checked(futures, interrupt)),
     )
-    general = _options.general(_checked(polled, interrupt))
+    general = general_loop(_checked(polled, interrupt))
     assert (type(plain), type(futurewait), type(general)) == (Plain, FutureWait, Poller)
     layouts: list[Any] = [plain, futurewait, general]
     seen = {

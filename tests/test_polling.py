@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from jobv1 import JobStatus, JobTimeoutError
+from jobv1._arguments import Checked, Options
 from jobv1._clock import current_clock
 from jobv1._policy import Fixed
 from jobv1._polling import Poller
@@ -20,7 +21,10 @@ Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERRO
 
 
 def poller(jobs: list[Pollable], timeout: float | None = None, **kwargs: Any) -> Poller[Pollable]:
-    return Poller(jobs, clock=current_clock(), timeout=timeout, policy=Fixed(1), **kwargs)
+    clock = current_clock()
+    options = Options(timeout, Fixed(1), **kwargs)
+    wait = Checked(jobs, set(map(type, jobs)), options, clock=clock, started=clock.monotonic())
+    return Poller(wait)
 
 
 def flat(rounds: Poller[Pollable]) -> Iterator[Pollable]:

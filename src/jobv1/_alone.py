@@ -49,9 +49,9 @@ def wait_alone(job: JobV1[Any], timeout: object, wait: object, callback: object)
     ``interrupt`` or ``rate_limit``. A job that calls back (its class has a
     ``watch()`` of its own), whose earlier query a wait gave up and is still
     running, or whose backend declares a ``status_rate_limit`` does not fit:
-    the general loop sees to it (the last after the arguments are checked,
-    as the loop would check them). The error raised at the deadline is the
-    first of the job's class's ``_wait_errors``.
+    this is decided before any argument is checked, and the general loop
+    sees to it (and checks them, once). The error raised at the deadline is
+    the first of the job's class's ``_wait_errors``.
 
     Args:
         job: The job.
@@ -73,6 +73,9 @@ def wait_alone(job: JobV1[Any], timeout: object, wait: object, callback: object)
         flight.noted and flight.busy(job)  # the loop waits for that query
     ):
         return False
+    backend = getattr(job, "_backend", None)
+    if backend is not None and getattr(backend, "status_rate_limit", None) is not None:
+        return False  # the loop sees to the backend's rate limit
     # The arguments, checked as the loop checks them (the common ones inline).
     limit = None if timeout is None else real("timeout", timeout)
     pace: float | PollPolicy
@@ -83,9 +86,6 @@ def wait_alone(job: JobV1[Any], timeout: object, wait: object, callback: object)
     if callback is not None and not callable(callback):
         check_callable("callback", callback)  # raises
     hook: Callable[[str, JobStatus, Any], object] | None = callback  # type: ignore[assignment]
-    backend = getattr(job, "_backend", None)
-    if backend is not None and getattr(backend, "status_rate_limit", None) is not None:
-        return False  # the loop sees to the backend's rate limit
     if not job._async:  # it ran when submitted: nothing to wait for
         return True
     clock = current_clock() if _clock.installed else SYSTEM  # no call while none is installed

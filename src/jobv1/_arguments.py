@@ -1,38 +1,115 @@
-"""A wait's arguments, checked: the one set of checks every wait's arguments pass."""
+"""A wait's arguments, checked once into the one value every layout reads.
+
+Each public wait (``wait_for_final_state``, ``wait``, ``as_completed``,
+``result``, ``cancel``, their ``aio`` twins, ``Monitor``, the sharded
+``settle``) hands its arguments to :func:`check_wait`, which names any that
+is bad and returns them as :class:`Options`; :class:`Checked` adds the jobs,
+the clock and the moment the wait began. Nothing after that checks them
+again. (The one-job fast path, :mod:`jobv1._alone`, checks the common
+arguments inline, by the same rules: ``tests/test_alone.py`` gives both the
+same bad arguments and compares what they raise.)
+"""
 
 from __future__ import annotations
 
 from ._checks import check_callable, check_timeout
+from ._clock import current_clock
+from ._deadline import errors_of
 from ._interrupt import Interrupt
 from ._limit import RateLimit, check_rate_limit
-from ._policy import as_policy
+from ._policy import _Frozen, as_policy
 from ._retry import Retry
-from ._typing import TYPE_CHECKING
+from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from ._protocols import PollPolicy
+    from collections.abc import Callable
+    from typing import Any
 
-__all__ = ["check_wait"]
+    from ._deadline import Errors
+    from ._protocols import Clock, PollPolicy
+    from ._status import JobStatus
+    from ._traits import Pollable
+
+__all__ = ["Checked", "Options", "check_one", "check_wait", "unique"]
+
+#: Any job: a :class:`~jobv1.JobV1`, a Qiskit job, anything with ``job_id()`` and ``status()``.
+J = TypeVar("J")
+
+
+class Options(_Frozen):
+    """A wait's options, checked by :func:`check_wait`: an immutable value.
+
+    Args:
+        timeout: Seconds from the start to the deadline; ``None`` for none.
+        policy: Paces each job's queries, where the job gives no hint.
+        callback: Called as ``callback(job_id, status, job)`` after each
+            non-final query but one at or after the deadline
+            (``wait_for_final_state``'s); or ``None``.
+        on_status: Called as ``on_status(job, status)`` once for each
+            distinct status a job is seen in; or ``None``.
+        retry: Which failures of a query to ride out; or ``None``.
+        interrupt: Stops the wait when set; or ``None``.
+        max_in_flight: How many queries may run at once.
+        rate_limit: A limit every query of the wait draws from; or ``None``.
+    """
+
+    __slots__ = _FIELDS = (
+        "timeout",
+        "policy",
+        "callback",
+        "on_status",
+        "retry",
+        "interrupt",
+        "max_in_flight",
+        "rate_limit",
+    )
+    timeout: float | None
+    policy: PollPolicy
+    callback: Callable[[str, JobStatus, Any], object] | None
+    on_status: Callable[[Any, JobStatus], object] | None
+    retry: Retry | None
+    interrupt: Interrupt | None
+    max_in_flight: int
+    rate_limit: RateLimit | None
+
+    def __init__(
+        self,
+        timeout: float | None,
+        policy: PollPolicy,
+        *,
+        callback: Callable[[str, JobStatus, Any], object] | None = None,
+        on_status: Callable[[Any, JobStatus], object] | None = None,
+        retry: Retry | None = None,
+        interrupt: Interrupt | None = None,
+        max_in_flight: int = 1,
+        rate_limit: RateLimit | None = None,
+    ) -> None:
+        self._set(
+            timeout=timeout,
+            policy=policy,
+            callback=callback,
+            on_status=on_status,
+            retry=retry,
+            interrupt=interrupt,
+            max_in_flight=max_in_flight,
+            rate_limit=rate_limit,
+        )
 
 
 def check_wait(
     *,
     timeout: object,
     poll: tuple[str, object],
-    callback: object,
+    callback: object = None,
     on_status: object,
     retry: object,
     interrupt: object,
-    max_in_flight: object,
+    max_in_flight: object = 1,
     rate_limit: object,
-) -> tuple[float | None, PollPolicy, int, RateLimit | None]:
-    """Check a wait's arguments, naming any that is bad: raise, or return four of them as read.
+) -> Options:
+    """Check a wait's arguments, naming any that is bad; return them as one value.
 
     ``poll`` is the name the caller gave the policy argument, and its value.
-
-    Returns:
-        The timeout in seconds (or ``None``), the poll policy, ``max_in_flight``,
-        and the rate limit.
     """
     limit = check_timeout(timeout)
     policy = as_policy(*poll)
@@ -47,4 +124,106 @@ def check_wait(
         raise TypeError(f"retry must be a Retry or None, not {retry!r}")
     if interrupt is not None and not isinstance(interrupt, Interrupt):
         raise TypeError(f"interrupt must be an Interrupt or None, not {interrupt!r}")
-    return limit, policy, max_in_flight, shared
+    return Options(
+        limit,
+        policy,
+        callback=callback,  # type: ignore[arg-type]
+        on_status=on_status,  # type: ignore[arg-type]
+        retry=retry,
+        interrupt=interrupt,
+        max_in_flight=max_in_flight,
+        rate_limit=shared,
+    )
+
+
+def unique(given: list[J], kinds: set[type]) -> list[J]:
+    """The jobs in their first order, each once."""
+    if all(kind.__hash__ is _HASH and kind.__eq__ is _EQ for kind in kinds):
+        # Jobs hashed and compared by identity, as most are: a set of them is
+        # quick to make (a dict keyed by id() makes an int per job), and most
+        # often says that no job is given twice.
+        if len(set(given)) == len(given):
+            return given
+        return list(dict.fromkeys(given))
+    # A job given twice is the same object both times: keeping the last is keeping the first.
+    return list({id(job): job for job in given}.values())
+
+
+#: What a class that hashes and compares by identity has as ``__hash__`` and ``__eq__``.
+_HASH: object = object.__hash__
+_EQ: object = object.__eq__
+
+
+class Checked(Generic[J]):
+    """A wait with its arguments checked: what each layout is made from.
+
+    Args:
+        given: The jobs as given: a job may be there twice.
+        kinds: The jobs' classes.
+        options: The wait's options.
+        clock: The wait's clock.
+        started: When the call was made, on ``clock``: the deadline runs from then.
+        adapt: Turns each job into what the loop queries, when the jobs are
+            not all :class:`~jobv1._traits.Pollable` themselves; or ``None``.
+    """
+
+    __slots__ = ("_unique", "adapt", "clock", "errors", "given", "kinds", "options", "started")
+
+    def __init__(
+        self,
+        given: list[J],
+        kinds: set[type],
+        options: Options,
+        *,
+        clock: Clock,
+        started: float,
+        adapt: Callable[[J], Pollable] | None = None,
+    ) -> None:
+        self.given = given
+        self.kinds = kinds
+        self.options = options
+        self.clock = clock
+        self.started = started
+        self.adapt = adapt
+        #: The errors the wait raises: those the jobs' classes name, if they agree.
+        self.errors: Errors = errors_of(kinds)
+        self._unique: list[J] | None = given if len(given) < 2 else None
+
+    @property
+    def jobs(self) -> list[J]:
+        """The jobs, each once, in their first order; found the first time they are asked for."""
+        if self._unique is None:
+            self._unique = unique(self.given, self.kinds)
+        return self._unique
+
+
+def check_one(
+    job: J,
+    *,
+    timeout: object,
+    poll: tuple[str, object],
+    callback: object,
+    on_status: object,
+    retry: object,
+    interrupt: object,
+    rate_limit: object = None,
+    adapt: Callable[[J], Pollable] | None = None,
+) -> Checked[J]:
+    """Check the arguments of a wait on one job, naming any that is bad.
+
+    ``poll`` is the name the caller gave the policy argument (``wait`` or
+    ``poll``), and its value; ``adapt`` turns the job into a view the loop
+    queries, if it is not a :class:`~jobv1.JobV1`.
+    """
+    clock = current_clock()
+    started = clock.monotonic()  # the deadline runs from the call, not from the checks' end
+    options = check_wait(
+        timeout=timeout,
+        poll=poll,
+        callback=callback,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        rate_limit=rate_limit,
+    )
+    return Checked([job], {type(job)}, options, clock=clock, started=started, adapt=adapt)

@@ -22,9 +22,9 @@ from __future__ import annotations
 from ._futures import FutureJob
 from ._interop import read_status
 from ._job import JobV1
-from ._options import general
 from ._plain import Plain
 from ._policy import drawn_once
+from ._polling import general
 from ._status import check_status
 from ._traits import asks_alone, hints_of, watches_of
 from ._typing import TYPE_CHECKING, TypeVar
@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
+    from ._arguments import Checked
     from ._futurewait import FutureWait
-    from ._options import Checked
     from ._polling import Poller
     from ._status import JobStatus
 
@@ -45,27 +45,17 @@ J = TypeVar("J")
 
 def layout(wait: Checked[J]) -> Poller[J] | Plain[J] | FutureWait[J]:
     """The loop for ``wait``, under either driver: the cheapest that fits its jobs and options."""
-    if wait.retry is None and len(wait.given) > 1:
-        drawn = drawn_once(wait.policy)
+    options = wait.options
+    if options.retry is None and len(wait.given) > 1:
+        drawn = drawn_once(options.policy)
         if (
             drawn is not None
-            and wait.rate_limit is None
+            and options.rate_limit is None
             and plain_fits(wait.given, wait.kinds)  # the classes first: FutureJobs stop there
             and len(wait.jobs) > 1
         ):
             foreign = not all(JobV1 in kind.__mro__ for kind in wait.kinds)
-            return Plain(
-                wait.jobs,
-                clock=wait.clock,
-                started=wait.started,
-                timeout=wait.timeout,
-                drawn=drawn,
-                on_status=wait.on_status,
-                interrupt=wait.interrupt,
-                max_in_flight=wait.max_in_flight,
-                errors=wait.errors,
-                read=read_answer if foreign else check_status,
-            )
+            return Plain(wait, drawn=drawn, read=read_answer if foreign else check_status)
         if _futures_fit(wait.kinds):
             from ._futurewait import FutureWait  # only waits on FutureJobs load it
 

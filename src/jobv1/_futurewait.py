@@ -51,7 +51,7 @@ from ._clock import reader
 from ._deadline import Deadline, within
 from ._futures import forget, future_status, hook, listen
 from ._observe import observed, observer
-from ._options import general
+from ._polling import general
 from ._requests import SLICE, Breathe, Sleep, shielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._traits import asks_alone
@@ -62,9 +62,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Sequence
     from typing import Any
 
+    from ._arguments import Checked
     from ._errors import JobTimeoutError
     from ._observe import Observer
-    from ._options import Checked
     from ._polling import Poller
     from ._requests import Step, Waker
 
@@ -92,18 +92,19 @@ class FutureWait(Driven[J]):
         # The jobs as given: a job given twice is left out of the wait at its
         # second place, as the wait's futures are indexed.
         self._jobs = wait.given
+        options = wait.options
         self._clock = wait.clock
-        self.timeout = wait.timeout
-        self._limit = Deadline(wait.clock, wait.timeout, wait.started, wait.errors)
+        self.timeout = options.timeout
+        self._limit = Deadline(wait.clock, options.timeout, wait.started, wait.errors)
         self._deadline = self._limit.at
-        on_status = wait.on_status
+        on_status = options.on_status
         self._on_status = None if on_status is None else shielded("on_status", on_status)
         #: Stops the wait when set.
-        self.interrupt = wait.interrupt
+        self.interrupt = options.interrupt
         #: How many queries a driver may run at once (of the general loop, if handed over to).
-        self.max_in_flight = wait.max_in_flight
+        self.max_in_flight = options.max_in_flight
         # How many queries the general loop makes before it reads their answers.
-        self._part = 1 if wait.max_in_flight == 1 else SLICE
+        self._part = 1 if options.max_in_flight == 1 else SLICE
         count = len(wait.given)
         # The place of the job of each future, by the future's id (of several
         # jobs: the first one's; the others' are in _more). Made a slice at a

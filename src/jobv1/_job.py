@@ -5,14 +5,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from ._alone import wait_alone
-from ._arguments import check_wait
-from ._clock import current_clock
-from ._deadline import ERRORS, errors_of
+from ._arguments import check_one
+from ._deadline import ERRORS
 from ._errors import JobError
-from ._polling import Poller
+from ._polling import general
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus
-from ._traits import GROUP, base, gives_hints, limit_of, resync_of, watches
+from ._traits import GROUP, base
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -23,6 +22,7 @@ if TYPE_CHECKING:
     from ._deadline import Errors
     from ._interrupt import Interrupt
     from ._limit import RateLimit
+    from ._polling import Poller
     from ._protocols import PollPolicy
     from ._retry import Retry
 
@@ -36,7 +36,6 @@ __all__ = [
     "Job",
     "JobV1",
     "final_status",
-    "start_one",
 ]
 
 #: What :meth:`JobV1.__init__` sets: a job without them skipped it.
@@ -308,69 +307,22 @@ class JobV1(Job, ABC, Generic[ResultT]):
             and wait_alone(self, timeout, wait, callback)
         ):
             return  # the common case, on a path of its own: it behaves as the loop does
-        poller = start_one(
+        checked = check_one(
             self,
             timeout=timeout,
-            wait=wait,
+            poll=("wait", wait),
             callback=callback,
             on_status=on_status,
             retry=retry,
             interrupt=interrupt,
             rate_limit=rate_limit,
         )
+        poller = general(checked)  # a policy that gives no delays is refused here
         if self._async:
             final_status(poller)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} job_id={self._job_id!r}>"
-
-
-def start_one(
-    job: Any,
-    *,
-    timeout: object,
-    wait: object,
-    callback: object,
-    on_status: object,
-    retry: object,
-    interrupt: object,
-    rate_limit: object = None,
-    adapt: Callable[[Any], JobV1[Any]] | None = None,
-    name: str = "wait",
-) -> Poller[Any]:
-    """Check the arguments of a wait on one job, naming any that is bad, and make its poller.
-
-    ``adapt`` turns a job that is not a :class:`JobV1` into a view that is;
-    ``name`` is what the caller calls the pacing argument ``wait``.
-    """
-    limit, policy, bound, shared = check_wait(
-        timeout=timeout,
-        poll=(name, wait),
-        callback=callback,
-        on_status=on_status,
-        retry=retry,
-        interrupt=interrupt,
-        max_in_flight=1,
-        rate_limit=rate_limit,
-    )
-    return Poller(
-        [job],
-        clock=current_clock(),
-        timeout=limit,
-        policy=policy,
-        callback=callback,  # type: ignore[arg-type]
-        on_status=on_status,  # type: ignore[arg-type]
-        retry=retry,  # type: ignore[arg-type]
-        interrupt=interrupt,  # type: ignore[arg-type]
-        adapt=adapt,
-        errors=errors_of([type(job)]),
-        max_in_flight=bound,
-        rate_limit=shared,
-        limit_of=limit_of,
-        hints_of=gives_hints,
-        watches_of=watches,
-        resync_of=resync_of,
-    )
 
 
 def final_status(poller: Poller[Any]) -> JobStatus:

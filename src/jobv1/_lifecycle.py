@@ -11,12 +11,14 @@ loop is: :mod:`jobv1.aio` drives the same steps for its twins.
 
 from __future__ import annotations
 
+from ._arguments import check_one
 from ._checks import check_callable, renamed
 from ._errors import JobCancelledError, JobError, JobFailedError, JobTimeoutError
 from ._interop import as_job
-from ._job import final_status, start_one
+from ._job import final_status
 from ._observe import ridden_out
 from ._options import DEFAULT_POLL
+from ._polling import general
 from ._requests import Sleep, outcome_of
 from ._retry import Tries, chained
 from ._status import JobStatus, check_status
@@ -154,20 +156,34 @@ def begin(
     poll: object,
     callback: object,
     *,
+    wait: object = None,
     cancel_on_timeout: object = False,
     fetch: object = None,
-    **options: Any,
+    on_status: object,
+    retry: object,
+    interrupt: object,
+    rate_limit: object,
 ) -> tuple[Poller[Any], JobV1[Any]]:
     """Check the arguments of a result or cancel call on ``job``; its poller, and its view.
 
-    ``cancel_on_timeout`` and ``fetch`` are checked for :func:`result` and its twin.
+    ``wait`` is ``poll``'s old name; ``cancel_on_timeout`` and ``fetch`` are
+    :func:`result`'s (and its twin's) own.
     """
+    pace = renamed("wait", wait, "poll", poll, DEFAULT_POLL)
     check_flag("cancel_on_timeout", cancel_on_timeout)
     check_callable("fetch", fetch)
-    poller = start_one(
-        job, timeout=timeout, wait=poll, callback=callback, adapt=as_job, name="poll", **options
+    checked = check_one(
+        job,
+        timeout=timeout,
+        poll=("poll", pace),
+        callback=callback,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        rate_limit=rate_limit,
+        adapt=as_job,
     )
-    return poller, as_job(job)
+    return general(checked), as_job(job)
 
 
 def result(
@@ -234,8 +250,9 @@ def result(
     poller, view = begin(
         job,
         timeout,
-        renamed("wait", wait, "poll", poll, DEFAULT_POLL),
+        poll,
         callback,
+        wait=wait,
         cancel_on_timeout=cancel_on_timeout,
         fetch=fetch,
         on_status=on_status,
@@ -298,8 +315,9 @@ def cancel(
     poller, view = begin(
         job,
         timeout,
-        renamed("wait", wait, "poll", poll, DEFAULT_POLL),
+        poll,
         None,
+        wait=wait,
         on_status=on_status,
         retry=retry,
         interrupt=interrupt,

@@ -13,9 +13,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
     from typing import Any, Final
 
+    from ._arguments import Checked
+    from ._futurewait import FutureWait
     from ._interrupt import Interrupt
     from ._limit import RateLimit
-    from ._options import Checked
+    from ._plain import Plain
+    from ._polling import Poller
     from ._protocols import PollPolicy
     from ._retry import Retry
 
@@ -27,6 +30,7 @@ __all__ = [
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
     "as_completed",
+    "begin_wait",
     "check_hashable",
     "check_return_when",
     "enough",
@@ -95,6 +99,17 @@ def check_return_when(return_when: object) -> None:
         )
 
 
+def begin_wait(
+    jobs: Iterable[J], timeout: float | None, return_when: str, **options: Any
+) -> Poller[J] | Plain[J] | FutureWait[J]:
+    """Check the arguments of :func:`wait` (or its ``aio`` twin); its layout."""
+    checked = check_many(jobs, timeout=timeout, **options)
+    made = layout(checked)
+    check_return_when(return_when)
+    check_hashable(checked)
+    return made
+
+
 def enough(return_when: str, finished: list[tuple[J, JobStatus]]) -> bool:
     """Whether the jobs that just ended let a wait with ``return_when`` return."""
     return return_when == FIRST_COMPLETED or (
@@ -160,9 +175,10 @@ def wait(
             another argument is out of range.
         WaitInterruptedError: ``interrupt`` was set.
     """
-    checked = check_many(
+    poller = begin_wait(
         jobs,
-        timeout=timeout,
+        timeout,
+        return_when,
         poll=poll,
         on_status=on_status,
         retry=retry,
@@ -170,9 +186,6 @@ def wait(
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
     )
-    poller = layout(checked)
-    check_return_when(return_when)
-    check_hashable(checked)
     done: set[J] = set()
     rounds = iter(poller)
     try:

@@ -30,7 +30,7 @@ import math
 from . import _flight as flight
 from ._blocking import Driven
 from ._clock import reader
-from ._deadline import ERRORS, Deadline, within
+from ._deadline import Deadline, within
 from ._observe import observed, observer
 from ._pacing import past_range
 from ._requests import Launch, Sleep, StopIterationError, shielded
@@ -41,12 +41,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
     from typing import Any
 
-    from ._deadline import Errors
+    from ._arguments import Checked
     from ._errors import JobTimeoutError
-    from ._interrupt import Interrupt
     from ._observe import Observer
     from ._policy import Drawn
-    from ._protocols import Clock
     from ._requests import Step, Waker
     from ._workers import Sweep
 
@@ -96,17 +94,9 @@ class Plain(Driven[J]):
     some still are.
 
     Args:
-        jobs: The jobs, each once, at least two; each its own ``Pollable``.
-        clock: Where the time comes from.
-        started: When the wait began, on ``clock``: the deadline runs from then.
-        timeout: Seconds from ``started`` to the deadline, checked; ``None`` for none.
+        wait: The wait, its arguments checked, over at least two jobs, each
+            its own ``Pollable``, with no ``retry`` or rate limit.
         drawn: The policy's delays, drawn once for all the jobs.
-        on_status: Called as ``on_status(job, status)`` once for each
-            distinct status a job is seen in, the final one included.
-        interrupt: Stops the wait when set.
-        max_in_flight: How many queries may run at once.
-        errors: The classes of the errors to raise at the deadline and on an
-            interrupt.
         read: Reads a job's answer that is not a jobv1 :class:`JobStatus`
             as one, or raises: :func:`~jobv1._status.check_status` for
             jobv1's jobs; jobs of other libraries, asked directly, read as
@@ -115,30 +105,25 @@ class Plain(Driven[J]):
 
     def __init__(
         self,
-        jobs: list[J],
+        wait: Checked[J],
         *,
-        clock: Clock,
-        started: float,
-        timeout: float | None,
         drawn: Drawn,
-        on_status: Callable[[Any, JobStatus], object] | None,
-        interrupt: Interrupt | None,
-        max_in_flight: int,
-        errors: Errors = ERRORS,
         read: Callable[[Any, object], JobStatus] = check_status,
     ) -> None:
-        self._jobs = jobs
+        options = wait.options
+        clock, timeout, on_status = wait.clock, options.timeout, options.on_status
+        jobs = self._jobs = wait.jobs
         self._clock = clock
         self.timeout = timeout
-        self._limit = Deadline(clock, timeout, started, errors)
+        self._limit = Deadline(clock, timeout, wait.started, wait.errors)
         self._deadline = self._limit.at
         self._drawn = drawn
         self._read = read
         self._on_status = None if on_status is None else shielded("on_status", on_status)
         #: Stops the wait when set.
-        self.interrupt = interrupt
+        self.interrupt = options.interrupt
         #: How many queries a driver may run at once.
-        self.max_in_flight = max_in_flight
+        self.max_in_flight = options.max_in_flight
         # The wait's clock, as cheap to read as it can be: each answer may be timed.
         self._now = reader(clock)
         #: The indices of the jobs not final yet, in the jobs' order.

@@ -31,7 +31,7 @@ import itertools
 import math
 
 from ._blocking import Driven
-from ._deadline import ERRORS, Deadline, timeout_message, within
+from ._deadline import Deadline, timeout_message, within
 from ._events import Events
 from ._limit import turn as limit_turn
 from ._observe import ending, observer
@@ -44,21 +44,19 @@ from ._requests import (
     shielded,
 )
 from ._schedule import Schedule
+from ._traits import batch_of, gives_hints, limit_of, resync_of, watches
 from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable, Iterator
+    from collections.abc import Callable, Generator, Iterator
     from typing import Any
 
-    from ._deadline import Errors
+    from ._arguments import Checked
     from ._errors import JobTimeoutError
-    from ._interrupt import Interrupt
     from ._limit import RateLimit
     from ._observe import Observer
-    from ._protocols import Clock, PollPolicy
     from ._queries import BatchOf, Request
     from ._requests import Step, Waker
-    from ._retry import Retry
     from ._status import JobStatus
     from ._traits import Pollable
 
@@ -70,7 +68,7 @@ if TYPE_CHECKING:
 J = TypeVar("J")
 
 
-__all__ = ["Poller"]
+__all__ = ["Poller", "general"]
 
 
 def _no_limit(job: Pollable) -> None:
@@ -95,29 +93,11 @@ class Poller(Driven[J]):
     some still are.
 
     Args:
-        jobs: The jobs, each once.
-        clock: Where the time comes from.
-        timeout: Seconds from ``started`` to the deadline; ``None`` for none; ``<= 0``
-            for one query of each job and no sleep.
-        policy: Paces the queries of each job, where the job gives no hint.
-        started: When the wait began, on ``clock``; ``None`` for now.
-        callback: Called as ``callback(job_id, status, job)`` after each
-            non-final query, except a query at or after the deadline.
-        on_status: Called as ``on_status(job, status)`` once for each distinct
-            status a job is seen in, the final one included.
-        retry: Which failures of a query to ride out, or ``None``.
-        interrupt: Stops the wait when set.
+        wait: The wait, its arguments checked: its jobs (each once, as
+            :attr:`~jobv1._arguments.Checked.jobs` gives them), its options,
+            clock, start and errors.
         batch: Says, for a job, which :data:`Batch` can query it along with
             others, and how many jobs it takes at most, or ``None`` if none can.
-        adapt: Turns each job into what the loop queries, when the jobs are
-            not :class:`Pollable` themselves; hooks and results still see
-            the jobs as given.
-        errors: The classes of the errors to raise at the deadline and on
-            an interrupt: by default :class:`~jobv1.JobTimeoutError` and
-            :class:`~jobv1.WaitInterruptedError`; subclasses of them.
-        max_in_flight: How many queries may run at once: with more than
-            one, a round's queries are asked of the driver together.
-        rate_limit: A limit every query of the wait draws from, or ``None``.
         limit_of: Says, for a job, which :class:`~jobv1.RateLimit` its
             backend declares, or ``None``; its queries draw from that too.
         hints_of: Says whether a job's ``poll_hint()`` may give hints: a job
@@ -125,43 +105,43 @@ class Poller(Driven[J]):
         resync_of: Says, for an event-driven job, every how many seconds it
             is queried all the same, in case its call back is lost; ``None``
             for never, which is the default.
+        watches_of: Says whether a job may call back when it ends (its
+            ``watch()`` is asked); by default every job may.
+
+    The options' ``callback`` is called as ``callback(job_id, status, job)``
+    after each non-final query, except a query at or after the deadline;
+    ``on_status`` as ``on_status(job, status)`` once for each distinct
+    status a job is seen in, the final one included. Both are given the
+    jobs as the caller gave them, whatever ``adapt`` made of them. The
+    errors are raised at the deadline and on an interrupt.
     """
 
     def __init__(
         self,
-        jobs: Iterable[J],
+        wait: Checked[J],
         *,
-        clock: Clock,
-        timeout: float | None,
-        policy: PollPolicy,
-        started: float | None = None,
-        callback: Callback | None = None,
-        on_status: StatusHook | None = None,
-        retry: Retry | None = None,
-        interrupt: Interrupt | None = None,
         batch: BatchOf | None = None,
-        adapt: Callable[[J], Pollable] | None = None,
-        errors: Errors | None = None,
-        max_in_flight: int = 1,
-        rate_limit: RateLimit | None = None,
         limit_of: Callable[[Pollable], RateLimit | None] | None = None,
         hints_of: Callable[[Pollable], bool] | None = None,
         resync_of: Callable[[Pollable], float | None] | None = None,
         watches_of: Callable[[Pollable], bool] | None = None,
     ) -> None:
+        clock = wait.clock
+        options = wait.options
+        policy, timeout, rate_limit = options.policy, options.timeout, options.rate_limit
+        callback, on_status, adapt = options.callback, options.on_status, wait.adapt
         self._clock = clock
         self._rate_limit = rate_limit
         #: How many queries a driver may run at once.
-        self.max_in_flight = max_in_flight
+        self.max_in_flight = options.max_in_flight
         self._policy = policy
         self._callback = None if callback is None else shielded("the callback", callback)
         #: Stops the wait when set.
-        self.interrupt = interrupt
+        self.interrupt = options.interrupt
         self._batch = batch
         self.timeout = timeout
         now = clock.monotonic()
-        begun = now if started is None else started
-        self._limit = Deadline(clock, timeout, begun, ERRORS if errors is None else errors)
+        self._limit = Deadline(clock, timeout, wait.started, wait.errors)
         self._deadline = self._limit.at
         # One sequence of delays for every job, where the policy gives them all the
         # same: a job keeps its step in it, not an iterator of its own.
@@ -172,7 +152,7 @@ class Poller(Driven[J]):
         #: The entries of the jobs not final yet, by index, in the jobs' order.
         self.pending = {
             index: Entry(index, job, job if adapt is None else adapt(job), monotonic)  # type: ignore[arg-type]
-            for index, job in enumerate(jobs)
+            for index, job in enumerate(wait.jobs)
         }
         self._total = len(self.pending)
         limits = limit_of or _no_limit
@@ -198,7 +178,7 @@ class Poller(Driven[J]):
             clock=clock,
             limit=self._limit,
             on_status=None if on_status is None else shielded("on_status", on_status),
-            retry=retry,
+            retry=options.retry,
         )
         # Has the event-driven jobs call back, and wakes the driver's sleeps.
         self._events = Events(self._calendar, watches_of or _every_job, resync_of or _no_resync)
@@ -407,3 +387,15 @@ class Poller(Driven[J]):
             message = f"{self._what()} {within(self.timeout)}"
         causes = [entry.tries.failures[-1] for entry in self.pending.values() if entry.tries]
         return self._limit.timed_out(message, causes[-1] if causes else None)
+
+
+def general(wait: Checked[J]) -> Poller[J]:
+    """The general loop for ``wait``, reading each job's traits as its class declares them."""
+    return Poller(
+        wait,
+        batch=batch_of,
+        limit_of=limit_of,
+        hints_of=gives_hints,
+        watches_of=watches,
+        resync_of=resync_of,
+    )

@@ -29,24 +29,23 @@ import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _flight as flight
-from ._checks import renamed
+from ._arguments import check_one
 from ._choose import layout
 from ._clock import SystemClock
 from ._deadline import LAST_QUERY_SECONDS, query_end
 from ._errors import JobTimeoutError
 from ._interop import as_job
-from ._job import start_one
 from ._lifecycle import begin, cannot_cancel, fetching, settled
 from ._many import (
     ALL_COMPLETED,
     DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_POLL,
     DoneAndNotDone,
-    check_hashable,
-    check_return_when,
+    begin_wait,
     enough,
 )
 from ._options import check_many
+from ._polling import general
 from ._requests import SLICE, UNBEGUN, Ask, Breathe, Launch, Sleep, outcome_of
 from ._status import JobStatus
 
@@ -320,16 +319,18 @@ async def wait_for_final_state(
         ValueError: An argument is out of range, or ``job.status()``
             returned a string that names no status.
     """
-    poller = start_one(
-        job,
-        timeout=timeout,
-        wait=wait,
-        callback=callback,
-        on_status=on_status,
-        retry=retry,
-        interrupt=interrupt,
-        rate_limit=rate_limit,
-        adapt=as_job,
+    poller = general(
+        check_one(
+            job,
+            timeout=timeout,
+            poll=("wait", wait),
+            callback=callback,
+            on_status=on_status,
+            retry=retry,
+            interrupt=interrupt,
+            rate_limit=rate_limit,
+            adapt=as_job,
+        )
     )
     if getattr(job, "_async", True):
         rounds = _drive(poller)
@@ -363,9 +364,10 @@ async def wait(
             another argument is out of range.
         WaitInterruptedError: ``interrupt`` was set.
     """
-    checked = check_many(
+    poller = begin_wait(
         jobs,
-        timeout=timeout,
+        timeout,
+        return_when,
         poll=poll,
         on_status=on_status,
         retry=retry,
@@ -373,9 +375,6 @@ async def wait(
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
     )
-    poller = layout(checked)
-    check_return_when(return_when)
-    check_hashable(checked)
     done: set[J] = set()
     rounds = _drive(poller)
     try:
@@ -500,8 +499,9 @@ async def result(
     poller, view = begin(
         job,
         timeout,
-        renamed("wait", wait, "poll", poll, DEFAULT_POLL),
+        poll,
         callback,
+        wait=wait,
         cancel_on_timeout=cancel_on_timeout,
         fetch=fetch,
         on_status=on_status,
@@ -550,8 +550,9 @@ async def cancel(
     poller, view = begin(
         job,
         timeout,
-        renamed("wait", wait, "poll", poll, DEFAULT_POLL),
+        poll,
         None,
+        wait=wait,
         on_status=on_status,
         retry=retry,
         interrupt=interrupt,
