@@ -295,6 +295,85 @@ def test_a_worker_timing_out_as_a_task_comes_takes_it() -> None:
     assert (ran, pool.idle) == ([True], 1)
 
 
+def test_the_pool_runs_at_most_its_limit_and_queues_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 23: waits running at once share one bounded pool."""
+    monkeypatch.setattr(_workers, "IDLE_SECONDS", 0.0)
+    pool = _workers._Pool(limit=1)
+    gate, ran = threading.Event(), []
+    blocked = threading.Event()
+
+    def first() -> None:
+        blocked.set()
+        gate.wait(10)
+        ran.append("first")
+
+    pool.submit(first)
+    assert blocked.wait(10)
+    for n in range(2):
+        pool.submit(lambda n=n: ran.append(n))  # type: ignore[misc]
+    assert (pool.threads, pool.waiting, ran) == (1, 2, [])
+    # A task that is not bounded (an aio wait's own call) never waits for a worker.
+    alone = threading.Event()
+    pool.submit(alone.set, bounded=False)
+    assert alone.wait(10)
+    gate.set()
+    for _ in range(1000):
+        if pool.threads == 0:
+            break
+        time.sleep(0.01)
+    assert ran == ["first", 0, 1]
+    assert (pool.threads, pool.idle, pool.waiting) == (0, 0, 0)
+
+
+@pytest.mark.realtime
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+def test_waits_running_at_once_share_the_pools_bound(
+    monkeypatch: pytest.MonkeyPatch, driver: str
+) -> None:
+    """Four waits wanting 2 queries each at once never run more than the pool's 3."""
+    monkeypatch.setattr(_workers, "_pool", _workers._Pool(limit=3))
+    gate, lock = threading.Event(), threading.Lock()
+    running = {"now": 0, "most": 0}
+
+    class Gated(ScriptedJob):
+        def status(self) -> JobStatus:
+            with lock:
+                running["now"] += 1
+                running["most"] = max(running["most"], running["now"])
+            try:
+                gate.wait(10)
+                return super().status()
+            finally:
+                with lock:
+                    running["now"] -= 1
+
+    waits = [[Gated([R, D], f"w{w}-j{n}") for n in range(6)] for w in range(4)]
+    done: list[int] = []
+
+    def one(jobs: list[Gated]) -> None:
+        if driver == "blocking":
+            found, _ = jobv1.wait(jobs, poll=0.01, max_in_flight=2)
+        else:
+            found, _ = asyncio.run(aio.wait(jobs, poll=0.01, max_in_flight=2))
+        done.append(len(found))
+
+    threads = [threading.Thread(target=one, args=(jobs,)) for jobs in waits]
+    for thread in threads:
+        thread.start()
+    for _ in range(1000):  # the pool fills up
+        if running["now"] == 3:
+            break
+        time.sleep(0.01)
+    time.sleep(0.2)  # time for a fourth query to begin, were the bound not kept
+    assert running["now"] == 3
+    gate.set()
+    for thread in threads:
+        thread.join(30)
+    assert (done, running["most"]) == ([6, 6, 6, 6], 3)
+
+
 def test_many_waits_share_the_pool_without_mixing_clocks() -> None:
     errors: list[BaseException] = []
 

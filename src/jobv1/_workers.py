@@ -1,7 +1,8 @@
 """The worker threads that run status queries off the waiting thread.
 
 One pool for the whole process, shared by every wait: it starts a daemon
-thread whenever a task finds no idle one, and a thread idle for
+thread whenever a task finds no idle one, up to :data:`MAX_WORKERS` (then
+the task waits for the first worker free), and a thread idle for
 :data:`IDLE_SECONDS` ends. Daemon threads, because a wait that ends at its
 deadline leaves a slow query to finish on its own, and the interpreter must
 not wait for it at exit (as it waits for a ``ThreadPoolExecutor``'s).
@@ -30,46 +31,92 @@ if TYPE_CHECKING:
     from ._interrupt import _Settable
 
 
-__all__ = ["FAILED", "IDLE_SECONDS", "SKIPPED", "UNASKED", "Run", "Sweep", "submit"]
+__all__ = [
+    "FAILED",
+    "IDLE_SECONDS",
+    "MAX_WORKERS",
+    "SKIPPED",
+    "UNASKED",
+    "Run",
+    "Sweep",
+    "submit",
+]
 
 #: Seconds an idle worker waits for a task before it ends: a wait's workers are
 #: gone within this time of its end. (A wait that polls every few seconds starts
 #: its workers again each round: a thread costs about 0.1 ms to start.)
 IDLE_SECONDS = 1.0
+#: How many worker threads the process runs at most, for every wait at once: a
+#: wait runs at most its ``max_in_flight`` of them (one more for an ``aio``
+#: sleep on a clock other than the system's), and waits that together want
+#: more take turns. (Eight waits with the default ``max_in_flight`` fit.)
+MAX_WORKERS = 64
 
 
 class _Pool:
-    __slots__ = ("idle", "lock", "tasks")
+    """The process's worker threads: at most :data:`MAX_WORKERS`, started as tasks need them.
 
-    def __init__(self) -> None:
+    A task that finds every worker busy, and as many as the pool may run,
+    waits in the queue for the first that is free.
+    """
+
+    __slots__ = ("idle", "limit", "lock", "tasks", "threads", "waiting")
+
+    def __init__(self, limit: int | None = None) -> None:
         self.tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self.lock = threading.Lock()
+        #: How many workers may run at once; by default :data:`MAX_WORKERS`.
+        self.limit = MAX_WORKERS if limit is None else limit
+        #: The workers alive.
+        self.threads = 0
         #: The workers waiting for a task and not yet counted on for one.
         self.idle = 0
+        #: The tasks queued when no worker was free and none could be started:
+        #: the next worker to finish a task takes one of them instead of idling.
+        self.waiting = 0
 
-    def submit(self, task: Callable[[], None]) -> None:
+    def submit(self, task: Callable[[], None], *, bounded: bool = True) -> None:
+        start: tuple[Callable[[], None], ...] = ()
         with self.lock:
-            self.tasks.put(task)
             if self.idle:
                 self.idle -= 1  # a waiting worker takes it
+                self.tasks.put(task)
                 return
-        threading.Thread(target=self.work, name="jobv1-query", daemon=True).start()
+            if not bounded:
+                start = (task,)  # a worker of its own, at once, whatever the others do
+            elif self.threads >= self.limit:
+                self.waiting += 1
+                self.tasks.put(task)
+                return
+            else:
+                self.tasks.put(task)
+            self.threads += 1
+        threading.Thread(target=self.work, args=start, name="jobv1-query", daemon=True).start()
 
-    def work(self) -> None:
+    def work(self, first: Callable[[], None] | None = None) -> None:
+        task = first
         while True:
-            try:
-                task = self.tasks.get(timeout=IDLE_SECONDS)
-            except queue.Empty:
-                with self.lock:
-                    if self.tasks.empty():  # else a task came as the wait ended: take it
-                        self.idle -= 1
-                        return
-                continue
+            if task is None:
+                try:
+                    task = self.tasks.get(timeout=IDLE_SECONDS)
+                except queue.Empty:
+                    with self.lock:
+                        if self.tasks.empty():  # else a task came as the wait ended: take it
+                            self.idle -= 1
+                            self.threads -= 1
+                            return
+                    continue
             task()
             # Hold nothing while idle: the task holds a wait's queries, and so its jobs.
-            del task
+            task = None
             with self.lock:
-                self.idle += 1
+                if self.threads > self.limit:  # one started past the limit: it ends
+                    self.threads -= 1
+                    return
+                if self.waiting:
+                    self.waiting -= 1  # a task queued for want of a worker is this one's
+                else:
+                    self.idle += 1
 
 
 _pool = _Pool()
@@ -83,12 +130,17 @@ def _forked() -> None:  # pragma: no cover - runs in a forked child, which cover
 os.register_at_fork(after_in_child=_forked)
 
 
-def submit(task: Callable[[], None]) -> None:
+def submit(task: Callable[[], None], *, bounded: bool = True) -> None:
     """Run ``task()`` on a worker thread, under this thread's clock.
 
-    ``task`` must not raise: it hands its outcome back itself.
+    ``task`` must not raise: it hands its outcome back itself. A task that
+    is not ``bounded`` (an ``aio`` wait's sleep, fetch or cancel: one call
+    that the wait awaits) never waits for a worker: it gets a thread of its
+    own if none is idle, even past :data:`MAX_WORKERS`. The queries of a
+    wait are bounded: stuck queries may fill the pool, and a wait gives up,
+    at its deadline, the queries still waiting for a worker.
     """
-    _pool.submit(lent(task))
+    _pool.submit(lent(task), bounded=bounded)
 
 
 class _Unheard:

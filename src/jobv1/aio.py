@@ -168,7 +168,7 @@ async def _off_loop(call: Callable[[], Any]) -> tuple[bool, Any]:
         with contextlib.suppress(RuntimeError):  # the loop may be closed by now
             loop.call_soon_threadsafe(deliver, result)
 
-    submit(run)
+    submit(run, bounded=False)  # awaited as it is: it never waits for a worker
     return await outcome
 
 
