@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+import math
 import queue
 import threading
 import time
@@ -221,13 +222,44 @@ def test_an_interrupt_does_not_wait_for_slow_queries(loop: str) -> None:
     assert elapsed < 1.5
 
 
-def test_ctrl_c_in_a_worker_is_raised_in_the_wait(fake_clock: FakeClock, loop: str) -> None:
+@pytest.mark.parametrize("timeout", [None, 10.0])
+def test_ctrl_c_in_a_worker_is_raised_in_the_wait(
+    fake_clock: FakeClock, loop: str, timeout: float | None
+) -> None:
     class Interrupted(ScriptedJob):
         def status(self) -> JobStatus:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        jobv1.wait([ScriptedJob([D]), Interrupted([R])])
+        jobv1.wait([ScriptedJob([D]), Interrupted([R])], timeout=timeout)
+
+
+def test_a_round_of_cheap_queries_takes_one_worker(
+    fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More workers on queries that hold the interpreter's lock only take turns at it."""
+    monkeypatch.setattr(_workers, "CHEAP_QUERY", math.inf)  # every round counts as cheap
+    threads: dict[float, set[int]] = {}
+
+    class Noting(ScriptedJob):
+        def status(self) -> JobStatus:
+            threads.setdefault(fake_clock.monotonic(), set()).add(threading.get_ident())
+            return super().status()
+
+    jobs = [Noting([R, R, R, D], f"j{n}") for n in range(40)]
+    assert jobv1.wait(jobs, poll=1, max_in_flight=4).done == set(jobs)
+    assert [len(threads[time]) for time in sorted(threads)][1:] == [1, 1, 1]
+
+
+def test_a_crew_is_one_worker_after_a_cheap_round_and_all_after_a_slow_one() -> None:
+    crew = _workers.Crew(8)
+    assert (crew.size(100), crew.size(3)) == (8, 3)  # the first round: as many as it may
+    crew.timed(0.001, 8, 1000)  # 8 us a query
+    assert crew.size(100) == 1
+    crew.timed(5.0, 1, 0)  # nothing asked: nothing learnt
+    assert crew.size(100) == 1
+    crew.timed(0.1, 1, 100)  # 1 ms a query: a service that answers over the network
+    assert crew.size(100) == 8
 
 
 def test_ctrl_c_in_a_query_in_turn_is_raised_in_the_wait(fake_clock: FakeClock, loop: str) -> None:

@@ -26,6 +26,7 @@ compares).
 from __future__ import annotations
 
 import math
+import time
 
 from . import _flight as flight
 from ._blocking import Driven
@@ -38,7 +39,7 @@ from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable
+    from collections.abc import Callable, Generator
     from typing import Any
 
     from ._arguments import Checked
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from ._observe import Observer
     from ._policy import Drawn
     from ._requests import Step, Waker
-    from ._workers import Sweep
+    from ._workers import Crew, Sweep
 
 __all__ = ["Plain"]
 
@@ -141,6 +142,8 @@ class Plain(Driven[J]):
         self._observer: Observer | None = None
         # Whether the driver lets the loop make a query in its own thread.
         self._blocking = False
+        # How many workers a round takes, once one is made at once.
+        self._crew: Crew | None = None
 
     def not_done(self) -> list[J]:
         """The jobs not seen in a final state yet, in their order."""
@@ -257,8 +260,7 @@ class Plain(Driven[J]):
             if not due:  # every job due has a query under way: nothing to ask
                 return finished, False
         if self.max_in_flight > 1 and len(due) > 1:
-            # The whole round at once, on the workers, as the general loop's.
-            stopped, _ = yield from self._sweep(due, late_from, at_deadline, finished)
+            stopped = yield from self._at_once(due, late_from, at_deadline, finished)
             return finished, stopped
         # One query at a time, each answer read as it comes, as the general loop's:
         # in this thread, where the driver may block; else each one launched, or,
@@ -268,7 +270,7 @@ class Plain(Driven[J]):
         halts = end < math.inf or self.interrupt is not None
         now, jobs, fresh = self._now, self._jobs, self._fresh
         here, timed = self._blocking, late_from < math.inf
-        if not here and self._on_status is None and self._observer is None:
+        if not here and self._untold():
             halt = _halting(self, self._now, end) if halts else _never
             stopped = yield from self._in_parts(due, late_from, at_deadline, finished, halt)
             return finished, stopped
@@ -295,6 +297,25 @@ class Plain(Driven[J]):
             raise StopIterationError("status()", failure)  # with no context, as the loop's
         return finished, False
 
+    def _at_once(
+        self, due: list[int], late_from: float, at_deadline: bool, finished: Finished[J]
+    ) -> Generator[Step[J], object, bool]:
+        """The whole round at once, on the workers, as the general loop's; whether it stopped.
+
+        By one worker, where the last round's queries took no time: they hold
+        the interpreter's lock, and more workers would only take turns at it.
+        """
+        from ._workers import Crew
+
+        crew = self._crew = self._crew or Crew(self.max_in_flight)
+        workers = crew.size(len(due))
+        started = time.perf_counter()
+        stopped, asked = yield from self._sweep(
+            due, late_from, at_deadline, finished, workers=workers
+        )
+        crew.timed(time.perf_counter() - started, workers, asked)
+        return stopped
+
     def _in_parts(
         self,
         due: list[int],
@@ -305,13 +326,12 @@ class Plain(Driven[J]):
     ) -> Generator[Step[J], object, bool]:
         """Have one worker ask the jobs of ``due`` one at a time, a part per hand-over.
 
-        A part ends where ``halt()`` says so, or at a failure or an answer that
-        may not be a status, which is read before the next part. Returns
-        whether the round stopped.
+        A part ends where ``halt()`` says so, or at a failure or an answer that may
+        not be a status, read before the next part. Returns whether the round stopped.
         """
         rest = due
         while True:
-            _, asked = yield from self._sweep(rest, late_from, at_deadline, finished, halt)
+            _, asked = yield from self._sweep(rest, late_from, at_deadline, finished, halt=halt)
             rest = rest[asked:]
             if not rest:
                 return False
@@ -324,7 +344,9 @@ class Plain(Driven[J]):
         late_from: float,
         at_deadline: bool,
         finished: Finished[J],
+        *,
         halt: Callable[[], bool] | None = None,
+        workers: int | None = None,
     ) -> Generator[Step[J], object, tuple[bool, int]]:
         """Have the driver query the jobs of ``due``; read the answers, in order, into ``finished``.
 
@@ -334,7 +356,8 @@ class Plain(Driven[J]):
         asked at the deadline's round, or, in it, not at all. With ``halt``,
         the jobs are asked one at a time by one worker, which asks no other
         once ``halt()`` says so or after a failure or an answer that may not
-        be a status: the caller reads it (and raises, or goes on).
+        be a status: the caller reads it (and raises, or goes on). With
+        ``workers``, no more than that many workers make the queries.
 
         Returns:
             Whether the driver gave up a query, or began one not; and how
@@ -344,7 +367,7 @@ class Plain(Driven[J]):
 
         jobs = self._jobs
         queried = jobs if len(due) == len(jobs) else [jobs[index] for index in due]
-        sweep = Sweep(queried, self._now, late_from, halt=halt)
+        sweep = Sweep(queried, self._now, late_from, halt=halt, cap=workers)
         unbegun = yield Launch(sweep)
         assert isinstance(unbegun, list)  # the driver sends back the indices never begun
         asked = sweep.asked  # read first: an answer is in before it is counted
@@ -352,26 +375,16 @@ class Plain(Driven[J]):
         fresh = self._fresh
         fresh.update(due[k] for k in sweep.late)
         if unbegun or asked < len(due):
-            not_begun = set(unbegun)
-            for k, answer in enumerate(answers):
-                if answer is UNASKED and k not in not_begun:  # given up while it ran
-                    fresh.add(due[k])
-                    self._given_up.append((sweep, k, due[k]))
-                    flight.give_up(jobs[due[k]], sweep.answers, k, UNASKED)
+            for k in sweep.running(answers, unbegun):  # given up while they ran
+                fresh.add(due[k])
+                self._given_up.append((sweep, k, due[k]))
+                flight.give_up(jobs[due[k]], sweep.answers, k, UNASKED)
             if at_deadline:
-                fresh.update(due[k] for k in not_begun)
-        look: Iterable[int]
-        if self._on_status is not None or self._observer is not None:
-            look = range(len(due))  # every status change, or every answer, is told
-        else:
-            look = sorted(sweep.notable)
-            if asked < len(due):  # some were given up, or not asked
-                given_up = (
-                    k for k, answer in enumerate(answers) if answer is UNASKED or answer is SKIPPED
-                )
-                look = sorted({*look, *given_up})
-        cut = False
-        for k in look:
+                fresh.update(due[k] for k in unbegun)
+        # Every answer, where a status change or every answer is told; else those worth a
+        # look. With nobody to tell, a final status of jobv1's is noted here, at no call.
+        untold, ended, cut = self._untold(), self._ended, False
+        for k in sweep.to_read(answers, asked, every=not untold):
             answer = answers[k]
             if answer is UNASKED or answer is SKIPPED:  # given up, or never asked
                 cut = True
@@ -381,8 +394,17 @@ class Plain(Driven[J]):
                 if isinstance(failure, StopIteration):
                     raise StopIterationError("status()", failure)
                 raise failure
+            if untold and (answer is _DONE or answer is _CANCELLED or answer is _ERROR):
+                index = due[k]
+                ended.add(index)
+                finished.append((jobs[index], answer))
+                continue
             self._found(due[k], answer, finished)
         return cut, asked
+
+    def _untold(self) -> bool:
+        """Whether nobody is told of each answer: no ``on_status``, and nobody listening."""
+        return self._on_status is None and self._observer is None
 
     def _found(self, index: int, answer: object, finished: list[tuple[J, JobStatus]]) -> None:
         """Job ``index`` answered ``answer``: tell ``on_status``, and note it if it is final."""
@@ -399,15 +421,11 @@ class Plain(Driven[J]):
 
     def _late(self) -> Finished[J]:
         """The jobs found final by the answers of the queries given up that came since."""
-        from ._workers import FAILED, SKIPPED, UNASKED
-
         given_up, self._given_up = self._given_up, []
         finished: Finished[J] = []
         for sweep, k, index in given_up:
-            answer = sweep.answers[k]
-            if answer is not UNASKED and answer is not FAILED and answer is not SKIPPED:
-                # else still running, failed, or never asked after all
-                self._found(index, answer, finished)
+            if sweep.answered(k):  # else still running, failed, or never asked after all
+                self._found(index, sweep.answers[k], finished)
         return finished
 
     def _what(self) -> str:
