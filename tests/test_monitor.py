@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import os
 import sys
 from typing import Any
@@ -553,3 +554,17 @@ def test_a_line_is_cut_by_cells() -> None:
     assert _cut("量子ab", 3) == ("量", 2)  # the second wide character would straddle the edge
     assert _cut("e\u0301e\u0301e", 2) == ("e\u0301e\u0301", 2)  # accents take no cell
     assert _cut("量子", 4) == ("量子", 4)
+
+
+@pytest.mark.parametrize("refresh", [math.inf, 1e10])
+def test_a_huge_refresh_is_no_ticking(fake_backend: FakeBackend, refresh: float) -> None:
+    """Issue 23: a number check_timeout takes is taken here too; infinity never ticks."""
+    import threading
+
+    screen = Terminal()
+    job = fake_backend.run(script=[Hold(R)])
+    with Monitor(screen, refresh=refresh) as monitor:
+        monitor(job, R)
+        tickers = [thread for thread in threading.enumerate() if thread.name == "jobv1-monitor"]
+        assert len(tickers) == (0 if refresh == math.inf else 1)
+    assert "RUNNING" in screen.getvalue()

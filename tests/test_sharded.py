@@ -6,6 +6,7 @@ The real Dask cluster is in ``tests/test_dask.py``.
 from __future__ import annotations
 
 import concurrent.futures
+import math
 import pickle
 import time
 from collections.abc import Callable
@@ -125,6 +126,15 @@ def test_gather_splits_in_order_and_gathers_in_order(fake_clock: FakeClock) -> N
     assert executor.tasks == [4, 4, 2]
     assert [one.result for one in settled] == list(range(10))
     assert gather([], executor, shards=3) == []
+
+
+@pytest.mark.parametrize("timeout", [math.inf, 1e10])
+def test_a_huge_timeout_is_no_deadline(fake_clock: FakeClock, timeout: float) -> None:
+    """Issue 23: every wait takes what check_timeout takes, gather too."""
+    backend = FakeBackend("sim")
+    saved = references(backend, *({"script": [Hold(R, seconds=2)], "result": n} for n in range(4)))
+    settled = gather(saved, Inline(), shards=2, timeout=timeout)
+    assert [one.result for one in settled] == [0, 1, 2, 3]
 
 
 def test_a_shard_that_fails_or_does_not_report_fails_its_jobs(fake_clock: FakeClock) -> None:
