@@ -11,7 +11,8 @@ from jobv1 import JobStatus, JobTimeoutError
 from jobv1._arguments import Checked, Options
 from jobv1._clock import current_clock
 from jobv1._policy import Fixed
-from jobv1._polling import Poller
+from jobv1._interop import as_job
+from jobv1._polling import Poller, general
 from jobv1.testing import FakeBackend, FakeClock, Hold
 
 if TYPE_CHECKING:
@@ -65,3 +66,32 @@ def test_a_timeout_over_many_jobs_names_how_many(
     assert finished == [jobs[0]]
     # at the deadline every pending job is queried one last time
     assert [q.time for q in jobs[1].queries] == [0, 1, 2, 3]
+
+
+def test_with_own_failures_a_jobs_failure_ends_it_alone(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    """What the sharded settle waits with: the failure is the job's, the wait goes on."""
+    from jobv1 import Retry
+
+    class Down:
+        def job_id(self) -> str:
+            return "down"
+
+        def status(self) -> JobStatus:
+            raise ConnectionError("refused")
+
+    ending = fake_backend.run(script=[Hold(R, seconds=3)])
+    down = Down()
+    options = Options(
+        None, Fixed(1), retry=Retry(ConnectionError, max_failures=1, backoff=1), own_failures=True
+    )
+    jobs: list[Any] = [down, ending]
+    rounds = general(
+        Checked(jobs, {Down, type(ending)}, options, clock=fake_clock, started=0.0, adapt=as_job)
+    )
+    assert list(rounds) == [[(down, E)], [(ending, D)]]
+    failure = rounds.failure_of(down)
+    assert isinstance(failure, ConnectionError)
+    assert isinstance(failure.__context__, ConnectionError)  # the one ridden out
+    assert rounds.failure_of(ending) is None

@@ -165,8 +165,8 @@ def test_one_jobs_failure_leaves_the_others_their_outcomes(
     """Issue 24, 1: one result that did not pickle, or one failed query, lost the whole shard.
 
     A result that cannot cross to another process is its job's error alone;
-    a query that fails after other jobs were settled leaves them their
-    results, and tells the jobs left.
+    so is a status query that fails, or answers what is not a status: the
+    wait goes on for the other jobs.
     """
     import threading
 
@@ -207,6 +207,20 @@ def test_one_jobs_failure_leaves_the_others_their_outcomes(
         {"script": [Hold(R, seconds=5)], "result": 6},
     )
     settled = settle(saved, until=None)
-    assert [(one.status, one.result) for one in settled] == [(D, 4), (None, None), (None, None)]
-    assert settled[0].error is None  # settled before the failure: kept
-    assert [type(one.error) for one in settled[1:]] == [ConnectionError, ConnectionError]
+    # The failing job's own error; the others' outcomes stand, before it and after.
+    assert [(one.status, one.result) for one in settled] == [(D, 4), (D, 5), (None, None)]
+    assert [type(one.error) for one in settled] == [type(None), type(None), ConnectionError]
+
+    def odd(job: FakeJob) -> Any:  # a job that answers what is not a status
+        return "BROKEN" if job.job_id() == saved[0]["job_id"] else real(job)
+
+    monkeypatch.setattr(FakeJob, "status", odd)
+    saved = references(
+        FakeBackend("sim"),
+        {"script": [Hold(R, seconds=1)], "result": 4},
+        {"script": [Hold(R, seconds=5)], "result": 5},
+    )
+    settled = settle(saved, until=None)
+    assert [(one.status, one.result) for one in settled] == [(None, None), (D, 5)]
+    assert isinstance(settled[0].error, TypeError)
+    assert "returned 'BROKEN', which is not a JobStatus" in str(settled[0].error)

@@ -51,6 +51,9 @@ class Options(_Frozen):
         interrupt: Stops the wait when set; or ``None``.
         max_in_flight: How many queries may run at once.
         rate_limit: A limit every query of the wait draws from; or ``None``.
+        own_failures: Whether a job's own failure (a query that raised, an
+            answer that is not a status) ends that job alone, not the wait:
+            the sharded ``settle`` waits so.
     """
 
     __slots__ = _FIELDS = (
@@ -62,6 +65,7 @@ class Options(_Frozen):
         "interrupt",
         "max_in_flight",
         "rate_limit",
+        "own_failures",
     )
     timeout: float | None
     policy: PollPolicy
@@ -71,6 +75,7 @@ class Options(_Frozen):
     interrupt: Interrupt | None
     max_in_flight: int
     rate_limit: RateLimit | None
+    own_failures: bool
 
     def __init__(
         self,
@@ -83,6 +88,7 @@ class Options(_Frozen):
         interrupt: Interrupt | None = None,
         max_in_flight: int = 1,
         rate_limit: RateLimit | None = None,
+        own_failures: bool = False,
     ) -> None:
         self._set(
             timeout=timeout,
@@ -93,6 +99,7 @@ class Options(_Frozen):
             interrupt=interrupt,
             max_in_flight=max_in_flight,
             rate_limit=rate_limit,
+            own_failures=own_failures,
         )
 
 
@@ -106,10 +113,12 @@ def check_wait(
     interrupt: object,
     max_in_flight: object = 1,
     rate_limit: object,
+    own_failures: bool = False,
 ) -> Options:
     """Check a wait's arguments, naming any that is bad; return them as one value.
 
-    ``poll`` is the name the caller gave the policy argument, and its value.
+    ``poll`` is the name the caller gave the policy argument, and its value;
+    ``own_failures`` is no public wait's argument (see :class:`Options`).
     """
     limit = check_timeout(timeout)
     policy = as_policy(*poll)
@@ -133,6 +142,7 @@ def check_wait(
         interrupt=interrupt,
         max_in_flight=max_in_flight,
         rate_limit=shared,
+        own_failures=own_failures,
     )
 
 

@@ -56,8 +56,13 @@ def check_many(
     interrupt: Interrupt | None,
     max_in_flight: int,
     rate_limit: RateLimit | None,
+    own_failures: bool = False,
 ) -> Checked[J]:
-    """Check the arguments of a wait on many jobs, naming any that is bad."""
+    """Check the arguments of a wait on many jobs, naming any that is bad.
+
+    ``own_failures`` is not an argument of a public wait: see
+    :class:`~jobv1._arguments.Options`.
+    """
     clock = current_clock()
     started = clock.monotonic()  # the deadline runs from the call, not from the checks' end
     given, kinds = _given(jobs)
@@ -69,5 +74,6 @@ def check_many(
         interrupt=interrupt,
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
+        own_failures=own_failures,
     )
     return Checked(given, kinds, options, clock=clock, started=started, adapt=_element)

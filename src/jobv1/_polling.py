@@ -179,11 +179,16 @@ class Poller(Driven[J]):
             limit=self._limit,
             on_status=None if on_status is None else shielded("on_status", on_status),
             retry=options.retry,
+            own_failures=options.own_failures,
         )
         # Has the event-driven jobs call back, and wakes the driver's sleeps.
         self._events = Events(self._calendar, watches_of or _every_job, resync_of or _no_resync)
         # Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
         self._observer: Observer | None = None
+
+    def failure_of(self, job: J) -> Exception | None:
+        """The failure that ended ``job``, with the option ``own_failures``; else ``None``."""
+        return self._reader.failures.get(id(job))
 
     def not_done(self) -> list[J]:
         """The jobs not seen in a final state yet, in their order."""

@@ -64,6 +64,10 @@ class Reader(Generic[J]):
         on_status: Called as ``on_status(job, status)`` once for each
             distinct status a job is seen in, or ``None``.
         retry: Which failures of a query to ride out, or ``None``.
+        own_failures: Whether a job's own failure (its query raised, and no
+            retry rides it out; it answered what is not a status) ends that
+            job alone, with ``ERROR``, the failure kept in :attr:`failures`,
+            instead of ending the wait.
     """
 
     __slots__ = (
@@ -72,9 +76,11 @@ class Reader(Generic[J]):
         "_on_status",
         "_retry",
         "blocking",
+        "failures",
         "fresh",
         "given_up",
         "observer",
+        "own_failures",
         "pending",
     )
 
@@ -87,6 +93,7 @@ class Reader(Generic[J]):
         limit: Deadline,
         on_status: Callable[[Any, JobStatus], object] | None,
         retry: Retry | None,
+        own_failures: bool = False,
     ) -> None:
         self.pending = pending
         self.fresh = fresh
@@ -101,6 +108,9 @@ class Reader(Generic[J]):
         self.observer: Observer | None = None
         #: Whether the driver lets the loop make a query in its own thread.
         self.blocking = False
+        self.own_failures = own_failures
+        #: The failure that ended each job, by the job's ``id()``, with ``own_failures``.
+        self.failures: dict[int, Exception] = {}
 
     def take(
         self, part: list[Request[J]], at_deadline: bool, into: Sorted[J]
@@ -200,7 +210,14 @@ class Reader(Generic[J]):
         if entry.tries is not None:
             attempt += len(entry.tries.failures)
             entry.tries = None
-        status = answer if type(answer) is JobStatus else check_status(entry.job, answer)
+        if type(answer) is JobStatus:
+            status = answer
+        else:
+            try:
+                status = check_status(entry.job, answer)
+            except (TypeError, ValueError) as bad:  # not a status
+                self._raise_or_own([entry], bad, into)
+                return
         if self.observer is not None:
             self.observer.queried(entry.job.job_id(), status, attempt)
         if status is not entry.status:
@@ -215,14 +232,28 @@ class Reader(Generic[J]):
 
     def _failed(self, entries: list[Entry[J]], failure: Exception, into: Sorted[J]) -> None:
         """The query of ``entries`` failed: raise it, unless the retry rides it out."""
-        if self._retry is None or not self._retry.rides_out(failure):
-            if isinstance(failure, StopIteration):
-                raise StopIterationError("status()", failure)
-            raise failure
         retry = self._retry
+        if retry is None or not retry.rides_out(failure):
+            self._raise_or_own(entries, failure, into)
+            return
         for entry in entries:
             if entry.tries is None:
                 entry.tries = Tries(retry)
-            count = entry.tries.failed(failure)
+            try:
+                count = entry.tries.failed(failure)
+            except Exception as exhausted:  # one failure more than the retry rides out
+                self._raise_or_own([entry], exhausted, into)
+                continue
             ridden_out(self.observer, entry.job.job_id(), failure, count, retry.max_failures)
-        into.failed += entries
+            into.failed.append(entry)
+
+    def _raise_or_own(self, entries: list[Entry[J]], failure: Exception, into: Sorted[J]) -> None:
+        """Raise ``failure``; or, with :attr:`own_failures`, end the jobs of ``entries`` with it."""
+        if not self.own_failures:
+            if isinstance(failure, StopIteration):
+                raise StopIterationError("status()", failure)
+            raise failure
+        for entry in entries:
+            self.failures[id(entry.handle)] = failure
+            del self.pending[entry.index]
+            into.finished.append((entry.handle, JobStatus.ERROR))

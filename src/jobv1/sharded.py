@@ -39,6 +39,7 @@ from ._interop import as_job
 from ._lifecycle import fetch_here, fetching
 from ._options import DEFAULT_POLL, check_many
 from ._policy import as_policy
+from ._polling import Poller
 from ._reference import check_reference, restore
 from ._status import JobStatus
 
@@ -112,11 +113,13 @@ def settle(
         results: Whether to fetch the result of each job that ends ``DONE``.
 
     Returns:
-        One :class:`Settled` per reference, in their order. A job settled
-        keeps its outcome whatever happens after: if a query of another job
-        fails (and no retry rides it out), the jobs not settled yet get that
-        failure as their error, and a result that could not cross to another
-        process is that job's error alone.
+        One :class:`Settled` per reference, in their order. Each job's
+        outcome stands alone: a job whose status query fails (or answers
+        what is not a status) has that failure as its error, and the wait
+        goes on for the others; so does a job whose result fetch fails, or
+        whose result cannot cross to another process. (Jobs asked in one
+        batch request share its failure.) At the deadline, the jobs not
+        final get a :class:`~jobv1.JobTimeoutError`.
     """
     settled: list[Settled | None] = [None] * len(references)
     # The indices of each job restored (a provider may restore two references as one job).
@@ -142,15 +145,22 @@ def settle(
             interrupt=None,
             max_in_flight=8,
             rate_limit=None,
+            own_failures=True,  # a job's failing query is its own error, not its shard's
         )
     )
+    assert isinstance(poller, Poller)  # the one layout that keeps failures apart
     clock = current_clock()
     try:
         for finished in poller:
             for job, status in finished:
+                failure = poller.failure_of(job)
                 for index in indices[id(job)]:
-                    settled[index] = _ended(references[index], job, status, results, clock)
-    except Exception as error:  # the deadline, or a query that failed: told to the jobs left
+                    settled[index] = (
+                        _ended(references[index], job, status, results, clock)
+                        if failure is None
+                        else Settled(references[index], None, None, _portable(failure))
+                    )
+    except Exception as error:  # the deadline, or what no job owns: told to the jobs left
         late = _portable(error)
         settled = [
             Settled(reference, None, None, late) if one is None else one
