@@ -35,6 +35,31 @@ class TestFakeClock:
         assert clock.monotonic() == 3610.5
         assert repr(clock) == "FakeClock(now=3610.5)"
 
+    def test_one_made_and_never_entered_is_named_when_a_fake_job_would_run_in_real_time(
+        self,
+    ) -> None:
+        """Issue 24, 8: a FakeClock() never entered left the fake jobs on the real clock."""
+        clock = FakeClock()
+        with pytest.raises(RuntimeError, match=r"FakeClock\(now=0.0\) was made but never entered"):
+            FakeBackend().run(script=[Hold(JobStatus.RUNNING, seconds=3600)])
+        made: list[BaseException] = []
+
+        def elsewhere() -> None:  # another thread's own real-time jobs are not its concern
+            try:
+                FakeBackend().run()
+            except BaseException as error:  # pragma: no cover - the test fails on it
+                made.append(error)
+
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join(10)
+        assert made == []
+        with clock:
+            job = FakeBackend().run(script=[Hold(JobStatus.RUNNING, seconds=3600)])
+            job.wait_for_final_state(wait=600)
+            assert clock.monotonic() == 3600
+        FakeBackend().run()  # entered once: named no more
+
     def test_it_refuses_to_go_backwards(self) -> None:
         clock = FakeClock()
         with pytest.raises(ValueError, match=r"seconds must be a finite number of seconds >= 0"):

@@ -12,12 +12,12 @@ import weakref
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .._checks import check_seconds
-from .._clock import current_clock
+from .._clock import SystemClock, current_clock
 from .._errors import JobError
 from .._job import JobV1
 from .._policy import Backoff
 from .._status import JOB_FINAL_STATES, JobStatus
-from ._clock import FakeClock
+from ._clock import FakeClock, unentered
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -197,9 +197,18 @@ class FakeJob(JobV1[Any]):
         with self._lock:
             if self._submitted:
                 raise JobError(f"job {self.job_id()!r} was submitted already")
+            clock = current_clock()
+            if isinstance(clock, SystemClock):
+                made = unentered()
+                if made is not None:
+                    raise RuntimeError(
+                        f"{made!r} was made but never entered, so fake job {self.job_id()!r} "
+                        "would run on the system's clock, in real time: make the job inside "
+                        "`with FakeClock() as clock:` (or under the fake_clock fixture)"
+                    )
             self._submitted = True
-            self._clock = current_clock()
-            self._step_started = self._clock.monotonic()
+            self._clock = clock
+            self._step_started = clock.monotonic()
             self._enter_step()
 
     def _enter_step(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from typing import TYPE_CHECKING
 
 from .._checks import check_seconds, real
@@ -65,6 +66,7 @@ class FakeClock:
         self._lock = threading.Lock()
         self._process_wide = process_wide
         self._stalled = 0  # sleeps in a row that left the time where it was
+        _UNENTERED[self] = threading.get_ident()
 
     def monotonic(self) -> float:
         """The current virtual time in seconds."""
@@ -120,6 +122,7 @@ class FakeClock:
 
     def __enter__(self) -> FakeClock:
         install(self, process_wide=self._process_wide)
+        _UNENTERED.pop(self, None)
         return self
 
     def __exit__(
@@ -132,3 +135,14 @@ class FakeClock:
 
     def __repr__(self) -> str:
         return f"FakeClock(now={self.monotonic()!r})"
+
+
+#: The FakeClocks made and never entered, with the thread that made each: a
+#: fake job submitted in that thread on the system's clock meant one of them.
+_UNENTERED: weakref.WeakKeyDictionary[FakeClock, int] = weakref.WeakKeyDictionary()
+
+
+def unentered() -> FakeClock | None:
+    """A FakeClock that this thread made and never entered, if one is still alive."""
+    me = threading.get_ident()
+    return next((clock for clock, maker in list(_UNENTERED.items()) if maker == me), None)
