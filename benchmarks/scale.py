@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import jobv1
-from jobv1 import Backoff, FutureJob, JobStatus, JobV1, RateLimit, aio
+from jobv1 import Backoff, FutureJob, JobStatus, JobV1, RateLimit, Retry, aio
 from jobv1._clock import SystemClock
 from jobv1.testing import FakeClock, use_clock
 
@@ -107,14 +107,6 @@ def _cpu_of_waits(job_class: type, polls: int, clock: Any, qiskit_sleep: Any = N
     return 1e6 * (time.process_time() - started) / polls
 
 
-def _per_status(job_class: type, polls: int) -> float:
-    probe = job_class(10**9)
-    started = time.process_time()
-    for _ in range(polls):
-        probe.status()
-    return 1e6 * (time.process_time() - started) / polls
-
-
 class _RealSleep0(SystemClock):
     def sleep(self, seconds: float, wakeup: Any = None) -> bool:
         time.sleep(0)
@@ -184,16 +176,19 @@ def fixed_costs(runs: int = 5) -> list[tuple[str, list[float], str, list[float] 
 
 
 def many_job_loop(count: int = 1000, polls: int = 20, runs: int = 5) -> dict[str, list[float]]:
-    """µs of loop per query of ``wait`` over ``count`` jobs, status() taken out, no sleeping."""
+    """µs per query of ``wait`` over ``count`` jobs, ``status()`` left in, no sleeping.
+
+    ``status()`` is the same few lines of Python on every side; the floor is
+    the plainest loop by hand (no deadline, order, hooks or checks).
+    """
     job_class = _counter(JobV1, R, D)
-    status = _per_status(job_class, count * polls)
 
     def ours(bound: int) -> float:
         jobs = [job_class(polls) for _ in range(count)]
         started = time.perf_counter()
         with use_clock(NoSleep()):
             jobv1.wait(jobs, poll=0, max_in_flight=bound)
-        return 1e6 * (time.perf_counter() - started) / (count * (polls + 1)) - status
+        return 1e6 * (time.perf_counter() - started) / (count * (polls + 1))
 
     def by_hand() -> float:
         # The plainest loop there is: no deadline, no order, no hooks, no checks.
@@ -202,13 +197,13 @@ def many_job_loop(count: int = 1000, polls: int = 20, runs: int = 5) -> dict[str
         pending = jobs
         while pending:
             pending = [job for job in pending if job.status() is not D]
-        return 1e6 * (time.perf_counter() - started) / (count * (polls + 1)) - status
+        return 1e6 * (time.perf_counter() - started) / (count * (polls + 1))
 
     return interleaved(
         {
             "max_in_flight=8 (default)": lambda: ours(8),
             "max_in_flight=1": lambda: ours(1),
-            "by hand": by_hand,
+            "by hand (floor)": by_hand,
         },
         runs,
     )
@@ -221,31 +216,98 @@ class _Never(JobV1):
         return R
 
 
+def _deadline_by_hand(jobs: list[Any], timeout: float) -> None:
+    """The floor of a deadline: a round, a sleep to the deadline, the deadline's round."""
+    deadline = time.monotonic() + timeout
+    pending = [job for job in jobs if job.status() is not D]
+    time.sleep(max(0.0, deadline - time.monotonic()))
+    pending = [job for job in pending if job.status() is not D]
+
+
 def deadline_at_scale(
-    counts: tuple[int, ...] = (1000, 10_000, 100_000), runs: int = 3
-) -> list[tuple[int, list[float]]]:
-    """ms between ``timeout=0.2`` and the return of ``wait`` over never-ending cheap jobs."""
+    counts: tuple[int, ...] = (1000, 10_000, 100_000), runs: int = 5
+) -> list[tuple[int, list[float], list[float]]]:
+    """ms between ``timeout=0.2`` and the return of ``wait`` over never-ending cheap jobs.
+
+    Each count gives jobv1's lateness and the floor's, interleaved: the
+    floor (:func:`_deadline_by_hand`) queries every job, sleeps to the
+    deadline and queries them all once more, as the wait's rule says, with
+    nothing else (no order, hooks or checks).
+    """
     rows = []
     for count in counts:
         jobs = [_Never(None, f"n{n}") for n in range(count)]
-        late = []
-        for _ in range(runs if count < 100_000 else 2):
+        late, floor = [], []
+        for _ in range(runs):
             started = time.monotonic()
             jobv1.wait(jobs, timeout=0.2)
             late.append(1000 * (time.monotonic() - started - 0.2))
-        rows.append((count, late))
+            started = time.monotonic()
+            _deadline_by_hand(jobs, 0.2)
+            floor.append(1000 * (time.monotonic() - started - 0.2))
+        rows.append((count, late, floor))
     return rows
 
 
-def memory_per_job(count: int = 10_000) -> float:
-    """Bytes a wait allocates per job, at its peak, on jobs that never end (virtual time)."""
-    jobs = [_Never(None, f"n{n}") for n in range(count)]
-    with FakeClock():
+class _Ending(JobV1):
+    """Answers RUNNING until its ``polls``-th query, then DONE."""
+
+    def __init__(self, polls: int) -> None:
+        super().__init__(None, "ending")
+        self.left = polls
+
+    def submit(self) -> None: ...
+    def result(self) -> None: ...
+    def status(self) -> JobStatus:
+        self.left -= 1
+        return D if self.left < 0 else R
+
+
+def memory_per_job(count: int = 10_000) -> dict[str, float]:
+    """Bytes a wait allocates per job at its peak, by layout and by kind of job (virtual time).
+
+    Jobs that never end and jobs that end after a few queries, on the
+    plain layout and on the general one (a ``Retry`` takes it); and a
+    blocking wait over ``FutureJob`` s whose futures end in the middle.
+    """
+
+    def peak(run: Callable[[], object]) -> float:
         tracemalloc.start()
-        jobv1.wait(jobs, timeout=1)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    return peak / count
+        try:
+            run()
+            return tracemalloc.get_traced_memory()[1] / count
+        finally:
+            tracemalloc.stop()
+
+    general = Retry(ConnectionError)  # any retry takes the general layout
+    rows: dict[str, float] = {}
+    with FakeClock():
+        never = [_Never(None, f"n{n}") for n in range(count)]
+        rows["plain layout, jobs that never end"] = peak(lambda: jobv1.wait(never, timeout=1))
+        rows["general layout, jobs that never end"] = peak(
+            lambda: jobv1.wait(never, timeout=1, retry=general)
+        )
+        ending = [_Ending(3) for _ in range(count)]
+        rows["plain layout, jobs that end"] = peak(lambda: jobv1.wait(ending, poll=1))
+        ending = [_Ending(3) for _ in range(count)]
+        rows["general layout, jobs that end"] = peak(
+            lambda: jobv1.wait(ending, poll=1, retry=general)
+        )
+    futures: list[concurrent.futures.Future[int]] = [
+        concurrent.futures.Future() for _ in range(count)
+    ]
+    jobs = [FutureJob(None, f"f{n}", future) for n, future in enumerate(futures)]
+
+    def futures_end() -> None:
+        for future in futures:
+            future.set_result(1)
+
+    def blocking() -> None:
+        threading.Timer(0.05, futures_end).start()
+        assert len(jobv1.wait(jobs, timeout=60).done) == count
+
+    rows["blocking wait over FutureJobs that end"] = peak(blocking)
+    return rows
 
 
 async def _await_all(side: str, jobs: list[FutureJob[int]], started: float) -> tuple[float, int]:
@@ -262,6 +324,32 @@ async def _await_all(side: str, jobs: list[FutureJob[int]], started: float) -> t
         call = time.perf_counter() - started
         done, _ = await waiting
         ended = len(done)
+    elif side == "to_thread":  # the standard library's wait, in a thread of its own
+        futures = [job.future for job in jobs]
+        waited = asyncio.ensure_future(
+            asyncio.to_thread(concurrent.futures.wait, futures, timeout=60)
+        )
+        await asyncio.sleep(0)
+        call = time.perf_counter() - started
+        ended = len((await waited).done)
+    elif side == "callback":  # by hand: one done-callback shared by every future
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[None] = loop.create_future()
+        left = [len(jobs)]
+        lock = threading.Lock()
+
+        def one_ended(_: object) -> None:
+            with lock:
+                left[0] -= 1
+                last = not left[0]
+            if last:
+                loop.call_soon_threadsafe(finished.set_result, None)
+
+        for job in jobs:
+            job.future.add_done_callback(one_ended)
+        call = time.perf_counter() - started
+        await finished
+        ended = len(jobs)
     else:
         wrapped = [asyncio.wrap_future(job.future) for job in jobs]
         call = time.perf_counter() - started
@@ -275,8 +363,11 @@ def loop_lag(count: int = 100_000, side: str = "as_completed") -> dict[str, floa
     """The event loop's worst lag while ``count`` FutureJobs' futures are awaited.
 
     ``side`` is ``"as_completed"`` or ``"wait"`` (``jobv1.aio``'s, over the
-    jobs) or ``"asyncio"``, the standard library's own way:
-    ``asyncio.wrap_future`` on each future, then ``asyncio.as_completed``. The futures end in
+    jobs); ``"asyncio"``, ``asyncio.wrap_future`` on each future, then
+    ``asyncio.as_completed``; ``"to_thread"``, ``concurrent.futures.wait`` on
+    the futures in ``asyncio.to_thread``; or ``"callback"``, by hand: one
+    done-callback shared by every future, added in one go, which wakes the
+    loop once. The futures end in
     another thread, 1,000 every 10 ms. The worst lag counts the call
     itself, which checks every job (or wraps every future) before it
     returns; its time is also given alone. Also given: the longest full
