@@ -390,7 +390,11 @@ class Sweep(Run):
         self.end()
 
     def _plainly(self) -> int:
-        """:meth:`work` with no halt and no deadline near: the fewest steps per job."""
+        """:meth:`work` with no halt and no deadline near: the fewest steps per job.
+
+        It is :meth:`_watchfully`'s loop less the halt and the clock, written
+        twice on purpose: a call per job to share it would cost what this saves.
+        """
         jobs, answers, notable, quiet = self.calls, self.answers, self.notable, QUIET
         mine = 0
         pending: object = None  # the last answer that says its job is pending
