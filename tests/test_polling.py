@@ -10,8 +10,8 @@ import pytest
 from jobv1 import JobStatus, JobTimeoutError
 from jobv1._arguments import Checked, Options
 from jobv1._clock import current_clock
-from jobv1._policy import Fixed
 from jobv1._interop import as_job
+from jobv1._policy import Fixed
 from jobv1._polling import Poller, general
 from jobv1.testing import FakeBackend, FakeClock, Hold
 

@@ -59,6 +59,9 @@ class TestFakeClock:
             job.wait_for_final_state(wait=600)
             assert clock.monotonic() == 3600
         FakeBackend().run()  # entered once: named no more
+        used = FakeClock()
+        used.advance(5)  # a clock put to use (read, slept on, moved) is not named either
+        FakeBackend().run()
 
     def test_it_refuses_to_go_backwards(self) -> None:
         clock = FakeClock()

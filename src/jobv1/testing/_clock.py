@@ -66,10 +66,13 @@ class FakeClock:
         self._lock = threading.Lock()
         self._process_wide = process_wide
         self._stalled = 0  # sleeps in a row that left the time where it was
+        # Whether it was ever read, slept on or moved: then it is in use, entered or not.
+        self._used = False
         _UNENTERED[self] = threading.get_ident()
 
     def monotonic(self) -> float:
         """The current virtual time in seconds."""
+        self._used = True
         with self._lock:
             return self._now
 
@@ -81,6 +84,7 @@ class FakeClock:
             ValueError: ``seconds`` is negative, infinite or NaN.
         """
         step = check_seconds("seconds", seconds)
+        self._used = True
         with self._lock:
             before = self._now
             self._now += step
@@ -104,6 +108,7 @@ class FakeClock:
                 would never reach its deadline in virtual time.
         """
         step = check_seconds("seconds", seconds)
+        self._used = True
         if wakeup is not None and wakeup.is_set():
             return True
         with self._lock:
@@ -134,15 +139,18 @@ class FakeClock:
         uninstall(self)
 
     def __repr__(self) -> str:
-        return f"FakeClock(now={self.monotonic()!r})"
+        with self._lock:  # not monotonic(): a repr does not put the clock to use
+            return f"FakeClock(now={self._now!r})"
 
 
 #: The FakeClocks made and never entered, with the thread that made each: a
-#: fake job submitted in that thread on the system's clock meant one of them.
+#: fake job submitted in that thread on the system's clock, while one of them
+#: was never used either (read, slept on, moved), was meant to run on it.
 _UNENTERED: weakref.WeakKeyDictionary[FakeClock, int] = weakref.WeakKeyDictionary()
 
 
 def unentered() -> FakeClock | None:
-    """A FakeClock that this thread made and never entered, if one is still alive."""
+    """A FakeClock that this thread made and never entered nor used, if one is still alive."""
     me = threading.get_ident()
-    return next((clock for clock, maker in list(_UNENTERED.items()) if maker == me), None)
+    made = list(_UNENTERED.items())
+    return next((clock for clock, maker in made if maker == me and not clock._used), None)
