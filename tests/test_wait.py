@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
+import jobv1
 from conftest import ScriptedJob
 from jobv1 import Backoff, JobStatus, JobTimeoutError, JobV1
+from jobv1._pacing import HINT_FLOOR
 from jobv1.testing import FakeBackend, FakeClock, Hold
 
 Q, R, D = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE
@@ -238,6 +240,37 @@ def test_a_bad_poll_hint_is_an_error_naming_the_job(fake_clock: FakeClock, hint:
 
     with pytest.raises(ValueError, match=r"poll_hint\(\) of job 'paced' returned"):
         Paced([R], job_id="paced").wait_for_final_state()
+
+
+@pytest.mark.parametrize("path", ["fast", "general", "many"])
+def test_a_hint_under_the_floor_is_now_once_then_the_floor(
+    fake_clock: FakeClock, path: str
+) -> None:
+    """Issue 25, 3: a hint of 0 (an estimated start already past) was a hot loop."""
+    hints = [0.0, 0.0, 0.0, 1.0, 0.01, 0.0]
+
+    class Hurried(ScriptedJob):
+        times: list[float] = []  # noqa: RUF012 - one job: when it was asked
+
+        def status(self) -> JobStatus:
+            self.times.append(fake_clock.monotonic())
+            return super().status()
+
+        def poll_hint(self, status: JobStatus) -> Any:
+            return hints.pop(0) if len(hints) > 1 else hints[0]
+
+    job = Hurried([R], job_id="hurried")
+    if path == "many":
+        other = ScriptedJob([R])
+        assert jobv1.wait([job, other], timeout=2).not_done == {job, other}
+    else:
+        hook = None if path == "fast" else (lambda job, status: None)
+        with pytest.raises(JobTimeoutError):
+            job.wait_for_final_state(timeout=2, on_status=hook)
+    times = [round(t, 6) for t in job.times]
+    # 0, then "now" once, then the floor; 1 s as asked; then "now" once, and the floor.
+    assert times[:7] == [0.0, 0.0, 0.05, 0.1, 1.1, 1.11, 1.16]
+    assert len(times) <= 2 + 2 / HINT_FLOOR  # at most 20 queries a second, and the deadline's
 
 
 def test_the_base_class_hint_is_none() -> None:

@@ -21,7 +21,7 @@ from ._checks import EXACT_SECONDS, check_callable, check_seconds, real
 from ._clock import SYSTEM, current_clock, reader
 from ._deadline import AT_DEADLINE, timed_out, timeout_message
 from ._observe import Told, observer
-from ._pacing import hint_of, past_range, read_hint
+from ._pacing import floored, hint_of, past_range, read_hint
 from ._policy import as_policy, delays_of, next_delay
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
@@ -123,6 +123,7 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
     method = getattr(type(job), "poll_hint", None)  # as _traits.gives_hints(job) reads it
     hinted = method is not None and not getattr(method, BASE, False)
     at_deadline = False  # whether this query is the deadline's own
+    hurried = False  # whether the last hint was under the floor (taken as "now")
     while True:
         status = answer if type(answer) is JobStatus else check_status(job, answer)
         if status is _DONE or status is _CANCELLED or status is _ERROR:
@@ -147,7 +148,9 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
         why = "hint"
         if seconds is None:
             seconds = pace if delays is None else next_delay(pace, delays)  # type: ignore[arg-type,assignment]
-            why = "policy"
+            why, hurried = "policy", False
+        else:
+            seconds, hurried = floored(seconds, hurried)
         wake = now + seconds  # type: ignore[operator]
         if wake == math.inf:
             raise past_range(job, seconds, now)  # type: ignore[arg-type]

@@ -214,8 +214,10 @@ class JobV1(Job, ABC, Generic[ResultT]):
         a function set on one job). A wait calls it
         after every non-final query, with that query's status, and sleeps the
         seconds it returns instead of the delay its own policy would choose;
-        the wait's deadline still bounds the sleep. This base returns
-        ``None``: follow the policy.
+        the wait's deadline still bounds the sleep. A hint under 0.05 s is
+        taken as given once ("now"), then as 0.05 s while the hints stay
+        under it: never a hot loop. This base returns ``None``: follow the
+        policy.
 
         Args:
             status: The non-final status the last query returned.

@@ -20,7 +20,12 @@ if TYPE_CHECKING:
     from ._schedule import Schedule
     from ._traits import Pollable
 
-__all__ = ["Planner", "hint_of", "past_range", "read_hint"]
+__all__ = ["HINT_FLOOR", "Planner", "floored", "hint_of", "past_range", "read_hint"]
+
+#: The shortest time between two queries of a job that its poll hints pace: a hint
+#: under it is taken as given once ("now"), and then, while the hints stay under it,
+#: as this. A hint of 0 makes at most 1 / HINT_FLOOR queries a second, never a hot loop.
+HINT_FLOOR = 0.05
 
 #: The jobs of a wait, as the caller gave them.
 J = TypeVar("J")
@@ -47,6 +52,17 @@ def hint_of(job: Pollable, answer: object) -> object:
         return job.poll_hint(status)
     except Exception as error:  # raised by the loop, which would have called it
         return _Failed(error)
+
+
+def floored(seconds: float, hurried: bool) -> tuple[float, bool]:
+    """A hint's ``seconds``, floored; and whether it was taken as "now" (or still is).
+
+    ``hurried`` says whether the job's hint before was under :data:`HINT_FLOOR`
+    too: then this one is raised to it.
+    """
+    if seconds >= HINT_FLOOR:
+        return seconds, False
+    return (HINT_FLOOR if hurried else seconds), True
 
 
 def read_hint(job: Pollable, hint: object) -> float | None:
@@ -168,8 +184,10 @@ class Planner:
                 continue
             hint = read_hint(entry.job, entry.hint)
             if hint is not None:
+                hint, entry.hurried = floored(hint, entry.hurried)
                 soonest = self._plan(entry, now, hint, soonest, "hint")
                 continue
+            entry.hurried = False
             if drawn is not None:
                 delay = drawn.at(entry.step)
                 entry.step += 1

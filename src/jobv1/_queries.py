@@ -71,6 +71,7 @@ class Entry(Generic[J]):
         "handle",
         "hint",
         "hinted",
+        "hurried",
         "index",
         "job",
         "limit",
@@ -97,6 +98,8 @@ class Entry(Generic[J]):
         self.hint: object = None
         #: Whether its ``poll_hint()`` may give hints: ``False`` for the base's.
         self.hinted = True
+        #: Whether its last hint was under :data:`~jobv1._pacing.HINT_FLOOR`, taken as "now".
+        self.hurried = False
         #: Whether its next query asks for its hint too.
         self.asks = False
         #: The wait's clock's ``monotonic``: a query says when it was answered.
