@@ -74,8 +74,11 @@ def wait_alone(job: JobV1[Any], timeout: object, wait: object, callback: object)
     ):
         return False
     backend = getattr(job, "_backend", None)
-    if backend is not None and getattr(backend, "status_rate_limit", None) is not None:
-        return False  # the loop sees to the backend's rate limit
+    if backend is not None and (
+        getattr(backend, "status_rate_limit", None) is not None
+        or getattr(backend, "status_retry", None) is not None
+    ):
+        return False  # the loop sees to the backend's rate limit, or its retry
     # The arguments, checked as the loop checks them (the common ones inline).
     limit = None if timeout is None else real("timeout", timeout)
     pace: float | PollPolicy

@@ -19,10 +19,11 @@ from ._interrupt import Interrupt
 from ._limit import RateLimit, check_rate_limit
 from ._policy import _Frozen, as_policy
 from ._retry import Retry
+from ._traits import status_bound
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from typing import Any
 
     from ._deadline import Errors
@@ -177,7 +178,17 @@ class Checked(Generic[J]):
             not all :class:`~jobv1._traits.Pollable` themselves; or ``None``.
     """
 
-    __slots__ = ("_unique", "adapt", "clock", "errors", "given", "kinds", "options", "started")
+    __slots__ = (
+        "_bound",
+        "_unique",
+        "adapt",
+        "clock",
+        "errors",
+        "given",
+        "kinds",
+        "options",
+        "started",
+    )
 
     def __init__(
         self,
@@ -198,6 +209,28 @@ class Checked(Generic[J]):
         #: The errors the wait raises: those the jobs' classes name, if they agree.
         self.errors: Errors = errors_of(kinds)
         self._unique: list[J] | None = given if len(given) < 2 else None
+        self._bound: int | None = None
+
+    def bound(self) -> int:
+        """How many queries may run at once: ``max_in_flight``, or less if a backend says so.
+
+        A job's backend that declares ``max_status_in_flight`` (``1`` for a
+        client that is not thread-safe) bounds the whole wait. Found the
+        first time it is asked for, in one pass over the jobs' backends.
+
+        Raises:
+            TypeError, ValueError: A backend's ``max_status_in_flight`` is
+                not an int ``>= 1``.
+        """
+        if self._bound is None:
+            bound = self.options.max_in_flight
+            if bound > 1:
+                for backend in _backends(self.jobs):
+                    declared = status_bound(backend)
+                    if declared is not None and declared < bound:
+                        bound = declared
+            self._bound = bound
+        return self._bound
 
     @property
     def jobs(self) -> list[J]:
@@ -205,6 +238,15 @@ class Checked(Generic[J]):
         if self._unique is None:
             self._unique = unique(self.given, self.kinds)
         return self._unique
+
+
+def _backends(jobs: list[Any]) -> Iterable[object]:
+    """The backends of ``jobs``, each once where they can be hashed."""
+    found = [getattr(job, "_backend", None) for job in jobs]
+    try:
+        return set(found)
+    except TypeError:  # a backend that cannot be hashed: each looked at all the same
+        return found
 
 
 def check_one(

@@ -124,7 +124,7 @@ class Plain(Driven[J]):
         #: Stops the wait when set.
         self.interrupt = options.interrupt
         #: How many queries a driver may run at once.
-        self.max_in_flight = options.max_in_flight
+        self.max_in_flight = wait.bound()
         # The wait's clock, as cheap to read as it can be: each answer may be timed.
         self._now = reader(clock)
         #: The indices of the jobs not final yet, in the jobs' order.

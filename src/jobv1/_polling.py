@@ -44,7 +44,7 @@ from ._requests import (
     shielded,
 )
 from ._schedule import Schedule
-from ._traits import batch_of, gives_hints, limit_of, resync_of, watches
+from ._traits import batch_of, gives_hints, limit_of, resync_of, retry_of, watches
 from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from ._observe import Observer
     from ._queries import BatchOf, Request
     from ._requests import Step, Waker
+    from ._retry import Retry
     from ._status import JobStatus
     from ._traits import Pollable
 
@@ -100,6 +101,9 @@ class Poller(Driven[J]):
             others, and how many jobs it takes at most, or ``None`` if none can.
         limit_of: Says, for a job, which :class:`~jobv1.RateLimit` its
             backend declares, or ``None``; its queries draw from that too.
+        retry_of: Says, for a job, which :class:`~jobv1.Retry` its backend
+            declares, or ``None``: its failures are ridden out by it, unless
+            the wait has a ``retry`` of its own.
         hints_of: Says whether a job's ``poll_hint()`` may give hints: a job
             for which it says ``False`` is never asked. By default every job is.
         resync_of: Says, for an event-driven job, every how many seconds it
@@ -122,6 +126,7 @@ class Poller(Driven[J]):
         *,
         batch: BatchOf | None = None,
         limit_of: Callable[[Pollable], RateLimit | None] | None = None,
+        retry_of: Callable[[Pollable], Retry | None] | None = None,
         hints_of: Callable[[Pollable], bool] | None = None,
         resync_of: Callable[[Pollable], float | None] | None = None,
         watches_of: Callable[[Pollable], bool] | None = None,
@@ -133,7 +138,7 @@ class Poller(Driven[J]):
         self._clock = clock
         self._rate_limit = rate_limit
         #: How many queries a driver may run at once.
-        self.max_in_flight = options.max_in_flight
+        self.max_in_flight = wait.bound()
         self._policy = policy
         self._callback = None if callback is None else shielded("the callback", callback)
         #: Stops the wait when set.
@@ -157,9 +162,11 @@ class Poller(Driven[J]):
         self._total = len(self.pending)
         limits = limit_of or _no_limit
         hints = hints_of or _every_job
-        for entry in self.pending.values():  # one pass over the jobs for both
+        retries = retry_of if retry_of is not None and options.retry is None else _no_limit
+        for entry in self.pending.values():  # one pass over the jobs for all three
             entry.limit = limits(entry.job)
             entry.hinted = hints(entry.job)
+            entry.retry = retries(entry.job)
         #: Whether any query of the wait draws from a rate limit.
         self._limited = rate_limit is not None or any(
             entry.limit is not None for entry in self.pending.values()
@@ -400,6 +407,7 @@ def general(wait: Checked[J]) -> Poller[J]:
         wait,
         batch=batch_of,
         limit_of=limit_of,
+        retry_of=retry_of,
         hints_of=gives_hints,
         watches_of=watches,
         resync_of=resync_of,

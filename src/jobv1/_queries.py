@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ._limit import RateLimit
     from ._protocols import Clock
     from ._requests import Answer, Answers
-    from ._retry import Tries
+    from ._retry import Retry, Tries
     from ._status import JobStatus
     from ._traits import Pollable
 
@@ -76,6 +76,7 @@ class Entry(Generic[J]):
         "job",
         "limit",
         "resync",
+        "retry",
         "status",
         "step",
         "tries",
@@ -98,6 +99,8 @@ class Entry(Generic[J]):
         self.hint: object = None
         #: Whether its ``poll_hint()`` may give hints: ``False`` for the base's.
         self.hinted = True
+        #: The retry its backend declares (``status_retry``), if any: the caller's wins.
+        self.retry: Retry | None = None
         #: Whether its last hint was under :data:`~jobv1._pacing.HINT_FLOOR`, taken as "now".
         self.hurried = False
         #: Whether its next query asks for its hint too.

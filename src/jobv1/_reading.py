@@ -63,7 +63,8 @@ class Reader(Generic[J]):
         limit: The wait's deadline.
         on_status: Called as ``on_status(job, status)`` once for each
             distinct status a job is seen in, or ``None``.
-        retry: Which failures of a query to ride out, or ``None``.
+        retry: Which failures of a query to ride out, or ``None`` for each
+            job's backend's own (its entry's ``retry``), if it declares one.
         own_failures: Whether a job's own failure (its query raised, and no
             retry rides it out; it answered what is not a status) ends that
             job alone, with ``ERROR``, the failure kept in :attr:`failures`,
@@ -232,7 +233,7 @@ class Reader(Generic[J]):
 
     def _failed(self, entries: list[Entry[J]], failure: Exception, into: Sorted[J]) -> None:
         """The query of ``entries`` failed: raise it, unless the retry rides it out."""
-        retry = self._retry
+        retry = self._retry or entries[0].retry  # the caller's, else the backend's
         if retry is None or not retry.rides_out(failure):
             self._raise_or_own(entries, failure, into)
             return

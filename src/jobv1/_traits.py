@@ -12,6 +12,7 @@ import math
 
 from ._checks import real
 from ._limit import check_rate_limit
+from ._retry import Retry
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ __all__ = [
     "hints_of",
     "limit_of",
     "resync_of",
+    "retry_of",
+    "status_bound",
     "watches",
     "watches_of",
 ]
@@ -68,11 +71,48 @@ def base(function: F) -> F:
 
 
 def asks_alone(backend: object) -> bool:
-    """Whether a backend's jobs are queried one by one, freely: no ``job_statuses``, no limit."""
+    """Whether a backend's jobs are queried one by one, freely: no batch, limit or retry of its own.
+
+    That is, no ``job_statuses``, ``status_rate_limit`` or ``status_retry``.
+    """
     return (
         not callable(getattr(backend, "job_statuses", None))
         and getattr(backend, "status_rate_limit", None) is None
+        and getattr(backend, "status_retry", None) is None
     )
+
+
+def retry_of(job: Any) -> Retry | None:
+    """The retry the job's backend declares as ``status_retry``, if any: the waits' default.
+
+    Raises:
+        TypeError: ``status_retry`` is not a :class:`~jobv1.Retry`.
+    """
+    backend = getattr(job, "_backend", None)
+    retry = getattr(backend, "status_retry", None)
+    if retry is None or isinstance(retry, Retry):
+        return retry
+    raise TypeError(f"status_retry of {backend!r} must be a Retry or None, not {retry!r}")
+
+
+def status_bound(backend: object) -> int | None:
+    """How many status queries of its jobs a backend lets run at once (``max_status_in_flight``).
+
+    ``None`` where it says nothing; ``1`` for a client that is not thread-safe.
+
+    Raises:
+        TypeError, ValueError: ``max_status_in_flight`` is not an int ``>= 1``.
+    """
+    bound = getattr(backend, "max_status_in_flight", None)
+    if bound is None:
+        return None
+    if isinstance(bound, bool) or not isinstance(bound, int):
+        raise TypeError(
+            f"max_status_in_flight of {backend!r} must be an int or None, not {bound!r}"
+        )
+    if bound < 1:
+        raise ValueError(f"max_status_in_flight of {backend!r} must be at least 1, got {bound!r}")
+    return bound
 
 
 def resync_of(job: Any) -> float | None:
