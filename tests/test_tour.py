@@ -120,8 +120,19 @@ def test_a_closed_pipe_and_ctrl_c_end_the_tour_quietly(monkeypatch: pytest.Monke
 
     from jobv1 import __main__ as tour_module
 
+    # A tour that never ends, writing a line every 10 ms: the pipe closes, and Ctrl-C comes,
+    # while it runs, however busy the machine (the real tour may end first on a busy one).
+    endless = (
+        "import time, jobv1.__main__ as tour\n"
+        "def lines():\n"
+        "    while True:\n"
+        "        print('a line of the tour', flush=True)\n"
+        "        time.sleep(0.01)\n"
+        "tour.tour = lines\n"
+        "raise SystemExit(tour.main([]))\n"
+    )
     reader = subprocess.Popen(
-        [sys.executable, "-m", "jobv1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-c", endless], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     assert reader.stdout is not None
     assert reader.stderr is not None
@@ -131,7 +142,7 @@ def test_a_closed_pipe_and_ctrl_c_end_the_tour_quietly(monkeypatch: pytest.Monke
     assert b"Traceback" not in reader.stderr.read()
     reader.stderr.close()
     stopped = subprocess.Popen(
-        [sys.executable, "-m", "jobv1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-c", endless], stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     assert stopped.stdout is not None
     stopped.stdout.readline()
