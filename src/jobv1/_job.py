@@ -208,8 +208,10 @@ class JobV1(Job, ABC, Generic[ResultT]):
     def poll_hint(self, status: JobStatus) -> float | None:
         """How long a wait should let pass before its next status query of this job.
 
-        Override it in a subclass when the service says when to look again (a
-        Retry-After header, a queue position, an estimated start time): a
+        Override it in a subclass when the service's answer says when to look
+        again (a queue position, an estimated start time), read from the
+        answer :meth:`status` just got (a Retry-After comes with an error
+        response: :class:`~jobv1.Retry` reads it with ``retry_after``): a
         wait asks a job for hints when its class overrides this method (not
         a function set on one job). A wait calls it
         after every non-final query, with that query's status, and sleeps the
