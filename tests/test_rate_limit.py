@@ -281,3 +281,140 @@ def test_a_limit_keeps_the_buckets_of_the_clocks_used_last() -> None:
         limit.reserve(0.0, 100.0, clock)
     assert limit.reserve(0.0, 100.0, clocks[1]) == 10.0  # kept: 16 clocks
     assert limit.reserve(0.0, 100.0, clocks[0]) == 0.0  # the oldest was dropped: full again
+    limit.hold(50.0, object())  # a pause told on a 17th clock drops the oldest bucket too
+    assert limit.reserve(0.0, 100.0, clocks[2]) == 0.0
+
+
+# ------------------------------------------------- the service's backpressure (issue 25, 2)
+
+
+class BusyError(ConnectionError):
+    """A 429 or a 503 whose Retry-After asked for ``after`` seconds."""
+
+    def __init__(self, after: float) -> None:
+        super().__init__(f"429 Too Many Requests (Retry-After: {after})")
+        self.after = after
+
+
+HONOURS = jobv1.Retry(BusyError, retry_after=lambda failure: getattr(failure, "after", None))
+
+
+class Clocked(ScriptedJob):
+    """Notes the time of each of its status queries on ``clock``."""
+
+    def __init__(self, clock: FakeClock, statuses: list[Any], job_id: str) -> None:
+        super().__init__(statuses, job_id)
+        self.clock = clock
+        self.times: list[float] = []
+
+    def status(self) -> JobStatus:
+        self.times.append(self.clock.monotonic())
+        return super().status()
+
+
+class Told(Clocked):
+    """A job whose first query is answered 429 with Retry-After: 5."""
+
+    def status(self) -> JobStatus:
+        if not self.times:
+            self.times.append(self.clock.monotonic())
+            raise BusyError(5)
+        return super().status()
+
+
+class Limited:
+    status_rate_limit = RateLimit(100, per=1)
+    status_retry = HONOURS
+
+
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+def test_a_retry_after_pauses_every_query_that_draws_from_the_limit(
+    fake_clock: FakeClock, driver: str
+) -> None:
+    """One job told to wait 5 s: the others, on the same limit, wait too (they asked at 1 s)."""
+    backend = Limited()
+    told = Told(fake_clock, [R, D], "told")
+    others = [Clocked(fake_clock, [R, R, D], f"j{n}") for n in range(3)]
+    for job in [told, *others]:
+        job._backend = backend  # type: ignore[assignment]
+    jobs = [told, *others]
+    if driver == "blocking":
+        assert jobv1.wait(jobs, poll=1).done == set(jobs)
+    else:
+        assert asyncio.run(aio.wait(jobs, poll=1)).done == set(jobs)
+    assert told.times[0] == 0
+    assert 5 <= told.times[1] < 5.1  # with the others, 100 a second
+    for job in others:
+        assert job.times[0] < 0.1
+        assert 5 <= job.times[1] < 5.1  # held with the told job, not asked at 1 s
+
+
+def test_a_pause_holds_the_limit_for_later_waits_too(fake_clock: FakeClock) -> None:
+    limit = RateLimit(100, per=1)
+    limit.hold(5.0, fake_clock)
+    job = Clocked(fake_clock, [D], "later")
+    job.wait_for_final_state(rate_limit=limit)
+    assert job.times == [5.0]
+
+
+def test_a_result_fetch_and_a_cancel_draw_from_the_limit(fake_clock: FakeClock) -> None:
+    class Fetched(Clocked):
+        fetched: list[float] = []  # noqa: RUF012 - one job
+
+        def result(self) -> Any:
+            self.fetched.append(self.clock.monotonic())
+            return "ok"
+
+        def cancel(self) -> bool:
+            self.fetched.append(self.clock.monotonic())
+            return True
+
+    slow = RateLimit(1, per=10)
+    job = Fetched(fake_clock, [D], "fetched")
+    assert jobv1.result(job, rate_limit=slow) == "ok"
+    assert (job.times, job.fetched) == ([0.0], [10.0])  # the fetch waited for its turn
+    job = Fetched(fake_clock, [jobv1.JobStatus.CANCELLED], "cancelled")
+    job.fetched = []
+    assert jobv1.cancel(job, rate_limit=slow) is True
+    assert (job.fetched, job.times) == ([20.0], [30.0])  # cancel, then the status query
+    job = Fetched(fake_clock, [jobv1.JobStatus.CANCELLED], "aio")
+    job.fetched = []
+    assert asyncio.run(aio.cancel(job, rate_limit=slow)) is True
+    assert (job.fetched, job.times) == ([40.0], [50.0])
+    job = Fetched(fake_clock, [jobv1.JobStatus.ERROR], "failed")
+    job.fetched = []
+    with pytest.raises(jobv1.JobFailedError):  # the provider's own error is fetched at a turn
+        jobv1.result(job, rate_limit=slow)
+    assert (job.times, job.fetched) == ([60.0], [70.0])
+
+
+def test_a_fetch_told_to_wait_holds_the_limit(fake_clock: FakeClock) -> None:
+    class Refetched(Clocked):
+        fetched: list[float] = []  # noqa: RUF012 - one job
+
+        def result(self) -> Any:
+            self.fetched.append(self.clock.monotonic())
+            if len(self.fetched) == 1:
+                raise BusyError(7)
+            return "ok"
+
+    class Noted(RateLimit):
+        held: list[float] = []  # noqa: RUF012 - one limit
+
+        def hold(self, until: float, clock: object = None) -> None:
+            self.held.append(until)
+            super().hold(until, clock)
+
+    limit = Noted(100, per=1)
+    job = Refetched(fake_clock, [D], "refetched")
+    assert jobv1.result(job, rate_limit=limit, retry=HONOURS) == "ok"
+    first, second = job.fetched
+    assert first < 0.1  # its turn after the status query's
+    assert 7 <= second < 7.1  # told to wait 7 s
+    assert limit.held == [pytest.approx(first + 7)]  # every wait on the limit keeps the pause
+
+
+def test_no_turn_before_the_deadline_is_a_timeout_for_a_fetch(fake_clock: FakeClock) -> None:
+    job = Clocked(fake_clock, [D], "late")
+    with pytest.raises(jobv1.JobTimeoutError, match="its rate limit had no turn for it"):
+        jobv1.result(job, timeout=5, rate_limit=RateLimit(1, per=10))

@@ -122,8 +122,10 @@ def test_a_closed_pipe_and_ctrl_c_end_the_tour_quietly(monkeypatch: pytest.Monke
 
     # A tour that never ends, writing a line every 10 ms: the pipe closes, and Ctrl-C comes,
     # while it runs, however busy the machine (the real tour may end first on a busy one).
+    # (SIGINT set back to Python's handler: a shell's background job starts with it ignored.)
     endless = (
-        "import time, jobv1.__main__ as tour\n"
+        "import signal, time, jobv1.__main__ as tour\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "def lines():\n"
         "    while True:\n"
         "        print('a line of the tour', flush=True)\n"

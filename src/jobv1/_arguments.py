@@ -176,6 +176,9 @@ class Checked(Generic[J]):
         started: When the call was made, on ``clock``: the deadline runs from then.
         adapt: Turns each job into what the loop queries, when the jobs are
             not all :class:`~jobv1._traits.Pollable` themselves; or ``None``.
+        native: The classes of ``kinds`` that are jobv1's ``JobV1``: only
+            their backends say what the waits go by (a job of another
+            library is read through a view that declares nothing).
     """
 
     __slots__ = (
@@ -186,6 +189,7 @@ class Checked(Generic[J]):
         "errors",
         "given",
         "kinds",
+        "native",
         "options",
         "started",
     )
@@ -199,8 +203,10 @@ class Checked(Generic[J]):
         clock: Clock,
         started: float,
         adapt: Callable[[J], Pollable] | None = None,
+        native: frozenset[type] = frozenset(),
     ) -> None:
         self.given = given
+        self.native = native
         self.kinds = kinds
         self.options = options
         self.clock = clock
@@ -224,8 +230,8 @@ class Checked(Generic[J]):
         """
         if self._bound is None:
             bound = self.options.max_in_flight
-            if bound > 1:
-                for backend in _backends(self.jobs):
+            if bound > 1 and self.native:
+                for backend in _backends(self.jobs, self.native, self.kinds):
                     declared = status_bound(backend)
                     if declared is not None and declared < bound:
                         bound = declared
@@ -240,9 +246,12 @@ class Checked(Generic[J]):
         return self._unique
 
 
-def _backends(jobs: list[Any]) -> Iterable[object]:
-    """The backends of ``jobs``, each once where they can be hashed."""
-    found = [getattr(job, "_backend", None) for job in jobs]
+def _backends(jobs: list[Any], native: frozenset[type], kinds: set[type]) -> Iterable[object]:
+    """The backends of the ``jobs`` of a ``native`` class, each once where they can be hashed."""
+    if native == kinds:  # every job is jobv1's, as most often: no look at each one's class
+        found = [getattr(job, "_backend", None) for job in jobs]
+    else:
+        found = [getattr(job, "_backend", None) for job in jobs if type(job) in native]
     try:
         return set(found)
     except TypeError:  # a backend that cannot be hashed: each looked at all the same

@@ -16,12 +16,14 @@ from ._checks import check_callable, renamed
 from ._errors import JobCancelledError, JobError, JobFailedError, JobTimeoutError
 from ._interop import as_job
 from ._job import final_status
+from ._limit import hold, turn
 from ._observe import ridden_out
 from ._options import DEFAULT_POLL
 from ._polling import general
 from ._requests import Sleep, outcome_of
 from ._retry import Tries, chained
 from ._status import JobStatus, check_status
+from ._traits import limit_of
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -38,6 +40,11 @@ if TYPE_CHECKING:
     #: What :func:`fetching` asks of its driver: call this (and send back its
     #: outcome, as ``outcome_of`` gives it), or sleep.
     Request = Callable[[], Any] | Sleep
+    #: The rate limits a request draws from: the wait's own, and the backend's.
+    Limits = tuple[RateLimit | None, RateLimit | None]
+
+#: No rate limit at all.
+_NONE: Limits = (None, None)
 
 __all__ = [
     "begin",
@@ -46,6 +53,7 @@ __all__ = [
     "check_flag",
     "fetch_here",
     "fetching",
+    "limits_of",
     "request_cancel",
     "result",
     "settled",
@@ -64,8 +72,15 @@ def cannot_cancel(job: JobV1[Any], error: NotImplementedError) -> JobError:
     return JobError(f"job {job.job_id()!r} cannot be cancelled: {error}")
 
 
-def request_cancel(job: JobV1[Any]) -> None:
-    """Ask ``job`` (a view) to cancel; a :class:`~jobv1.JobError` if it cannot."""
+def request_cancel(job: JobV1[Any], limits: Limits = _NONE, clock: Clock | None = None) -> None:
+    """Ask ``job`` (a view) to cancel; a :class:`~jobv1.JobError` if it cannot.
+
+    The request waits (on ``clock``) for its turn with ``limits``, as a query does.
+    """
+    if clock is not None and limits != _NONE:
+        when = turn(limits, clock, None)  # with no deadline: a cancel is always made
+        assert when is not None
+        clock.sleep(max(0.0, when - clock.monotonic()), None)
     try:
         job.cancel()
     except NotImplementedError as error:
@@ -81,11 +96,14 @@ def fetching(
     clock: Clock,
     deadline: float | None,
     fetch: Callable[[], Any] | None = None,
+    limits: Limits = _NONE,
 ) -> Generator[Request, object, Any]:
     """The fetch of the result of ``job`` (a view) found in ``status``, as requests to a driver.
 
     ``handle`` is the job as the caller gave it, for the errors; ``fetch``
-    gives the result, by default the job's ``result()``.
+    gives the result, by default the job's ``result()``. Each try waits for
+    its turn with ``limits``, as a status query does; a failure with a delay
+    the service asked for holds them (:meth:`~jobv1.RateLimit.hold`).
 
     Returns:
         What the job's ``result()`` returned.
@@ -96,15 +114,19 @@ def fetching(
             raised, if it raised.
         JobTimeoutError: ``result()`` failed and was ridden out, and the
             deadline came before it could be tried again; from that failure.
+            Or the limits gave no turn before the deadline.
     """
     name = job.job_id()
     call = job.result if fetch is None else fetch
+    limited = limits != _NONE
     if status is JobStatus.CANCELLED:
         raise JobCancelledError(
             f"job {name!r} was cancelled: it has no result", job=handle, status=status
         )
     if status is JobStatus.ERROR:
         message = f"job {name!r} ended in ERROR: it has no result"
+        if limited:
+            yield from _turn(limits, clock, deadline, name)
         outcome: Any = yield call  # the provider's own error, if it gives one
         ok, value = outcome
         if ok:
@@ -112,6 +134,8 @@ def fetching(
         raise JobFailedError(message, job=handle, status=status) from value
     tries = None if retry is None else Tries(retry)
     while True:
+        if limited:
+            yield from _turn(limits, clock, deadline, name)
         outcome = yield call
         ok, value = outcome
         if ok:
@@ -121,6 +145,8 @@ def fetching(
         count = tries.failed(value)
         ridden_out(None, name, value, count, tries.retry.max_failures, what="result fetch")
         delay = tries.delay()
+        if tries.asked:  # the service asked for the pause: every wait on the limits keeps it
+            hold(limits, clock.monotonic() + delay, clock)
         if deadline is not None:
             left = deadline - clock.monotonic()
             if left <= 0:
@@ -129,6 +155,26 @@ def fetching(
                 ) from chained(tries.failures)
             delay = min(delay, left)  # the last try is at the deadline
         yield Sleep(delay)
+
+
+def _turn(
+    limits: Limits, clock: Clock, deadline: float | None, name: str
+) -> Generator[Request, object, None]:
+    """Wait for a fetch's turn with ``limits``; a timeout if none comes before the deadline."""
+    when = turn(limits, clock, deadline)
+    if when is None:
+        raise JobTimeoutError(
+            f"the result of job {name!r} could not be fetched before the deadline: "
+            "its rate limit had no turn for it"
+        )
+    now = clock.monotonic()
+    if when > now:
+        yield Sleep(when - now)
+
+
+def limits_of(poller: Poller[Any], view: JobV1[Any]) -> Limits:
+    """The rate limits a result fetch or a cancel of ``view`` draws from, as its queries do."""
+    return (poller.rate_limit, limit_of(view))
 
 
 def settled(job: JobV1[Any]) -> JobStatus:
@@ -260,14 +306,22 @@ def result(
         interrupt=interrupt,
         rate_limit=rate_limit,
     )
+    limits = limits_of(poller, view)
     try:
         status = final_status(poller) if getattr(view, "_async", True) else settled(view)
     except JobTimeoutError:
         if cancel_on_timeout:
-            request_cancel(view)
+            request_cancel(view, limits, poller.clock)
         raise
     steps = fetching(
-        job, view, status, retry=retry, clock=poller.clock, deadline=poller.deadline, fetch=fetch
+        job,
+        view,
+        status,
+        retry=retry,
+        clock=poller.clock,
+        deadline=poller.deadline,
+        fetch=fetch,
+        limits=limits,
     )
     return fetch_here(steps, poller.clock)
 
@@ -323,6 +377,6 @@ def cancel(
         interrupt=interrupt,
         rate_limit=rate_limit,
     )
-    request_cancel(view)
+    request_cancel(view, limits_of(poller, view), poller.clock)
     status = final_status(poller) if getattr(view, "_async", True) else settled(view)
     return status is JobStatus.CANCELLED

@@ -11,14 +11,19 @@ from ._typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._protocols import Clock
 
-__all__ = ["RateLimit", "check_rate_limit", "turn"]
+__all__ = ["RateLimit", "check_rate_limit", "hold", "turn"]
 
 
 class RateLimit:
     """At most ``requests`` status requests every ``per`` seconds, however many waits run.
 
     A token bucket: it holds up to ``burst`` requests, and fills again at
-    ``requests / per`` a second. Every wait given the same :class:`RateLimit`
+    ``requests / per`` a second. When a request drawn from it fails with a
+    delay the service asked for (a Retry-After, as :class:`~jobv1.Retry`
+    reads it), no request is drawn from it before that time is over, by
+    any wait: the service's backpressure reaches them all. Result fetches
+    and cancels draw from it too (:func:`jobv1.result`, :func:`jobv1.cancel`).
+    Every wait given the same :class:`RateLimit`
     (through ``rate_limit=``, or by a backend's ``status_rate_limit``)
     draws from it, in any thread and on any event loop: one status query,
     or one batch query, is one request. A query the limit holds back waits
@@ -93,6 +98,25 @@ class RateLimit:
             buckets[id(clock)] = (clock, due + self._step)
             return turn
 
+    def hold(self, until: float, clock: object = None) -> None:
+        """Let no request be made before ``until`` on ``clock``: the service asked for a pause.
+
+        A query that failed with a delay the service gave (a Retry-After on
+        a 429 or a 503) pauses every wait that draws from this limit, not
+        only the query that was told.
+
+        Args:
+            until: The time on ``clock`` before which no turn is given.
+            clock: The clock of the wait that was told, whose bucket it holds.
+        """
+        with self._lock:
+            buckets = self._buckets
+            found = buckets.pop(id(clock), None)
+            held = until + self._slack  # the next turn comes at ``until``, no earlier
+            if found is None and len(buckets) >= _CLOCKS:
+                del buckets[next(iter(buckets))]  # the bucket of the clock used longest ago
+            buckets[id(clock)] = (clock, held if found is None else max(found[1], held))
+
     def __copy__(self) -> RateLimit:
         return self
 
@@ -140,3 +164,10 @@ def turn(
                 return None
             when = max(when, reserved)
     return when
+
+
+def hold(limits: tuple[RateLimit | None, ...], until: float, clock: Clock) -> None:
+    """Hold each of ``limits`` until ``until`` on ``clock``: the service asked for a pause."""
+    for limit in limits:
+        if limit is not None:
+            limit.hold(until, clock)

@@ -76,4 +76,7 @@ def check_many(
         rate_limit=rate_limit,
         own_failures=own_failures,
     )
-    return Checked(given, kinds, options, clock=clock, started=started, adapt=_element)
+    native = frozenset(kind for kind in kinds if JobV1 in kind.__mro__)
+    return Checked(
+        given, kinds, options, clock=clock, started=started, adapt=_element, native=native
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from . import _flight as flight
+from ._limit import hold
 from ._policy import delays_of, next_delay, seconds_of
 from ._requests import StopIterationError
 from ._status import as_status, is_final
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._deadline import Deadline
+    from ._limit import RateLimit
     from ._policy import Drawn
     from ._protocols import PollPolicy
     from ._queries import Batch, Entry
@@ -107,9 +109,10 @@ class Planner:
         drawn: The policy's delays drawn once for all jobs, where it gives
             all the same; else ``None``, and each job draws its own.
         deadline: The wait's deadline.
+        shared: The rate limit every query of the wait draws from, or ``None``.
     """
 
-    __slots__ = ("_clock", "_deadline", "_drawn", "_policy", "calendar")
+    __slots__ = ("_clock", "_deadline", "_drawn", "_policy", "_shared", "calendar")
 
     def __init__(
         self,
@@ -117,6 +120,7 @@ class Planner:
         policy: PollPolicy,
         drawn: Drawn | None,
         deadline: Deadline,
+        shared: RateLimit | None = None,
     ) -> None:
         #: The wait's schedule, which the plans go into.
         self.calendar = calendar
@@ -124,6 +128,7 @@ class Planner:
         self._drawn = drawn
         self._deadline = deadline
         self._clock = deadline.clock
+        self._shared = shared
 
     def due(
         self,
@@ -204,9 +209,21 @@ class Planner:
             for entry, _delay in members:
                 soonest = self._plan(entry, now, delay, soonest, "policy")
         for entry in failed:  # a failure ridden out: its tries say when to try again
-            assert entry.tries is not None
-            soonest = self._plan(entry, now, entry.tries.delay(), soonest, "retry")
+            soonest = self._plan(entry, now, self._retry_delay(entry, now), soonest, "retry")
         return soonest
+
+    def _retry_delay(self, entry: Entry[Any], now: float) -> float:
+        """The delay after a failure ridden out; one the service asked for holds the limits too.
+
+        Every wait that draws from the job's limits keeps that pause
+        (:meth:`~jobv1.RateLimit.hold`), not only this job's next query.
+        """
+        tries = entry.tries
+        assert tries is not None  # only a failure ridden out is planned so
+        delay = tries.delay()
+        if tries.asked:
+            hold((entry.limit, self._shared), now + delay, self._clock)
+        return delay
 
     def _plan(
         self, entry: Entry[Any], now: float, delay: float, soonest: Soonest | None, why: str

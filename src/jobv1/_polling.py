@@ -136,7 +136,8 @@ class Poller(Driven[J]):
         policy, timeout, rate_limit = options.policy, options.timeout, options.rate_limit
         callback, on_status, adapt = options.callback, options.on_status, wait.adapt
         self._clock = clock
-        self._rate_limit = rate_limit
+        #: The rate limit every query of the wait draws from (``rate_limit=``), if any.
+        self.rate_limit = rate_limit
         #: How many queries a driver may run at once.
         self.max_in_flight = wait.bound()
         self._policy = policy
@@ -174,7 +175,7 @@ class Poller(Driven[J]):
         # When the jobs are next due to be polled: every job is due now.
         self._calendar = Schedule(now, list(self.pending.values()))
         # Plans each job's next query into the calendar.
-        self._planner = Planner(self._calendar, policy, self._drawn, self._limit)
+        self._planner = Planner(self._calendar, policy, self._drawn, self._limit, rate_limit)
         # The indices of the jobs asked at the deadline, or in flight when it came:
         # they need no other query there.
         self._fresh: set[int] = set()
@@ -322,7 +323,7 @@ class Poller(Driven[J]):
             # An event-driven job's query is local, cheap, and draws from no limit.
             entries = asked(request)
             if self._limited and not all(entry.event_driven for entry in entries):
-                turn = limit_turn((self._rate_limit, entries[0].limit), self._clock, self._deadline)
+                turn = limit_turn((self.rate_limit, entries[0].limit), self._clock, self._deadline)
                 if turn is None:  # its turn would come after the deadline
                     self._held_back(entries, at_deadline)
                     continue

@@ -143,7 +143,7 @@ class Tries:
         retry: The rules.
     """
 
-    __slots__ = ("_delays", "failures", "retry")
+    __slots__ = ("_delays", "asked", "failures", "retry")
 
     def __init__(self, retry: Retry) -> None:
         self.retry = retry
@@ -151,6 +151,8 @@ class Tries:
         self.failures: list[Exception] = []
         # The backoff's delays, drawn from the first failure that needs one.
         self._delays: Iterator[float] | None = None
+        #: Whether the last :meth:`delay` is one the failure asked for (``retry_after``).
+        self.asked = False
 
     def failed(self, failure: Exception) -> int:
         """Count ``failure``, which :meth:`Retry.rides_out`; return how many there are now.
@@ -168,6 +170,7 @@ class Tries:
         """The seconds to let pass after the last failure: ``retry_after``'s, else the backoff's."""
         retry = self.retry
         delay = retry.delay_after(self.failures[-1])
+        self.asked = delay is not None
         if delay is None:
             if self._delays is None:
                 self._delays = delays_of(retry.backoff)

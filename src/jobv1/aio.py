@@ -35,7 +35,7 @@ from ._clock import SystemClock
 from ._deadline import LAST_QUERY_SECONDS, query_end
 from ._errors import JobTimeoutError
 from ._interop import as_job
-from ._lifecycle import begin, cannot_cancel, fetching, settled
+from ._lifecycle import begin, fetching, limits_of, request_cancel, settled
 from ._many import (
     ALL_COMPLETED,
     DEFAULT_MAX_IN_FLIGHT,
@@ -446,21 +446,20 @@ async def _call(call: Callable[[], Any]) -> Any:
     return value
 
 
-async def _cancel(job: JobV1[Any], given: object) -> None:
+async def _cancel(job: JobV1[Any], given: object, poller: Poller[Any]) -> None:
     """Ask ``job`` (a view of ``given``) to cancel, on a worker thread; a JobError if it cannot.
 
     A status query of the job that the wait gave up, still running, ends
     first: the job never has a query and a ``cancel()`` in flight at once.
+    The request waits for its turn with the rate limits of the job's queries.
     """
 
-    def cancel() -> Any:
+    def cancel() -> None:
         flight.settle(given)
-        return job.cancel()
+        request_cancel(job, limits_of(poller, job), poller.clock)
 
     ok, value = await _off_loop(cancel)
     if not ok:
-        if isinstance(value, NotImplementedError):
-            raise cannot_cancel(job, value) from value
         raise value
 
 
@@ -513,11 +512,18 @@ async def result(
         status = await _final(poller, view)
     except JobTimeoutError:
         if cancel_on_timeout:
-            await _cancel(view, job)
+            await _cancel(view, job, poller)
         raise
     clock = poller.clock
     steps = fetching(
-        job, view, status, retry=retry, clock=clock, deadline=poller.deadline, fetch=fetch
+        job,
+        view,
+        status,
+        retry=retry,
+        clock=clock,
+        deadline=poller.deadline,
+        fetch=fetch,
+        limits=limits_of(poller, view),
     )
     try:
         request = next(steps)
@@ -558,5 +564,5 @@ async def cancel(
         interrupt=interrupt,
         rate_limit=rate_limit,
     )
-    await _cancel(view, job)
+    await _cancel(view, job, poller)
     return await _final(poller, view) is JobStatus.CANCELLED
