@@ -167,13 +167,13 @@ def _polled(
     way: str,
     scripts: list[list[tuple[Any, float]]],
     *,
-    timeout: float | None,
-    max_in_flight: int,
-    hooked: bool,
-    hook_takes: float,
-    hook_raises_on: str | None,
-    listen: bool,
-    trace: bool,
+    timeout: float | None = None,
+    max_in_flight: int = 8,
+    hooked: bool = True,
+    hook_takes: float = 0.0,
+    hook_raises_on: str | None = None,
+    listen: bool = False,
+    trace: bool = False,
 ) -> dict[str, Any]:
     """One run of a wait on polled jobs; what must not depend on the machine's speed."""
     interrupt = Interrupt()
@@ -208,6 +208,15 @@ def _polled(
     }
 
 
+def _on_every_path(way: str, scripts: list[list[tuple[Any, float]]], **options: Any) -> list[Any]:
+    """The runs of one wait on polled jobs: its own layout and the general loop, each driver."""
+    return [
+        _polled(path, driver, way, scripts, **options)
+        for path in ("plain", "general")
+        for driver in ("blocking", "asyncio")
+    ]
+
+
 _finishing = st.lists(
     st.tuples(st.sampled_from([R, R, Q]), st.sampled_from([0.0, 0.0, 0.002, 0.01])),
     max_size=3,
@@ -231,22 +240,17 @@ def test_jobs_that_end_see_the_same_queries_on_every_path(
 ) -> None:
     """No deadline: every job is asked until it ends, whatever the path, driver or listener."""
     runs = [
-        _polled(
-            path,
-            driver,
+        run
+        for listen, trace in ((False, False), (True, True))
+        for run in _on_every_path(
             way,
             scripts,
-            timeout=None,
             max_in_flight=max_in_flight,
             hooked=hooked,
             hook_takes=hook_takes,
-            hook_raises_on=None,
             listen=listen,
             trace=trace,
         )
-        for path in ("plain", "general")
-        for driver in ("blocking", "asyncio")
-        for listen, trace in ((False, False), (True, True))
     ]
     expected_seen = {f"j{n}": [answer for answer, _ in steps] for n, steps in enumerate(scripts)}
     for run in runs:
@@ -270,23 +274,7 @@ def test_at_the_deadline_every_path_asks_again_and_returns_the_same_sets(  # noq
 ) -> None:
     """Jobs that end at once are done, those that never end are not and were asked again."""
     scripts = [[(status, 0.0)] for status in ending] + [[(R, takes)]] * never
-    runs = [
-        _polled(
-            path,
-            driver,
-            way,
-            scripts,
-            timeout=SHORT,
-            max_in_flight=max_in_flight,
-            hooked=True,
-            hook_takes=0.0,
-            hook_raises_on=None,
-            listen=listen,
-            trace=False,
-        )
-        for path in ("plain", "general")
-        for driver in ("blocking", "asyncio")
-    ]
+    runs = _on_every_path(way, scripts, timeout=SHORT, max_in_flight=max_in_flight, listen=listen)
     enders = [f"j{n}" for n in range(len(ending))]
     stuck = [f"j{n}" for n in range(len(ending), len(scripts))]
     for run in runs:
@@ -317,23 +305,13 @@ def test_a_failure_or_an_interrupt_ends_every_path_alike(
     last: Any = {"status fails": LookupError("503"), "interrupt": INTERRUPT}.get(trouble, R)
     troubled = [(Q, 0.002)] * before + [(last, 0.0), (R, 0.0)]
     scripts = [troubled] + [[(R, 0.0)]] * others
-    runs = [
-        _polled(
-            path,
-            driver,
-            "wait",
-            scripts,
-            timeout=GENEROUS,
-            max_in_flight=max_in_flight,
-            hooked=True,
-            hook_takes=0.0,
-            hook_raises_on="j0" if trouble == "hook fails" else None,
-            listen=False,
-            trace=False,
-        )
-        for path in ("plain", "general")
-        for driver in ("blocking", "asyncio")
-    ]
+    runs = _on_every_path(
+        "wait",
+        scripts,
+        timeout=GENEROUS,
+        max_in_flight=max_in_flight,
+        hook_raises_on="j0" if trouble == "hook fails" else None,
+    )
     expected = {
         "status fails": (LookupError, "503"),
         "hook fails": (LookupError, "hook of j0"),
@@ -349,24 +327,7 @@ def test_a_failure_or_an_interrupt_ends_every_path_alike(
 def test_more_than_a_thousand_jobs_take_the_same_queries_on_every_path() -> None:
     """1,500 jobs, each ending at its first, second or third query."""
     scripts = [[(R, 0.0)] * (n % 3) + [((D, C, E)[n % 3], 0.0)] for n in range(1500)]
-    runs = [
-        _polled(
-            path,
-            driver,
-            way,
-            scripts,
-            timeout=None,
-            max_in_flight=8,
-            hooked=True,
-            hook_takes=0.0,
-            hook_raises_on=None,
-            listen=False,
-            trace=False,
-        )
-        for path in ("plain", "general")
-        for driver in ("blocking", "asyncio")
-        for way in ("wait", "as_completed")
-    ]
+    runs = [run for way in ("wait", "as_completed") for run in _on_every_path(way, scripts)]
     for run in runs:
         assert run["seen"] == runs[0]["seen"]
         assert run["hooks"] == runs[0]["hooks"]
