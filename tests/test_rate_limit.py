@@ -357,6 +357,17 @@ def test_a_pause_holds_the_limit_for_later_waits_too(fake_clock: FakeClock) -> N
     assert job.times == [5.0]
 
 
+def test_a_pause_never_brings_a_turn_forward() -> None:
+    limit = RateLimit(1, per=10)
+    clock = object()
+    for _ in range(3):  # turns at 0, 10 and 20: the next is at 30
+        limit.reserve(0.0, 100.0, clock)
+    limit.hold(12.0, clock)  # a pause shorter than what is booked changes nothing
+    assert limit.reserve(0.0, 100.0, clock) == 30.0
+    limit.hold(45.0, object())  # another clock's pause is its own
+    assert limit.reserve(0.0, 100.0, clock) == 40.0
+
+
 def test_a_result_fetch_and_a_cancel_draw_from_the_limit(fake_clock: FakeClock) -> None:
     class Fetched(Clocked):
         fetched: list[float] = []  # noqa: RUF012 - one job

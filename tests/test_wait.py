@@ -273,6 +273,16 @@ def test_a_hint_under_the_floor_is_now_once_then_the_floor(
     assert len(times) <= 2 + 2 / HINT_FLOOR  # at most 20 queries a second, and the deadline's
 
 
+def test_a_hint_at_the_floor_is_no_hurry() -> None:
+    """A hint of exactly the floor is taken as given, and leaves the next one free to be now."""
+    from jobv1._pacing import floored
+
+    assert floored(HINT_FLOOR, False) == (HINT_FLOOR, False)
+    assert floored(HINT_FLOOR, True) == (HINT_FLOOR, False)
+    assert floored(0.0, False) == (0.0, True)
+    assert floored(0.0, True) == (HINT_FLOOR, True)
+
+
 def test_the_base_class_hint_is_none() -> None:
     assert ScriptedJob([R]).poll_hint(R) is None
 
