@@ -10,6 +10,7 @@ order, at which times, what the wait returned and how it ended.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import math
 import threading
@@ -433,6 +434,20 @@ def test_plain_jobs_take_the_plain_loop_and_every_other_wait_the_general_one() -
     assert _path([*plain, Plainly(Batching(), "x")]) is Poller  # type: ignore[arg-type]
     assert _path([*plain, Plainly(Limited(), "l")]) is Poller  # type: ignore[arg-type]
     assert _path([*plain, mock.Mock(job_id=lambda: "m", status=lambda: D)]) is Poller
+    # A JobV1 that keeps a future of its own is still polled: only another library's job
+    # on a local future is watched through its view.
+    kept = Plainly(None, "kept")
+    kept._future = concurrent.futures.Future()  # type: ignore[attr-defined]
+    assert _path([*plain, kept, Duck()]) is Plain
+
+
+def test_an_object_with_no_status_is_refused_on_the_way_to_the_plain_loop() -> None:
+    class NoStatus:
+        def job_id(self) -> str:
+            return "no status"
+
+    with pytest.raises(TypeError, match="jobs must hold only jobs"):
+        jobv1.wait([Plainly(None, "a"), Plainly(None, "b"), NoStatus()])
 
 
 class Unhashable:

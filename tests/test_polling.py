@@ -95,3 +95,28 @@ def test_with_own_failures_a_jobs_failure_ends_it_alone(
     assert isinstance(failure, ConnectionError)
     assert isinstance(failure.__context__, ConnectionError)  # the one ridden out
     assert rounds.failure_of(ending) is None
+
+
+def test_with_own_failures_a_batch_that_fails_too_often_ends_all_its_jobs(
+    fake_clock: FakeClock,
+) -> None:
+    from jobv1 import JobV1, Retry
+
+    class Down:
+        def job_statuses(self, jobs: Any) -> Any:
+            raise ConnectionError("refused")
+
+    class OnDown(JobV1):
+        def submit(self) -> None: ...
+        def result(self) -> None: ...
+        def status(self) -> JobStatus:
+            raise AssertionError("asked in batches only")
+
+    backend = Down()
+    jobs: list[Any] = [OnDown(backend, f"b{n}") for n in range(3)]  # type: ignore[arg-type]
+    options = Options(
+        None, Fixed(1), retry=Retry(ConnectionError, max_failures=1, backoff=1), own_failures=True
+    )
+    rounds = general(Checked(jobs, {OnDown}, options, clock=fake_clock, started=0.0, adapt=as_job))
+    assert list(rounds) == [[(job, E) for job in jobs]]
+    assert all(isinstance(rounds.failure_of(job), ConnectionError) for job in jobs)

@@ -357,6 +357,25 @@ def test_a_pause_holds_the_limit_for_later_waits_too(fake_clock: FakeClock) -> N
     assert job.times == [5.0]
 
 
+def test_a_limit_keeps_the_clock_used_last_even_if_made_first() -> None:
+    limit = RateLimit(1, per=10.0)
+    clocks = [object() for _ in range(17)]
+    for clock in clocks[:16]:
+        limit.reserve(0.0, 100.0, clock)
+    assert limit.reserve(0.0, 100.0, clocks[0]) == 10.0  # used again: now the last used
+    limit.reserve(0.0, 100.0, clocks[16])  # a 17th clock: the oldest, clocks[1], goes
+    assert limit.reserve(0.0, 100.0, clocks[0]) == 20.0  # kept
+    assert limit.reserve(0.0, 100.0, clocks[1]) == 0.0  # dropped: full again
+
+
+def test_a_pause_holds_a_burst_too() -> None:
+    limit = RateLimit(1, per=1.0, burst=5)
+    clock = object()
+    limit.hold(8.0, clock)
+    assert limit.reserve(0.0, 100.0, clock) == 8.0  # not before the pause is over
+    assert limit.reserve(0.0, 100.0, clock) == 9.0  # then the steady rate: no burst at once
+
+
 def test_a_pause_never_brings_a_turn_forward() -> None:
     limit = RateLimit(1, per=10)
     clock = object()
