@@ -246,9 +246,18 @@ def test_a_round_of_cheap_queries_takes_one_worker(
             threads.setdefault(fake_clock.monotonic(), set()).add(threading.get_ident())
             return super().status()
 
+    started: list[int] = []
+    start = _workers.Run.start
+
+    def counted(run: Any, bound: int) -> None:
+        start(run, bound)
+        started.append(run.active)  # how many workers the round got
+
+    monkeypatch.setattr(_workers.Run, "start", counted)
     jobs = [Noting([R, R, R, D], f"j{n}") for n in range(40)]
     assert jobv1.wait(jobs, poll=1, max_in_flight=4).done == set(jobs)
     assert [len(threads[time]) for time in sorted(threads)][1:] == [1, 1, 1]
+    assert started == [4, 1, 1, 1]  # the first round on all it may, then one worker
 
 
 def test_a_crew_is_one_worker_after_a_cheap_round_and_all_after_a_slow_one() -> None:
@@ -505,3 +514,10 @@ def test_a_wait_runs_at_most_its_bound_of_workers_and_they_end_after_it(driver: 
     while workers() and time.monotonic() < ended:
         time.sleep(0.05)
     assert workers() == 0
+
+
+def test_a_wait_forgets_the_interrupt_it_listened_to(fake_clock: FakeClock) -> None:
+    interrupt = Interrupt()
+    jobs = [ScriptedJob([R, D], f"j{n}") for n in range(4)]
+    jobv1.wait(jobs, poll=1, max_in_flight=4, interrupt=interrupt)
+    assert interrupt._listeners == set()  # nothing of the wait is left to wake

@@ -354,3 +354,23 @@ def test_the_messages_about_bad_hints_and_delays_are_whole(fake_clock: FakeClock
     assert str(caught.value) == (
         "poll policy Negative() gave the delay -2.0; delays must be finite numbers of seconds >= 0"
     )
+
+
+def test_a_resync_interval_under_a_second_is_taken() -> None:
+    from jobv1._traits import resync_of
+
+    class Often:
+        resync_interval = 0.5
+
+    assert resync_of(Often()) == 0.5
+
+
+def test_a_huge_policy_delay_is_refused_on_the_plain_loop_too() -> None:
+    clock = FakeClock()
+    clock.advance(1.7e308)
+    jobs = [ScriptedJob([R], f"j{n}") for n in range(2)]
+    with (
+        clock,
+        pytest.raises(ValueError, match=r"a delay of 1\.7e\+308 s .* \(it reads 1\.7e\+308\)"),
+    ):
+        jobv1.wait(jobs, poll=1.7e308)

@@ -152,7 +152,6 @@ def run_until(
     end = query_end(clock, deadline)
     if interrupt is not None:
         interrupt._listen(finished)
-    unbegun: list[int] = []
     try:
         run.start(bound)
         waited(finished.wait, None if end is None else max(0.0, end - clock.monotonic()))
