@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -463,3 +464,26 @@ def test_the_asyncio_wait_returns_the_named_pair_too(fake_clock: FakeClock) -> N
     result = asyncio.run(aio.wait([job]))
     assert type(result) is DoneAndNotDone
     assert result.done == {job}
+
+
+@pytest.mark.parametrize("hint", [2.5, 3.9, 0.0])
+def test_a_job_a_hint_paces_joins_its_batchs_next_request(
+    fake_clock: FakeClock, hint: float
+) -> None:
+    """Issue 25, 3: a hinted job of a batch backend was asked alone, a request each time."""
+
+    def requests(hinted_too: bool) -> list[int]:
+        batch = BatchBackend()
+        plain = [batch.run(script=[Hold(R, seconds=10)]) for _ in range(5)]
+        paced = [hinted(batch, 10, hint=hint if hinted_too else None) for _ in range(5)]
+        batch.requests.clear()
+        started = fake_clock.monotonic()
+        assert jobv1.wait([*plain, *paced], poll=2).done == {*plain, *paced}
+        for job in paced if hinted_too else []:  # never before its hint
+            times = [query.time - started for query in job.queries]
+            assert all(b - a >= hint for a, b in itertools.pairwise(times[:-1]))
+        return batch.requests
+
+    off, on = requests(hinted_too=False), requests(hinted_too=True)
+    assert off == [10] * 6  # at 0, 2, 4, 6, 8 and 10
+    assert len(on) <= 1.3 * len(off)  # it was 11 requests against 6 with a hint of 2.5

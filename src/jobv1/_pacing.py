@@ -112,7 +112,16 @@ class Planner:
         shared: The rate limit every query of the wait draws from, or ``None``.
     """
 
-    __slots__ = ("_clock", "_deadline", "_drawn", "_policy", "_shared", "calendar")
+    __slots__ = (
+        "_batch_next",
+        "_clock",
+        "_deadline",
+        "_drawn",
+        "_hinted",
+        "_policy",
+        "_shared",
+        "calendar",
+    )
 
     def __init__(
         self,
@@ -129,6 +138,11 @@ class Planner:
         self._deadline = deadline
         self._clock = deadline.clock
         self._shared = shared
+        # When each batch's jobs that no hint paces are next due together.
+        self._batch_next: dict[Batch, float] = {}
+        # The indices of the jobs a hint paces that a batch asked last: when their
+        # hint is over, they join their batch's next request instead of going alone.
+        self._hinted: set[int] = set()
 
     def due(
         self,
@@ -149,6 +163,8 @@ class Planner:
             due = [entry for index, entry in pending.items() if index not in fresh]
         else:
             due = self.calendar.due(max(self._clock.monotonic(), slept_to), pending)
+            if self._hinted and due:
+                due = self._join_batches(due)
         if not (flight.noted and flight.prune()):  # no earlier wait gave up a query still running
             return due
         free: list[Entry[J]] = []
@@ -189,8 +205,7 @@ class Planner:
                 continue
             hint = read_hint(entry.job, entry.hint)
             if hint is not None:
-                hint, entry.hurried = floored(hint, entry.hurried)
-                soonest = self._plan(entry, now, hint, soonest, "hint")
+                soonest = self._plan_hint(entry, now, hint, soonest)
                 continue
             entry.hurried = False
             if drawn is not None:
@@ -204,13 +219,44 @@ class Planner:
                 soonest = self._plan(entry, now, delay, soonest, "policy")
             else:
                 together.setdefault(entry.batch, []).append((entry, delay))
-        for members in together.values():
+        for batch, members in together.items():
             delay = members[0][1]
+            self._batch_next[batch] = now + delay
             for entry, _delay in members:
                 soonest = self._plan(entry, now, delay, soonest, "policy")
         for entry in failed:  # a failure ridden out: its tries say when to try again
             soonest = self._plan(entry, now, self._retry_delay(entry, now), soonest, "retry")
         return soonest
+
+    def _plan_hint(
+        self, entry: Entry[Any], now: float, hint: float, soonest: Soonest | None
+    ) -> Soonest:
+        """Make ``entry`` due after its ``hint``, floored; or with its batch, if that goes first."""
+        delay, entry.hurried = floored(hint, entry.hurried)
+        if entry.batch is not None:
+            self._hinted.add(entry.index)
+        return self._plan(entry, now, delay, soonest, "hint")
+
+    def _join_batches(self, due: list[Entry[J]]) -> list[Entry[J]]:
+        """``due``, less the jobs a hint paces whose batch goes later: they wait for it.
+
+        A job of a batch backend whose hint is over is asked with the next
+        request of its batch (at or after its hint), not alone: alone only if
+        no job of its batch is due with it or planned after it.
+        """
+        now = self._clock.monotonic()
+        going = {entry.batch for entry in due if entry.index not in self._hinted}
+        kept: list[Entry[J]] = []
+        for entry in due:
+            if entry.index in self._hinted:
+                self._hinted.discard(entry.index)
+                batch = entry.batch
+                later = self._batch_next.get(batch, math.nan) if batch is not None else math.nan
+                if batch not in going and later > now:  # its batch goes later: with it
+                    self.calendar.make_due(entry, later)
+                    continue
+            kept.append(entry)
+        return kept
 
     def _retry_delay(self, entry: Entry[Any], now: float) -> float:
         """The delay after a failure ridden out; one the service asked for holds the limits too.
