@@ -281,8 +281,18 @@ def test_a_limit_keeps_the_buckets_of_the_clocks_used_last() -> None:
         limit.reserve(0.0, 100.0, clock)
     assert limit.reserve(0.0, 100.0, clocks[1]) == 10.0  # kept: 16 clocks
     assert limit.reserve(0.0, 100.0, clocks[0]) == 0.0  # the oldest was dropped: full again
-    limit.hold(50.0, object())  # a pause told on a 17th clock drops the oldest bucket too
-    assert limit.reserve(0.0, 100.0, clocks[2]) == 0.0
+
+
+def test_a_limit_drops_a_bucket_only_for_a_new_clock() -> None:
+    limit = RateLimit(1, per=10.0)
+    clocks = [object() for _ in range(16)]
+    for clock in clocks:
+        limit.reserve(0.0, 100.0, clock)
+    limit.reserve(0.0, 100.0, clocks[5])  # known clocks, a turn and a pause: nothing dropped
+    limit.hold(1.0, clocks[6])
+    assert limit.reserve(0.0, 100.0, clocks[0]) == 10.0
+    limit.hold(50.0, object())  # a pause told on a 17th clock drops the oldest: clocks[1]
+    assert limit.reserve(0.0, 100.0, clocks[1]) == 0.0
 
 
 # ------------------------------------------------- the service's backpressure (issue 25, 2)
