@@ -124,10 +124,10 @@ def test_retry_is_a_validated_immutable_value() -> None:
         "Retry(OSError, max_failures=5, backoff=Backoff(initial=0.5, multiplier=2.0, "
         "maximum=30.0, jitter=0.0, seed=None))"
     )
-    both = Retry(OSError, backoff=1, predicate=bool, retry_after=float)
+    both = Retry(OSError, backoff=1, predicate=bool, retry_after=str)
     assert repr(both) == (
         "Retry(OSError, max_failures=5, backoff=Fixed(interval=1.0), "
-        "predicate=<class 'bool'>, retry_after=<class 'float'>)"
+        "predicate=<class 'bool'>, retry_after=<class 'str'>)"
     )
     with pytest.raises(AttributeError):
         retry.max_failures = 3
