@@ -233,11 +233,16 @@ def test_a_program_that_never_loaded_logging_waits_alike(
 
 
 def test_a_huge_delay_past_the_clocks_range_is_refused_on_both_paths() -> None:
+    messages = []
     for path in ("fast", "general"):
         log = _run(path, [(R, 0.0)], None, None, Fixed(1e308), False)
         assert log[-1][0] == "raised"
         assert log[-1][1] is ValueError
         assert "goes past the end of the clock's range" in log[-1][2]
+        messages.append(log[-1][2])
+    assert messages[0] == messages[1]  # the delay and the clock's time, named alike
+    assert "a delay of 1e+308 s" in messages[1]
+    assert "(it reads 1e+308)" in messages[1]
     clock = Recorder([], wakeups=True)
     clock.advance(1.7e308)
     with clock, pytest.raises(ValueError, match="past the end of the clock's range"):

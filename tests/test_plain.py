@@ -702,3 +702,28 @@ def test_a_status_raising_stop_iteration_in_turn_is_raised_as_itself(loop: str) 
     for bound in (1, 8):
         with pytest.raises(StopIteration):
             jobv1.wait([Plainly(None, "a"), Stopping(None, "b")], max_in_flight=bound)
+
+
+def test_asyncio_one_at_a_time_asks_the_rest_of_the_round_after_a_part_ends(
+    fake_clock: FakeClock,
+) -> None:
+    """A part of a round ends at each answer that may not be a status; the round goes on."""
+    times: dict[str, list[float]] = {}
+
+    class Named:
+        """A job of another library that answers the names of its states."""
+
+        def __init__(self, name: str) -> None:
+            self.name = name
+            self.answers = ["RUNNING", "DONE"]
+
+        def job_id(self) -> str:
+            return self.name
+
+        def status(self) -> str:
+            times.setdefault(self.name, []).append(fake_clock.monotonic())
+            return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+    jobs = [Named(f"n{n}") for n in range(3)]
+    assert asyncio.run(aio.wait(jobs, poll=1, max_in_flight=1)).done == set(jobs)
+    assert times == {"n0": [0.0, 1.0], "n1": [0.0, 1.0], "n2": [0.0, 1.0]}
