@@ -33,6 +33,9 @@ myst_heading_anchors = 3
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"
+# Types only for the parameters a docstring documents: the private ones of a class made
+# by a wait (AsCompleted) stay out of the reference.
+autodoc_typehints_description_target = "documented_params"
 autodoc_default_options = {"members": True}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
@@ -42,7 +45,7 @@ nitpick_ignore_regex = [
     # type variables and private aliases that autodoc shows in signatures
     (
         r"py:.*",
-        r"(jobv1\._\w+\.)?(ResultT|Callback|StatusHook|T|J|P|P\.args|P\.kwargs|AbstractContextManager)",
+        r"(jobv1\.(_\w+|aio)\.)?(ResultT|Callback|StatusHook|T|J|P|P\.args|P\.kwargs|AbstractContextManager)",
     ),
     (r"py:.*", r"(typing_extensions|typing)\..*"),
     # the standard library: the docs build offline, so there is no inventory to link to

@@ -19,7 +19,7 @@ from jobv1 import Backoff, Interrupt, JobStatus, JobV1, WaitInterruptedError, _w
 from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold
 from test_many import BatchBackend
 
-Q, R, D = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE
+Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
 
 
 class Meeting:
@@ -98,15 +98,29 @@ def test_one_in_flight_queries_in_the_waiting_thread(fake_clock: FakeClock, loop
     assert meeting.most == 1
 
 
-def test_the_first_failure_in_the_jobs_order_is_raised(fake_clock: FakeClock, loop: str) -> None:
+def test_each_failure_ends_its_own_job_and_the_others_are_waited_on(
+    fake_clock: FakeClock, loop: str
+) -> None:
     class Failing(ScriptedJob):
         def status(self) -> JobStatus:
             super().status()
             raise ConnectionError(self.job_id())
 
-    jobs = [ScriptedJob([R, D], "fine"), Failing([R], "first"), Failing([R], "second")]
-    with pytest.raises(ConnectionError, match=r"^first$"):
-        jobv1.wait(jobs, poll=1)
+    seen: list[tuple[str, JobStatus]] = []
+    jobs = [ScriptedJob([R, R, D], "fine"), Failing([R], "first"), Failing([R], "second")]
+    done, not_done = outcome = jobv1.wait(
+        jobs, poll=1, on_status=lambda job, status: seen.append((job.job_id(), status))
+    )
+    assert (done, not_done) == (set(jobs), set())
+    assert {job.job_id(): str(error) for job, error in outcome.failures.items()} == {
+        "first": "first",
+        "second": "second",
+    }
+    assert outcome.exception(jobs[0]) is None
+    # told in the jobs' order, each failure as ERROR; the fine job asked on till it ends
+    assert seen == [("fine", R), ("first", E), ("second", E), ("fine", D)]
+    assert [job.queries for job in jobs] == [3, 1, 1]
+    assert fake_clock.monotonic() == 2  # queries at 0, 1 and 2
 
 
 def test_a_backend_declares_its_largest_batch(fake_clock: FakeClock) -> None:

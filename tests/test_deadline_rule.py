@@ -169,7 +169,8 @@ def test_the_deadlines_own_round_has_last_query_seconds(driver: str, loop: str) 
     assert (done, not_done) == (set(), set(jobs))
     asked = [job for job in jobs if job.begun]
     assert 3 <= len(asked) < 12  # some at the deadline's round, not all of them
-    assert all(job.begun[0] - started < 0.1 + 1.0 + 0.2 for job in asked)
+    # None begun after the round's second, but for what a busy machine adds to it.
+    assert all(job.begun[0] - started < 0.1 + 1.0 + 0.6 for job in asked)
     assert elapsed < 3.0
 
 

@@ -63,11 +63,27 @@ def _run_aio(job: Any, **options: Any) -> None:
     asyncio.run(aio.wait_for_final_state(job, wait=1, **options))
 
 
-#: Every kind of wait, on one job.
+def _wait(job: Any, **options: Any) -> None:
+    """``wait`` on ``job``, raising the job's own failure, which the wait reports, not raises."""
+    failure = wait([job], poll=1, **options).exception(job)
+    if failure is not None:
+        raise failure
+
+
+def _as_completed(job: Any, **options: Any) -> None:
+    """``as_completed`` over ``job``, raising the failure it gives the job, if any."""
+    ended = as_completed([job], poll=1, **options)
+    for one in ended:
+        failure = ended.exception(one)
+        if failure is not None:
+            raise failure
+
+
+#: Every kind of wait, on one job; a wait on many jobs raises the failure it reports.
 WAYS: dict[str, Callable[..., Any]] = {
     "wait_for_final_state": lambda job, **kw: job.wait_for_final_state(wait=1, **kw),
-    "wait": lambda job, **kw: wait([job], poll=1, **kw),
-    "as_completed": lambda job, **kw: list(as_completed([job], poll=1, **kw)),
+    "wait": _wait,
+    "as_completed": _as_completed,
     "aio": _run_aio,
 }
 

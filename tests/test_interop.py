@@ -153,14 +153,18 @@ def test_a_view_reads_every_kind_of_status() -> None:
         (5, TypeError, "status() of job 'rt-1' returned 5, which is neither a JobStatus"),
     ],
 )
-def test_an_unknown_status_fails_the_wait_at_once(
+def test_an_unknown_status_fails_the_job_at_once(
     fake_clock: FakeClock, answer: Any, error: type[Exception], message: str
 ) -> None:
     job = RuntimeStyleJob("rt-1", [answer])
+    view: Any = as_job(job)
     with pytest.raises(error) as caught:
-        jobv1.wait([job], timeout=3600)
+        view.wait_for_final_state(timeout=3600)
     assert str(caught.value).startswith(message)
-    assert job.queries == 1
+    failure = jobv1.wait([job], timeout=3600).exception(job)  # many-job waits: the job's own
+    assert type(failure) is error
+    assert str(failure).startswith(message)
+    assert job.queries == 2
     assert fake_clock.monotonic() == 0  # not a wait that loops until its deadline
 
 

@@ -264,24 +264,33 @@ def test_a_batch_that_answers_the_wrong_number_is_an_error(fake_clock: FakeClock
         wait(jobs)
 
 
-def test_a_batch_answer_that_is_not_a_status_is_a_type_error(fake_clock: FakeClock) -> None:
+def test_a_batch_answer_that_is_not_a_status_fails_its_jobs(fake_clock: FakeClock) -> None:
     class Odd(BatchBackend):
         def job_statuses(self, jobs: Sequence[JobV1]) -> list[Any]:
             return ["DONE"] * len(jobs)
 
-    with pytest.raises(TypeError, match="returned 'DONE', which is not a JobStatus"):
-        wait(ending_at(Odd(), 3, 3))
+    jobs = ending_at(Odd(), 3, 3)
+    outcome = wait(jobs)
+    assert outcome.done == set(jobs)
+    for job in jobs:
+        error = outcome.exception(job)
+        assert isinstance(error, TypeError)
+        assert "returned 'DONE', which is not a JobStatus" in str(error)
 
 
-def test_exceptions_from_status_propagate_from_many_job_waits(fake_clock: FakeClock) -> None:
+def test_a_failing_status_fails_its_job_alone_in_many_job_waits(fake_clock: FakeClock) -> None:
     class Broken(ScriptedJob):
         def status(self) -> JobStatus:
             raise KeyError("unknown state 'PAUSED'")
 
-    with pytest.raises(KeyError, match="PAUSED"):
-        wait([ScriptedJob([R, D]), Broken([R])])
-    with pytest.raises(KeyError, match="PAUSED"):
-        list(as_completed([Broken([R])]))
+    fine, broken = ScriptedJob([R, D]), Broken([R])
+    outcome = wait([fine, broken])
+    assert (outcome.done, outcome.not_done) == ({fine, broken}, set())
+    assert list(outcome.failures) == [broken]
+    assert "PAUSED" in str(outcome.failures[broken])
+    ended = as_completed([Broken([R])])
+    (job,) = ended
+    assert isinstance(ended.exception(job), KeyError)
 
 
 def test_the_package_exports_the_many_job_names() -> None:

@@ -251,12 +251,32 @@ def test_a_span_says_how_the_wait_ended(fake_clock: FakeClock, spans: Any) -> No
             raise KeyError("gone")
 
     with pytest.raises(KeyError):
-        jobv1.wait([Broken([R])])
+        Broken([R]).wait_for_final_state()
     outcomes = [span.attributes["jobv1.outcome"] for span in spans.get_finished_spans()]
     assert outcomes == ["timeout", "interrupted", "stopped", "stopped", "error"]
     failed = spans.get_finished_spans()[-1]
     assert failed.status.status_code.name == "ERROR"
     assert [event.name for event in failed.events] == ["exception"]
+
+
+def test_a_job_that_fails_alone_is_an_event_and_a_warning(
+    fake_clock: FakeClock, spans: Any, caplog: pytest.LogCaptureFixture, loop: str
+) -> None:
+    class Broken(ScriptedJob):
+        def status(self) -> JobStatus:
+            raise KeyError("gone")
+
+    jobv1.wait([Broken([R], "broken"), ScriptedJob([D], "fine")])
+    (span,) = spans.get_finished_spans()
+    assert span.attributes["jobv1.outcome"] == "done"
+    (event,) = [event for event in span.events if event.name == "jobv1.failed"]
+    assert dict(event.attributes) == {"jobv1.job_id": "broken", "jobv1.error": "KeyError('gone')"}
+    (warned,) = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert (
+        warned.getMessage() == "job broken failed: its status could not be read: KeyError('gone')"
+    )
+    fields = (getattr(warned, "jobv1_job_id", None), getattr(warned, "jobv1_error", None))
+    assert fields == ("broken", "KeyError('gone')")
 
 
 def test_a_ridden_out_failure_is_an_event(fake_clock: FakeClock, spans: Any) -> None:

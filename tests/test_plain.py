@@ -527,8 +527,11 @@ class Named(Plainly):
 def test_each_job_of_a_mixed_wait_is_read_as_its_own_kind(loop: str) -> None:
     duck, plainly = NamingDuck(), Plainly(None, "a")
     assert jobv1.wait([plainly, duck], timeout=0).done == {duck, plainly}
-    with pytest.raises(TypeError, match="returned 'DONE', which is not a JobStatus"):
-        jobv1.wait([duck, Named(None, "n")], timeout=0)
+    named = Named(None, "n")
+    outcome = jobv1.wait([duck, named], timeout=0)
+    assert outcome.done == {duck, named}
+    assert list(outcome.failures) == [named]
+    assert "returned 'DONE', which is not a JobStatus" in str(outcome.failures[named])
 
 
 class CountingDuck(Duck):
@@ -692,7 +695,7 @@ def test_a_slow_hook_over_a_thousand_jobs_yields_alike_heard_or_not(
         assert (jobs.index(first), round(clock.monotonic(), 6)) == (0, 20.07)
 
 
-def test_a_status_raising_stop_iteration_in_turn_is_raised_as_itself(loop: str) -> None:
+def test_a_status_raising_stop_iteration_in_turn_is_its_jobs_failure(loop: str) -> None:
     """The hypothesis suites draw this case; it is pinned here so that it is always run."""
 
     class Stopping(Plainly):
@@ -700,8 +703,13 @@ def test_a_status_raising_stop_iteration_in_turn_is_raised_as_itself(loop: str) 
             raise StopIteration
 
     for bound in (1, 8):
+        fine, stopping = Plainly(None, "a"), Stopping(None, "b")
+        outcome = jobv1.wait([fine, stopping], max_in_flight=bound)
+        assert outcome.done == {fine, stopping}
+        assert type(outcome.exception(stopping)) is StopIteration
+        assert outcome.exception(fine) is None
         with pytest.raises(StopIteration):
-            jobv1.wait([Plainly(None, "a"), Stopping(None, "b")], max_in_flight=bound)
+            stopping.wait_for_final_state()
 
 
 def test_asyncio_one_at_a_time_asks_the_rest_of_the_round_after_a_part_ends(

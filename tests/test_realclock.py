@@ -146,10 +146,18 @@ def _wait(way: str, driver: str, jobs: list[Any], options: dict[str, Any]) -> tu
     """Run one wait; what it returned or yielded, by job id."""
     if way == "wait":
         if driver == "blocking":
-            done, not_done = jobv1.wait(jobs, **options)
+            returned = jobv1.wait(jobs, **options)
         else:
-            done, not_done = asyncio.run(aio.wait(jobs, **options))
-        return ("returned", sorted(j.job_id() for j in done), sorted(j.job_id() for j in not_done))
+            returned = asyncio.run(aio.wait(jobs, **options))
+        done, not_done = returned
+        failed = {job.job_id(): repr(error) for job, error in returned.failures.items()}
+        return (
+            "returned",
+            sorted(j.job_id() for j in done),
+            sorted(j.job_id() for j in not_done),
+            *([failed] if failed else []),
+        )
+    options.pop("return_when", None)
 
     async def collect() -> list[str]:
         return [job.job_id() async for job in aio.as_completed(jobs, **options)]
@@ -174,6 +182,7 @@ def _polled(
     hook_raises_on: str | None = None,
     listen: bool = False,
     trace: bool = False,
+    return_when: str = jobv1.ALL_COMPLETED,
 ) -> dict[str, Any]:
     """One run of a wait on polled jobs; what must not depend on the machine's speed."""
     interrupt = Interrupt()
@@ -193,6 +202,7 @@ def _polled(
         "max_in_flight": max_in_flight,
         "interrupt": interrupt,
         "on_status": on_status if hooked else None,
+        "return_when": return_when,
     }
     log: list[tuple[Any, ...]] = []
     with _path(path, Plain), Listening(log, SYSTEM, listen=listen), _tracing(trace):
@@ -300,7 +310,10 @@ def test_at_the_deadline_every_path_asks_again_and_returns_the_same_sets(  # noq
 def test_a_failure_or_an_interrupt_ends_every_path_alike(
     before: int, trouble: str, others: int, max_in_flight: int
 ) -> None:
-    """One job's failing query, failing hook, or interrupt ends the wait, on every path."""
+    """One job's failing hook, or interrupt, ends the wait on every path; a failing query its job.
+
+    ``FIRST_EXCEPTION`` returns at the job whose query failed, the others not done.
+    """
     # The hook fails on the job's first RUNNING: the query after ``before`` QUEUED ones.
     last: Any = {"status fails": LookupError("503"), "interrupt": INTERRUPT}.get(trouble, R)
     troubled = [(Q, 0.002)] * before + [(last, 0.0), (R, 0.0)]
@@ -311,13 +324,18 @@ def test_a_failure_or_an_interrupt_ends_every_path_alike(
         timeout=GENEROUS,
         max_in_flight=max_in_flight,
         hook_raises_on="j0" if trouble == "hook fails" else None,
+        return_when=jobv1.FIRST_EXCEPTION,
     )
-    expected = {
-        "status fails": (LookupError, "503"),
-        "hook fails": (LookupError, "hook of j0"),
-        "interrupt": (WaitInterruptedError,),
-    }[trouble]
     for run in runs:
+        if trouble == "status fails":
+            others_ = [f"j{n}" for n in range(1, others + 1)]
+            assert run["outcome"] == ("returned", ["j0"], others_, {"j0": "LookupError('503')"})
+            assert run["hooks"]["j0"][-1] is E  # told as ERROR
+            continue
+        expected = {
+            "hook fails": (LookupError, "hook of j0"),
+            "interrupt": (WaitInterruptedError,),
+        }[trouble]
         assert run["outcome"][0] == "raised"
         assert run["outcome"][1 : 1 + len(expected)] == expected
     first = [run["seen"]["j0"][: before + 1] for run in runs]

@@ -27,6 +27,7 @@ from ._many import (
     ALL_COMPLETED,
     FIRST_COMPLETED,
     FIRST_EXCEPTION,
+    AsCompleted,
     DoneAndNotDone,
     as_completed,
     wait,
@@ -90,6 +91,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ALL_COMPLETED",
+    "AsCompleted",
     "Backend",
     "Backoff",
     "DoneAndNotDone",

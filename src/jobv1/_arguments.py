@@ -54,7 +54,7 @@ class Options(_Frozen):
         rate_limit: A limit every query of the wait draws from; or ``None``.
         own_failures: Whether a job's own failure (a query that raised, an
             answer that is not a status) ends that job alone, not the wait:
-            the sharded ``settle`` waits so.
+            every wait on many jobs waits so, and no wait on one job.
     """
 
     __slots__ = _FIELDS = (

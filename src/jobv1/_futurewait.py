@@ -130,6 +130,14 @@ class FutureWait(Driven[J]):
         # Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
         self._observer: Observer | None = None
 
+    def failure_of(self, job: J) -> Exception | None:
+        """The failure that ended ``job``, with the option ``own_failures``; else ``None``.
+
+        A local future's status is always read: only the general loop, when the
+        wait is handed to it, may end a job for a failure of its own.
+        """
+        return None if self._handed is None else self._handed.failure_of(job)
+
     def not_done(self) -> list[J]:
         """The jobs not seen in a final state yet, each once, in their order."""
         if self._handed is not None:

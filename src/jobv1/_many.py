@@ -10,7 +10,7 @@ from ._status import JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterable
     from typing import Any, Final
 
     from ._arguments import Checked
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_COMPLETED",
+    "AsCompleted",
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_POLL",
     "DoneAndNotDone",
@@ -33,6 +34,7 @@ __all__ = [
     "begin_wait",
     "check_hashable",
     "check_return_when",
+    "ended",
     "enough",
     "wait",
 ]
@@ -54,20 +56,28 @@ class DoneAndNotDone(tuple[set[J], set[J]], Generic[J]):
     """What :func:`wait` returns: the jobs that are final and those that are not.
 
     A pair, as :func:`concurrent.futures.wait` returns: unpack it as
-    ``done, not_done = jobv1.wait(jobs)``, or read it by name.
+    ``done, not_done = jobv1.wait(jobs)``, or read it by name. A job whose
+    status could not be read (its ``status()`` raised, and no ``retry``
+    rode it out; it answered what is not a status) is in ``done``, ended in
+    ``ERROR``, with its error in :attr:`failures`, as a future that raised
+    is done with its exception.
     """
 
-    __slots__ = ()
+    def __new__(
+        cls, done: set[J], not_done: set[J], failures: dict[J, Exception] | None = None
+    ) -> DoneAndNotDone[J]:
+        made = tuple.__new__(cls, (done, not_done))
+        made._failures = {} if failures is None else failures
+        return made
 
-    def __new__(cls, done: set[J], not_done: set[J]) -> DoneAndNotDone[J]:
-        return tuple.__new__(cls, (done, not_done))
+    _failures: dict[J, Exception]
 
-    def __getnewargs__(self) -> tuple[set[J], set[J]]:
-        return self[0], self[1]
+    def __getnewargs__(self) -> tuple[set[J], set[J], dict[J, Exception]]:
+        return self[0], self[1], self._failures
 
     @property
     def done(self) -> set[J]:
-        """The jobs in a final state, as they were given."""
+        """The jobs in a final state, as they were given, those that failed included."""
         return self[0]
 
     @property
@@ -75,8 +85,54 @@ class DoneAndNotDone(tuple[set[J], set[J]], Generic[J]):
         """The jobs not in a final state yet, as they were given."""
         return self[1]
 
+    @property
+    def failures(self) -> dict[J, Exception]:
+        """The jobs of :attr:`done` whose status could not be read, each with its error."""
+        return self._failures
+
+    def exception(self, job: J) -> Exception | None:
+        """The error that ended ``job``, if its status could not be read; else ``None``."""
+        return self._failures.get(job)
+
     def __repr__(self) -> str:
-        return f"DoneAndNotDone(done={self[0]!r}, not_done={self[1]!r})"
+        failures = f", failures={self._failures!r}" if self._failures else ""
+        return f"DoneAndNotDone(done={self[0]!r}, not_done={self[1]!r}{failures})"
+
+
+class AsCompleted(Generic[J]):
+    """What :func:`as_completed` returns: an iterator over the jobs as they end.
+
+    A job whose status could not be read (its ``status()`` raised, and no
+    ``retry`` rode it out; it answered what is not a status) is yielded
+    like the others, ended in ``ERROR``: :meth:`exception` gives its error,
+    as a future's ``exception()`` does. The other jobs are still waited on.
+    """
+
+    __slots__ = ("_jobs", "_layout")
+
+    def __init__(self, layout: Poller[J] | Plain[J] | FutureWait[J]) -> None:
+        self._layout = layout
+        self._jobs = (job for finished in layout for job, _ in finished)
+
+    def __iter__(self) -> AsCompleted[J]:
+        return self
+
+    def __next__(self) -> J:
+        return next(self._jobs)
+
+    def close(self) -> None:
+        """Stop waiting: the wait's watches are undone, and no other query is made."""
+        self._jobs.close()
+
+    def exception(self, job: J) -> Exception | None:
+        """The error that ended ``job``, if its status could not be read; else ``None``.
+
+        ``None`` too for a job not yielded yet.
+        """
+        return self._layout.failure_of(job)
+
+    def __repr__(self) -> str:
+        return f"<AsCompleted: {len(self._layout.not_done())} jobs not done>"
 
 
 def check_hashable(wait: Checked[Any]) -> None:
@@ -108,6 +164,19 @@ def begin_wait(
     check_return_when(return_when)
     check_hashable(checked)
     return made
+
+
+def ended(
+    layout: Poller[J] | Plain[J] | FutureWait[J],
+    finished: list[tuple[J, JobStatus]],
+    done: set[J],
+    failures: dict[J, Exception],
+) -> None:
+    """Note the jobs ``finished`` in ``done``, and those that failed in ``failures``."""
+    for job, status in finished:
+        done.add(job)
+        if status is JobStatus.ERROR and (failure := layout.failure_of(job)) is not None:
+            failures[job] = failure
 
 
 def enough(return_when: str, finished: list[tuple[J, JobStatus]]) -> bool:
@@ -142,6 +211,14 @@ def wait(
 
     At the deadline every job still pending is queried once more; then the
     function returns, whatever the jobs' states: it never raises on timeout.
+
+    A job whose status cannot be read (its ``status()`` raises and no
+    ``retry`` rides it out, or it answers what is not a status; a batch
+    may answer an exception for one job) fails alone, as a future does:
+    it is done, in ``ERROR`` (``on_status`` is told so, and the ``jobv1``
+    logger warns), its error is in the result's
+    :attr:`~jobv1.DoneAndNotDone.failures`, and the other jobs are still
+    waited on. ``FIRST_EXCEPTION`` returns at it.
 
     Args:
         jobs: The jobs to wait on: jobv1's, Qiskit's (``AerJob``, primitive
@@ -187,11 +264,12 @@ def wait(
         rate_limit=rate_limit,
     )
     done: set[J] = set()
+    failures: dict[J, Exception] = {}
     rounds = iter(poller)
     try:
         try:
             for finished in rounds:
-                done.update(job for job, _ in finished)
+                ended(poller, finished, done, failures)
                 if enough(return_when, finished):
                     break
         finally:
@@ -200,7 +278,7 @@ def wait(
         pass  # the deadline came: return what is done
     except StopIterationError as carried:
         raise unshielded(carried) from None
-    return DoneAndNotDone(done, set(poller.not_done()))
+    return DoneAndNotDone(done, set(poller.not_done()), failures)
 
 
 def as_completed(
@@ -213,7 +291,7 @@ def as_completed(
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     rate_limit: RateLimit | None = None,
-) -> Iterator[J]:
+) -> AsCompleted[J]:
     """Yield each job once, as soon as it is seen in a final state.
 
     Like :func:`concurrent.futures.as_completed`, for jobs: the order is the
@@ -225,6 +303,10 @@ def as_completed(
 
     At the deadline every job still pending is queried once more; those
     found final are yielded, then :class:`~jobv1.JobTimeoutError` is raised.
+
+    A job whose status cannot be read fails alone, as in :func:`wait`: it is
+    yielded, ended in ``ERROR``, and :meth:`~jobv1.AsCompleted.exception`
+    gives its error; the other jobs are still waited on.
 
     Args:
         jobs: The jobs to wait on, of any kind :func:`wait` takes.
@@ -242,7 +324,8 @@ def as_completed(
             backend declares as ``status_rate_limit``, if any).
 
     Returns:
-        An iterator over the jobs, as they were given.
+        An :class:`~jobv1.AsCompleted`: an iterator over the jobs, as they
+        were given.
 
     Raises:
         JobTimeoutError: While iterating, at the deadline, if some jobs are
@@ -252,16 +335,17 @@ def as_completed(
             argument is of the wrong type.
         ValueError: An argument is out of range.
     """
-    poller = layout(
-        check_many(
-            jobs,
-            timeout=timeout,
-            poll=poll,
-            on_status=on_status,
-            retry=retry,
-            interrupt=interrupt,
-            max_in_flight=max_in_flight,
-            rate_limit=rate_limit,
+    return AsCompleted(
+        layout(
+            check_many(
+                jobs,
+                timeout=timeout,
+                poll=poll,
+                on_status=on_status,
+                retry=retry,
+                interrupt=interrupt,
+                max_in_flight=max_in_flight,
+                rate_limit=rate_limit,
+            )
         )
     )
-    return (job for finished in poller for job, _ in finished)

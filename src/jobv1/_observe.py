@@ -17,13 +17,15 @@ so that nothing is printed unless the program configures logging):
   ``hint``, ``retry``, ``resync``, ``schedule``, ``deadline``,
   ``rate limit``, ``push``);
 - ``WARNING`` per failure a :class:`~jobv1.Retry` rides out, whoever
-  listens, with the error.
+  listens, with the error;
+- ``WARNING`` per job a wait on many jobs ends for a failure of its own
+  (its status could not be read), whoever listens, with the error.
 
 Each record carries its fields in ``extra``, as attributes named
 ``jobv1_job_id``, ``jobv1_status``, ``jobv1_attempt``, ``jobv1_seconds``,
 ``jobv1_reason`` and ``jobv1_error``. The span of a wait is named
 ``jobv1.wait``; it has the same fields as events (``jobv1.query``,
-``jobv1.sleep``, ``jobv1.retry``) and its outcome as the attribute
+``jobv1.sleep``, ``jobv1.retry``, ``jobv1.failed``) and its outcome as the attribute
 ``jobv1.outcome``: ``done``, ``timeout``, ``interrupted``, ``stopped`` (the
 caller stopped early, as ``FIRST_COMPLETED`` does) or ``error``.
 """
@@ -48,6 +50,7 @@ __all__ = [
     "Observer",
     "Told",
     "ending",
+    "failed",
     "listening",
     "logger",
     "observed",
@@ -267,3 +270,15 @@ def ridden_out(
                 "jobv1.what": what,
             },
         )
+
+
+def failed(watcher: Observer | None, job_id: str, error: Exception) -> None:
+    """A wait on many jobs ended job ``job_id`` for ``error``: its status could not be read."""
+    logger().warning(
+        "job %s failed: its status could not be read: %r",
+        job_id,
+        error,
+        extra={"jobv1_job_id": job_id, "jobv1_error": repr(error)},
+    )
+    if watcher is not None and watcher.span is not None:
+        watcher.span.add_event("jobv1.failed", {"jobv1.job_id": job_id, "jobv1.error": repr(error)})

@@ -56,12 +56,11 @@ def check_many(
     interrupt: Interrupt | None,
     max_in_flight: int,
     rate_limit: RateLimit | None,
-    own_failures: bool = False,
 ) -> Checked[J]:
     """Check the arguments of a wait on many jobs, naming any that is bad.
 
-    ``own_failures`` is not an argument of a public wait: see
-    :class:`~jobv1._arguments.Options`.
+    A wait on many jobs keeps each job's failure its own (the option
+    ``own_failures``: see :class:`~jobv1._arguments.Options`).
     """
     clock = current_clock()
     started = clock.monotonic()  # the deadline runs from the call, not from the checks' end
@@ -74,7 +73,7 @@ def check_many(
         interrupt=interrupt,
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
-        own_failures=own_failures,
+        own_failures=True,
     )
     native = frozenset(kind for kind in kinds if JobV1 in kind.__mro__)
     return Checked(

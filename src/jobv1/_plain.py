@@ -29,12 +29,13 @@ import math
 import time
 
 from . import _flight as flight
+from ._answers import Answers
 from ._blocking import Driven
 from ._clock import reader
 from ._deadline import Deadline, within
 from ._observe import observed, observer
 from ._pacing import past_range
-from ._requests import Launch, Sleep, StopIterationError, shielded
+from ._requests import Launch, Sleep
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._typing import TYPE_CHECKING, TypeVar
 
@@ -119,8 +120,8 @@ class Plain(Driven[J]):
         self._limit = Deadline(clock, timeout, wait.started, wait.errors)
         self._deadline = self._limit.at
         self._drawn = drawn
-        self._read = read
-        self._on_status = None if on_status is None else shielded("on_status", on_status)
+        # Reads each answer: tells on_status and the listeners, notes the jobs found final.
+        self._answers = Answers(jobs, read, on_status)
         #: Stops the wait when set.
         self.interrupt = options.interrupt
         #: How many queries a driver may run at once.
@@ -129,12 +130,8 @@ class Plain(Driven[J]):
         self._now = reader(clock)
         #: The indices of the jobs not final yet, in the jobs' order.
         self.pending = list(range(len(jobs)))
-        # The last status each job was seen in, where on_status wants to know.
-        self._seen: list[JobStatus | None] = [] if on_status is None else [None] * len(jobs)
         # The indices of the jobs answered at or after the deadline, before its own round.
         self._fresh: set[int] = set()
-        # The indices of the jobs found final in the round under way.
-        self._ended: set[int] = set()
         # The queries given up while they ran, whose answers may still come: the
         # sweep that made each, and the job's place in it and in the wait.
         self._given_up: list[tuple[Sweep, int, int]] = []
@@ -144,6 +141,10 @@ class Plain(Driven[J]):
         self._blocking = False
         # How many workers a round takes, once one is made at once.
         self._crew: Crew | None = None
+
+    def failure_of(self, job: J) -> Exception | None:
+        """The failure that ended ``job``, with the option ``own_failures``; else ``None``."""
+        return self._answers.failures.get(id(job))
 
     def not_done(self) -> list[J]:
         """The jobs not seen in a final state yet, in their order."""
@@ -169,7 +170,7 @@ class Plain(Driven[J]):
                 made in it.
         """
         self._blocking = blocking
-        watcher = self._observer = observer(len(self._jobs), self.timeout)
+        watcher = self._observer = self._answers.observer = observer(len(self._jobs), self.timeout)
         yield from observed(self._listening(make_waker), watcher, self._limit.errors, self.not_done)
 
     def _listening(self, make_waker: Callable[[], Waker]) -> Generator[Step[J], object, None]:
@@ -240,7 +241,7 @@ class Plain(Driven[J]):
 
     def _settled(self, finished: Finished[J]) -> Finished[J]:
         """The jobs found final, once they are out of the pending ones."""
-        ended = self._ended
+        ended = self._answers.ended
         self.pending = [index for index in self.pending if index not in ended]
         ended.clear()
         return finished
@@ -268,9 +269,8 @@ class Plain(Driven[J]):
         # to one worker, which stops where this loop would.
         end = self._limit.round_end(at_deadline)
         halts = end < math.inf or self.interrupt is not None
-        now, jobs, fresh = self._now, self._jobs, self._fresh
-        here, timed = self._blocking, late_from < math.inf
-        if not here and self._untold():
+        now, fresh, here = self._now, self._fresh, self._blocking
+        if not here and self._answers.untold():
             halt = _halting(self, self._now, end) if halts else _never
             stopped = yield from self._in_parts(due, late_from, at_deadline, finished, halt)
             return finished, stopped
@@ -284,18 +284,20 @@ class Plain(Driven[J]):
                 if cut:
                     return finished, True
                 continue
-            job: Any = jobs[index]
-            try:
-                answer = job.status()
-            except StopIteration as stop:
-                failure = stop
-            else:
-                if timed and now() >= late_from:
-                    fresh.add(index)
-                self._found(index, answer, finished)
-                continue
-            raise StopIterationError("status()", failure)  # with no context, as the loop's
+            self._here(index, late_from, finished)
         return finished, False
+
+    def _here(self, index: int, late_from: float, finished: Finished[J]) -> None:
+        """Ask job ``index`` in this thread, and read its answer into ``finished``."""
+        job: Any = self._jobs[index]
+        try:
+            answer = job.status()
+        except Exception as failure:  # the job's own: it ends, and the others are asked on
+            self._answers.failed(index, failure, finished)
+            return
+        if late_from < math.inf and self._now() >= late_from:
+            self._fresh.add(index)
+        self._answers.found(index, answer, finished)
 
     def _at_once(
         self, due: list[int], late_from: float, at_deadline: bool, finished: Finished[J]
@@ -383,41 +385,23 @@ class Plain(Driven[J]):
                 fresh.update(due[k] for k in unbegun)
         # Every answer, where a status change or every answer is told; else those worth a
         # look. With nobody to tell, a final status of jobv1's is noted here, at no call.
-        untold, ended, cut = self._untold(), self._ended, False
+        answers_of = self._answers
+        untold, ended, cut = answers_of.untold(), answers_of.ended, False
         for k in sweep.to_read(answers, asked, every=not untold):
             answer = answers[k]
             if answer is UNASKED or answer is SKIPPED:  # given up, or never asked
                 cut = True
                 continue
             if answer is FAILED:
-                failure = sweep.failures[k]
-                if isinstance(failure, StopIteration):
-                    raise StopIterationError("status()", failure)
-                raise failure
+                answers_of.failed(due[k], sweep.failures[k], finished)
+                continue
             if untold and (answer is _DONE or answer is _CANCELLED or answer is _ERROR):
                 index = due[k]
                 ended.add(index)
                 finished.append((jobs[index], answer))
                 continue
-            self._found(due[k], answer, finished)
+            answers_of.found(due[k], answer, finished)
         return cut, asked
-
-    def _untold(self) -> bool:
-        """Whether nobody is told of each answer: no ``on_status``, and nobody listening."""
-        return self._on_status is None and self._observer is None
-
-    def _found(self, index: int, answer: object, finished: list[tuple[J, JobStatus]]) -> None:
-        """Job ``index`` answered ``answer``: tell ``on_status``, and note it if it is final."""
-        job: Any = self._jobs[index]
-        status = answer if type(answer) is JobStatus else self._read(job, answer)
-        if self._observer is not None:
-            self._observer.queried(job.job_id(), status, 1)
-        if self._on_status is not None and status is not self._seen[index]:
-            self._seen[index] = status
-            self._on_status(job, status)
-        if status is _DONE or status is _CANCELLED or status is _ERROR:
-            self._ended.add(index)
-            finished.append((job, status))
 
     def _late(self) -> Finished[J]:
         """The jobs found final by the answers of the queries given up that came since."""
@@ -425,7 +409,7 @@ class Plain(Driven[J]):
         finished: Finished[J] = []
         for sweep, k, index in given_up:
             if sweep.answered(k):  # else still running, failed, or never asked after all
-                self._found(index, sweep.answers[k], finished)
+                self._answers.found(index, sweep.answers[k], finished)
         return finished
 
     def _what(self) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from . import _flight as flight
-from ._observe import ridden_out
+from ._observe import failed, ridden_out
 from ._queries import Entry, ask_of, asked
 from ._requests import SLICE, UNBEGUN, Breathe, StopIterationError, outcome_of
 from ._retry import Tries
@@ -66,9 +66,10 @@ class Reader(Generic[J]):
         retry: Which failures of a query to ride out, or ``None`` for each
             job's backend's own (its entry's ``retry``), if it declares one.
         own_failures: Whether a job's own failure (its query raised, and no
-            retry rides it out; it answered what is not a status) ends that
-            job alone, with ``ERROR``, the failure kept in :attr:`failures`,
-            instead of ending the wait.
+            retry rides it out; it answered what is not a status; its batch
+            answered an exception for it) ends that job alone, with
+            ``ERROR`` (told to ``on_status`` and logged as a warning), the
+            failure kept in :attr:`failures`, instead of ending the wait.
     """
 
     __slots__ = (
@@ -190,6 +191,9 @@ class Reader(Generic[J]):
             count += 1
             if not count % SLICE:
                 yield Breathe()
+            if isinstance(answer, Exception):  # the batch says this job's status failed
+                self._failed([entry], answer, into)
+                continue
             self._found(entry, answer, into)
         return count
 
@@ -257,4 +261,8 @@ class Reader(Generic[J]):
         for entry in entries:
             self.failures[id(entry.handle)] = failure
             del self.pending[entry.index]
+            failed(self.observer, entry.job.job_id(), failure)
+            if self._on_status is not None and entry.status is not JobStatus.ERROR:
+                entry.status = JobStatus.ERROR
+                self._on_status(entry.handle, JobStatus.ERROR)
             into.finished.append((entry.handle, JobStatus.ERROR))

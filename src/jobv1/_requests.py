@@ -171,6 +171,12 @@ if TYPE_CHECKING:
         def interrupted(self) -> bool:
             """Whether the wait's interrupt is set."""
 
+        def not_done(self) -> list[J]:
+            """The jobs not seen in a final state yet, in their order."""
+
+        def failure_of(self, job: J) -> Exception | None:
+            """The failure of its own that ended ``job`` (``own_failures``), or ``None``."""
+
         def steps(
             self, make_waker: Callable[[], Waker], *, blocking: bool = False
         ) -> Generator[Step[J], object, None]:

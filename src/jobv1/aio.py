@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import math
 import threading
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import _flight as flight
 from ._arguments import check_one
@@ -42,6 +42,7 @@ from ._many import (
     DEFAULT_POLL,
     DoneAndNotDone,
     begin_wait,
+    ended,
     enough,
 )
 from ._options import check_many
@@ -50,7 +51,7 @@ from ._requests import SLICE, UNBEGUN, Ask, Breathe, Launch, Sleep, outcome_of
 from ._status import JobStatus
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
+    from collections.abc import AsyncGenerator, Callable, Iterable
 
     from ._interrupt import Interrupt
     from ._job import JobV1
@@ -61,7 +62,15 @@ if TYPE_CHECKING:
     from ._retry import Retry
     from ._workers import Run
 
-__all__ = ["LAST_QUERY_SECONDS", "as_completed", "cancel", "result", "wait", "wait_for_final_state"]
+__all__ = [
+    "AsCompleted",
+    "LAST_QUERY_SECONDS",
+    "as_completed",
+    "cancel",
+    "result",
+    "wait",
+    "wait_for_final_state",
+]
 
 J = TypeVar("J")
 
@@ -376,17 +385,18 @@ async def wait(
         rate_limit=rate_limit,
     )
     done: set[J] = set()
+    failures: dict[J, Exception] = {}
     rounds = _drive(poller)
     try:
         async for finished in rounds:
-            done.update(job for job, _ in finished)
+            ended(poller, finished, done, failures)
             if enough(return_when, finished):
                 break
     except JobTimeoutError:
         pass
     finally:
         await rounds.aclose()
-    return DoneAndNotDone(done, set(poller.not_done()))
+    return DoneAndNotDone(done, set(poller.not_done()), failures)
 
 
 def as_completed(
@@ -399,7 +409,7 @@ def as_completed(
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     rate_limit: RateLimit | None = None,
-) -> AsyncIterator[J]:
+) -> AsCompleted[J]:
     """Iterate, with ``async for``, over the jobs as they end; :func:`jobv1.as_completed`, async.
 
     The arguments are checked and the deadline set when it is called.
@@ -412,7 +422,7 @@ def as_completed(
             argument is of the wrong type.
         ValueError: An argument is out of range.
     """
-    return _flatten(
+    return AsCompleted(
         layout(
             check_many(
                 jobs,
@@ -428,7 +438,7 @@ def as_completed(
     )
 
 
-async def _flatten(poller: Layout[J]) -> AsyncIterator[J]:
+async def _flatten(poller: Layout[J]) -> AsyncGenerator[J, None]:
     rounds = _drive(poller)
     try:
         async for finished in rounds:
@@ -436,6 +446,40 @@ async def _flatten(poller: Layout[J]) -> AsyncIterator[J]:
                 yield job
     finally:
         await rounds.aclose()
+
+
+class AsCompleted(Generic[J]):
+    """What :func:`as_completed` returns: an async iterator over the jobs as they end.
+
+    :class:`jobv1.AsCompleted`'s twin: a job whose status could not be read
+    is yielded, ended in ``ERROR``, and :meth:`exception` gives its error.
+    """
+
+    __slots__ = ("_jobs", "_layout")
+
+    def __init__(self, layout: Layout[J]) -> None:
+        self._layout = layout
+        self._jobs = _flatten(layout)
+
+    def __aiter__(self) -> AsCompleted[J]:
+        return self
+
+    async def __anext__(self) -> J:
+        return await self._jobs.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop waiting: the wait's watches are undone, and no other query is made."""
+        await self._jobs.aclose()
+
+    def exception(self, job: J) -> Exception | None:
+        """The error that ended ``job``, if its status could not be read; else ``None``.
+
+        ``None`` too for a job not yielded yet.
+        """
+        return self._layout.failure_of(job)
+
+    def __repr__(self) -> str:
+        return f"<AsCompleted: {len(self._layout.not_done())} jobs not done>"
 
 
 async def _call(call: Callable[[], Any]) -> Any:

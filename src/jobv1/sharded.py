@@ -39,7 +39,6 @@ from ._interop import as_job
 from ._lifecycle import fetch_here, fetching
 from ._options import DEFAULT_POLL, check_many
 from ._policy import as_policy
-from ._polling import Poller
 from ._reference import check_reference, restore
 from ._status import JobStatus
 
@@ -145,10 +144,8 @@ def settle(
             interrupt=None,
             max_in_flight=8,
             rate_limit=None,
-            own_failures=True,  # a job's failing query is its own error, not its shard's
         )
     )
-    assert isinstance(poller, Poller)  # the one layout that keeps failures apart
     clock = current_clock()
     try:
         for finished in poller:

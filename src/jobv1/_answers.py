@@ -1,0 +1,96 @@
+"""What the plain loop's queries answered, read in the jobs' order: hooks, listeners, failures.
+
+:class:`Answers` is :class:`~jobv1._reading.Reader`'s twin for the loop of
+plain polled jobs (:mod:`jobv1._plain`): it reads one job's answer by its
+index, tells ``on_status`` and the listeners, and notes a job found final.
+A job's own failure (its query raised, or it answered what is not a
+status) ends that job alone in ``ERROR``, as the general loop's reader
+does with ``own_failures``: the plain loop runs only waits on many jobs,
+which all keep each job's failure its own.
+"""
+
+from __future__ import annotations
+
+from ._observe import failed
+from ._requests import shielded
+from ._status import JOB_FINAL_STATES, JobStatus
+from ._typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ._observe import Observer
+
+__all__ = ["Answers"]
+
+J = TypeVar("J")
+
+_DONE, _CANCELLED, _ERROR = JOB_FINAL_STATES
+
+
+class Answers(Generic[J]):
+    """Reads each answer of a plain wait's jobs, by the job's index.
+
+    Args:
+        jobs: The wait's jobs, by index.
+        read: Reads an answer that is not a jobv1 :class:`JobStatus` as one,
+            or raises ``TypeError`` or ``ValueError``.
+        on_status: Called as ``on_status(job, status)`` once for each
+            distinct status a job is seen in; or ``None``.
+    """
+
+    __slots__ = ("_jobs", "_on_status", "_read", "_seen", "ended", "failures", "observer")
+
+    def __init__(
+        self,
+        jobs: list[J],
+        read: Callable[[Any, object], JobStatus],
+        on_status: Callable[[Any, JobStatus], object] | None,
+    ) -> None:
+        self._jobs = jobs
+        self._read = read
+        self._on_status = None if on_status is None else shielded("on_status", on_status)
+        # The last status each job was seen in, where on_status wants to know.
+        self._seen: list[JobStatus | None] = [] if on_status is None else [None] * len(jobs)
+        #: The indices of the jobs found final in the round under way.
+        self.ended: set[int] = set()
+        #: The failure that ended each job, by the job's ``id()``.
+        self.failures: dict[int, Exception] = {}
+        #: Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
+        self.observer: Observer | None = None
+
+    def untold(self) -> bool:
+        """Whether nobody is told of each answer: no ``on_status``, and nobody listening."""
+        return self._on_status is None and self.observer is None
+
+    def found(self, index: int, answer: object, finished: list[tuple[J, JobStatus]]) -> None:
+        """Job ``index`` answered ``answer``: tell ``on_status``, and note it if it is final."""
+        job: Any = self._jobs[index]
+        if type(answer) is JobStatus:
+            status = answer
+        else:
+            try:
+                status = self._read(job, answer)
+            except (TypeError, ValueError) as bad:  # not a status
+                self.failed(index, bad, finished)
+                return
+        if self.observer is not None:
+            self.observer.queried(job.job_id(), status, 1)
+        if self._on_status is not None and status is not self._seen[index]:
+            self._seen[index] = status
+            self._on_status(job, status)
+        if status is _DONE or status is _CANCELLED or status is _ERROR:
+            self.ended.add(index)
+            finished.append((job, status))
+
+    def failed(self, index: int, failure: Exception, finished: list[tuple[J, JobStatus]]) -> None:
+        """Job ``index``'s query raised ``failure``, or answered what is not a status: it ends."""
+        job: Any = self._jobs[index]
+        self.failures[id(job)] = failure
+        failed(self.observer, job.job_id(), failure)
+        if self._on_status is not None and self._seen[index] is not _ERROR:
+            self._seen[index] = _ERROR
+            self._on_status(job, _ERROR)
+        self.ended.add(index)
+        finished.append((job, _ERROR))

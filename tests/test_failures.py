@@ -1,0 +1,236 @@
+"""A job whose status cannot be read fails alone in a wait on many jobs (issue 25, 5).
+
+Each test runs on both loops a wait on plain polled jobs may take (``loop``)
+and under both drivers (``driver``): the blocking waits and their ``aio``
+twins must report a job's own failure the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+import jobv1
+from conftest import ScriptedJob
+from jobv1 import (
+    FIRST_EXCEPTION,
+    AsCompleted,
+    DoneAndNotDone,
+    JobStatus,
+    JobV1,
+    Retry,
+    aio,
+)
+from jobv1.testing import FakeBackend, FakeClock, Hold
+
+Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
+
+
+class Lost(ScriptedJob):
+    """A job the service no longer knows: its status() raises, after ``good`` answers."""
+
+    def __init__(self, job_id: str, good: int = 0) -> None:
+        super().__init__([R], job_id)
+        self.good = good
+
+    def status(self) -> JobStatus:
+        answer = super().status()
+        if self.queries > self.good:
+            raise KeyError(f"unknown job {self.job_id()}")
+        return answer
+
+
+@pytest.fixture(params=["blocking", "asyncio"])
+def driver(request: pytest.FixtureRequest) -> str:
+    """Runs a test under each driver: the blocking waits, and the ``aio`` ones."""
+    return request.param  # type: ignore[no-any-return]
+
+
+def waited(driver: str, jobs: list[Any], **options: Any) -> DoneAndNotDone[Any]:
+    """``wait`` under ``driver``."""
+    if driver == "blocking":
+        return jobv1.wait(jobs, **options)
+    return asyncio.run(aio.wait(jobs, **options))
+
+
+def completed(driver: str, jobs: list[Any], **options: Any) -> list[tuple[Any, Any]]:
+    """``as_completed`` under ``driver``: each job yielded, with what ``exception()`` said of it."""
+    if driver == "blocking":
+        ended = jobv1.as_completed(jobs, **options)
+        return [(job, ended.exception(job)) for job in ended]
+
+    async def collect() -> list[tuple[Any, Any]]:
+        ended = aio.as_completed(jobs, **options)
+        return [(job, ended.exception(job)) async for job in ended]
+
+    return asyncio.run(collect())
+
+
+@pytest.mark.usefixtures("loop")
+class TestAJobFailsAlone:
+    """Both loops, both drivers: the same report of a job's own failure."""
+
+    @pytest.mark.parametrize("max_in_flight", [1, 8])
+    def test_the_others_are_waited_on_and_the_failure_is_reported(
+        self, fake_clock: FakeClock, driver: str, max_in_flight: int
+    ) -> None:
+        seen: list[tuple[str, JobStatus]] = []
+        fine, lost, late = ScriptedJob([R, R, D], "fine"), Lost("lost"), Lost("late", good=1)
+        outcome = waited(
+            driver,
+            [fine, lost, late],
+            poll=1,
+            max_in_flight=max_in_flight,
+            on_status=lambda job, status: seen.append((job.job_id(), status)),
+        )
+        assert outcome.done == {fine, lost, late}
+        assert outcome.not_done == set()
+        assert set(outcome.failures) == {lost, late}
+        assert str(outcome.exception(lost)) == "'unknown job lost'"
+        assert outcome.exception(fine) is None
+        assert seen == [("fine", R), ("lost", E), ("late", R), ("late", E), ("fine", D)]
+        assert [fine.queries, lost.queries, late.queries] == [3, 1, 2]
+        assert fake_clock.monotonic() == 2
+
+    def test_as_completed_yields_it_with_its_error(
+        self, fake_clock: FakeClock, driver: str
+    ) -> None:
+        fine, lost = ScriptedJob([R, D], "fine"), Lost("lost", good=2)
+        yielded = completed(driver, [fine, lost], poll=1)
+        assert [(job.job_id(), type(error)) for job, error in yielded] == [
+            ("fine", type(None)),
+            ("lost", KeyError),
+        ]
+
+    def test_first_exception_returns_at_it(self, fake_clock: FakeClock, driver: str) -> None:
+        never, lost = ScriptedJob([R], "never"), Lost("lost", good=3)
+        outcome = waited(driver, [never, lost], poll=1, return_when=FIRST_EXCEPTION)
+        assert (outcome.done, outcome.not_done) == ({lost}, {never})
+        assert fake_clock.monotonic() == 3
+
+    def test_an_answer_that_is_not_a_status_fails_its_job(
+        self, fake_clock: FakeClock, driver: str
+    ) -> None:
+        odd = ScriptedJob([R, "PAUSED"], "odd")
+        fine = ScriptedJob([R, R, D], "fine")
+        outcome = waited(driver, [fine, odd], poll=1)
+        assert outcome.done == {fine, odd}
+        assert isinstance(outcome.failures[odd], TypeError)
+        assert "returned 'PAUSED'" in str(outcome.failures[odd])
+
+    def test_one_more_failure_than_the_retry_rides_out_fails_the_job(
+        self, fake_clock: FakeClock, driver: str
+    ) -> None:
+        lost, fine = Lost("lost"), ScriptedJob([R, R, R, R, R, D], "fine")
+        outcome = waited(
+            driver, [lost, fine], poll=1, retry=Retry(KeyError, max_failures=2, backoff=1)
+        )
+        assert outcome.done == {lost, fine}
+        error = outcome.failures[lost]
+        assert isinstance(error, KeyError)
+        assert isinstance(error.__context__, KeyError)  # the failures before, chained
+        assert lost.queries == 3
+
+    def test_a_thousand_jobs_and_one_in_an_unknown_state(
+        self, fake_clock: FakeClock, driver: str
+    ) -> None:
+        """The acceptance figure of issue 25: one bad job leaves the 999 others waited on."""
+        jobs: list[Any] = [ScriptedJob([R] * (n % 4) + [D], f"j{n}") for n in range(999)]
+        jobs.insert(500, ScriptedJob([R, "DELETED"], "deleted"))
+        outcome = waited(driver, jobs, poll=1)
+        assert outcome.done == set(jobs)
+        assert [job.job_id() for job in outcome.failures] == ["deleted"]
+        assert fake_clock.monotonic() == 3
+
+
+class Batch(FakeBackend):
+    """A backend that answers many statuses at once, an exception in place of a lost job's."""
+
+    def __init__(self) -> None:
+        super().__init__("batch")
+        self.requests: list[int] = []
+        self.lost: dict[str, int] = {}
+
+    def job_statuses(self, jobs: Sequence[JobV1]) -> list[Any]:
+        self.requests.append(len(jobs))
+        answers: list[Any] = []
+        for job in jobs:
+            left = self.lost.get(job.job_id())
+            if left:
+                self.lost[job.job_id()] = left - 1
+                answers.append(LookupError(f"no job {job.job_id()}"))
+            else:
+                answers.append(job.status())
+        return answers
+
+
+@pytest.mark.parametrize("driver_", ["blocking", "asyncio"])
+def test_a_batch_answers_one_jobs_error_in_its_place(fake_clock: FakeClock, driver_: str) -> None:
+    batch = Batch()
+    jobs = [batch.run(script=[Hold(R, seconds=2)]) for _ in range(3)]
+    batch.lost[jobs[1].job_id()] = 99
+    outcome = waited(driver_, jobs, poll=1)
+    assert outcome.done == set(jobs)
+    assert list(outcome.failures) == [jobs[1]]
+    assert str(outcome.failures[jobs[1]]) == f"no job {jobs[1].job_id()}"
+    assert batch.requests == [3, 2, 2]
+    assert [job.status() for job in jobs] == [D, D, D]
+
+
+def test_a_retry_rides_out_one_jobs_error_in_a_batch(fake_clock: FakeClock) -> None:
+    batch = Batch()
+    jobs = [batch.run(script=[Hold(R, seconds=2)]) for _ in range(3)]
+    batch.lost[jobs[1].job_id()] = 1
+    outcome = jobv1.wait(jobs, poll=1, retry=Retry(LookupError, backoff=1))
+    assert (outcome.done, outcome.failures) == (set(jobs), {})
+    assert batch.requests == [3, 3, 3]
+
+
+def test_what_a_wait_returns_keeps_its_failures_through_a_pickle(fake_clock: FakeClock) -> None:
+    fine, lost = "fine", "lost"  # any hashable, picklable jobs
+    outcome = DoneAndNotDone({fine, lost}, set(), {lost: KeyError("gone")})
+    assert repr(outcome).endswith("failures={'lost': KeyError('gone')})")
+    assert "failures" not in repr(DoneAndNotDone({fine}, set()))
+    copied = pickle.loads(pickle.dumps(outcome))
+    assert copied == outcome
+    (job,) = copied.failures
+    assert job == "lost"
+    assert isinstance(copied.exception(job), KeyError)
+    assert DoneAndNotDone({fine}, set()).failures == {}
+
+
+def test_as_completed_says_what_it_is_and_stops_when_closed(fake_clock: FakeClock) -> None:
+    jobs = [ScriptedJob([R, D], "a"), ScriptedJob([R, R, D], "b")]
+    ended = jobv1.as_completed(jobs, poll=1)
+    assert isinstance(ended, AsCompleted)
+    assert iter(ended) is ended
+    assert repr(ended) == "<AsCompleted: 2 jobs not done>"
+    assert next(ended) is jobs[0]
+    ended.close()
+    with pytest.raises(StopIteration):
+        next(ended)
+    assert [job.queries for job in jobs] == [2, 2]
+
+
+def test_the_async_as_completed_says_what_it_is_and_stops_when_closed(
+    fake_clock: FakeClock,
+) -> None:
+    jobs = [ScriptedJob([R, D], "a"), ScriptedJob([R, R, D], "b")]
+
+    async def first_then_close() -> None:
+        ended = aio.as_completed(jobs, poll=1)
+        assert isinstance(ended, aio.AsCompleted)
+        assert ended.__aiter__() is ended
+        assert repr(ended) == "<AsCompleted: 2 jobs not done>"
+        assert await ended.__anext__() is jobs[0]
+        assert ended.exception(jobs[0]) is None
+        await ended.aclose()
+        with pytest.raises(StopAsyncIteration):
+            await ended.__anext__()
+
+    asyncio.run(first_then_close())
+    assert [job.queries for job in jobs] == [2, 2]
