@@ -260,12 +260,21 @@ def test_a_round_of_cheap_queries_takes_one_worker(
             return super().status()
 
     started: list[int] = []
-    start = _workers.Run.start
+    submitted: list[object] = []
+    start, submit = _workers.Run.start, _workers.submit
+
+    def noted(task: Any, *, bounded: bool = True) -> None:
+        submitted.append(task)
+        submit(task, bounded=bounded)
 
     def counted(run: Any, bound: int) -> None:
+        before = len(submitted)
         start(run, bound)
-        started.append(run.active)  # how many workers the round got
+        # How many workers the round got: counted as they are given their work (not as
+        # run.active, which they count down as they end, maybe before it is read).
+        started.append(len(submitted) - before)
 
+    monkeypatch.setattr(_workers, "submit", noted)
     monkeypatch.setattr(_workers.Run, "start", counted)
     jobs = [Noting([R, R, R, D], f"j{n}") for n in range(40)]
     assert jobv1.wait(jobs, poll=1, max_in_flight=4).done == set(jobs)

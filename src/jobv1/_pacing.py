@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 
 from . import _flight as flight
@@ -22,12 +23,28 @@ if TYPE_CHECKING:
     from ._schedule import Schedule
     from ._traits import Pollable
 
-__all__ = ["HINT_FLOOR", "Planner", "floored", "hint_of", "past_range", "read_hint"]
+__all__ = [
+    "BATCH_SLACK",
+    "HINT_FLOOR",
+    "HINT_STEPS",
+    "Planner",
+    "floored",
+    "hint_of",
+    "past_range",
+    "read_hint",
+]
 
 #: The shortest time between two queries of a job that its poll hints pace: a hint
 #: under it is taken as given once ("now"), and then, while the hints stay under it,
 #: as this. A hint of 0 makes at most 1 / HINT_FLOOR queries a second, never a hot loop.
 HINT_FLOOR = 0.05
+#: At most how many of the policy's delays a hint lets go by: the policy's pace runs on
+#: while a hint paces a job, so that the job takes up the policy, after its hints, where
+#: the policy alone would be by then (a Backoff does not start over).
+HINT_STEPS = 64
+#: How much later than its own time, as a share of its delay, a job of a batch backend may
+#: be asked, to join a request of its batch planned then instead of one of its own.
+BATCH_SLACK = 0.25
 
 #: The jobs of a wait, as the caller gave them.
 J = TypeVar("J")
@@ -114,6 +131,7 @@ class Planner:
 
     __slots__ = (
         "_batch_next",
+        "_batch_times",
         "_clock",
         "_deadline",
         "_drawn",
@@ -140,6 +158,9 @@ class Planner:
         self._shared = shared
         # When each batch's jobs that no hint paces are next due together.
         self._batch_next: dict[Batch, float] = {}
+        # When each batch's requests are planned, in order: a job of the batch due a little
+        # before one of them joins it (see BATCH_SLACK).
+        self._batch_times: dict[Batch, list[float]] = {}
         # The indices of the jobs a hint paces that a batch asked last: when their
         # hint is over, they join their batch's next request instead of going alone.
         self._hinted: set[int] = set()
@@ -220,7 +241,7 @@ class Planner:
             else:
                 together.setdefault(entry.batch, []).append((entry, delay))
         for batch, members in together.items():
-            delay = members[0][1]
+            delay = self._joined(batch, now, members[0][1])
             self._batch_next[batch] = now + delay
             for entry, _delay in members:
                 soonest = self._plan(entry, now, delay, soonest, "policy")
@@ -233,9 +254,36 @@ class Planner:
     ) -> Soonest:
         """Make ``entry`` due after its ``hint``, floored; or with its batch, if that goes first."""
         delay, entry.hurried = floored(hint, entry.hurried)
+        drawn = self._drawn
+        if drawn is not None:  # the policy's pace runs on under the hint, as if it had polled
+            step, spent = entry.step, 0.0
+            while step < entry.step + HINT_STEPS and spent + drawn.at(step) <= delay:
+                spent += drawn.at(step)
+                step += 1
+            entry.step = step
         if entry.batch is not None:
             self._hinted.add(entry.index)
+            delay = self._joined(entry.batch, now, delay)
         return self._plan(entry, now, delay, soonest, "hint")
+
+    def _joined(self, batch: Batch, now: float, delay: float) -> float:
+        """``delay``, or a little more, to join a request of ``batch`` planned just after it.
+
+        A job of a batch backend due ``delay`` after ``now`` is asked with
+        the batch's first request planned from then to :data:`BATCH_SLACK` of
+        the delay later (:data:`HINT_FLOOR` at least), never sooner; if none
+        is, its time is one of the batch's. Jobs that hints or their own
+        pace scatter are thus still asked in batches.
+        """
+        times = self._batch_times.setdefault(batch, [])
+        if times and times[0] <= now:  # the past is of no use
+            del times[: bisect.bisect_right(times, now)]
+        due = now + delay
+        place = bisect.bisect_left(times, due)
+        if place < len(times) and times[place] <= due + max(HINT_FLOOR, BATCH_SLACK * delay):
+            return times[place] - now
+        times.insert(place, due)
+        return delay
 
     def _join_batches(self, due: list[Entry[J]]) -> list[Entry[J]]:
         """``due``, less the jobs a hint paces whose batch goes later: they wait for it.
