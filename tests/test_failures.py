@@ -234,3 +234,28 @@ def test_the_async_as_completed_says_what_it_is_and_stops_when_closed(
 
     asyncio.run(first_then_close())
     assert [job.queries for job in jobs] == [2, 2]
+
+
+def test_a_failed_batch_request_is_one_warning(
+    fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Refusing(Batch):
+        refusals = 1
+
+        def job_statuses(self, jobs: Sequence[JobV1]) -> list[Any]:
+            if self.refusals:
+                self.refusals -= 1
+                raise ConnectionError("refused")
+            return super().job_statuses(jobs)
+
+    batch = Refusing()
+    jobs = [batch.run(script=[Hold(R, seconds=1)]) for _ in range(3)]
+    outcome = jobv1.wait(jobs, poll=1, retry=Retry(ConnectionError, backoff=1))
+    assert (outcome.done, outcome.failures) == (set(jobs), {})
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [
+        (
+            f"a batch status query of job {jobs[0].job_id()} and 2 others failed "
+            "(1 of 5 failures allowed): ConnectionError('refused')"
+        )
+    ]

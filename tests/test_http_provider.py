@@ -89,7 +89,13 @@ def test_hints_cost_a_batch_backend_at_most_a_third_more_requests(service: JobSe
     requests = {}
     for hinted in (True, False):
         backend = HttpBackend(service.url)
-        jobs = [backend.run(queue=0.5 + (n % 7) / 5, run=0.3) for n in range(200)]
+        # Seven groups of jobs, each group starting at one instant however long the
+        # submissions take (a busy machine submits slowly: the starts must not spread).
+        first = time.monotonic()
+        jobs = [
+            backend.run(queue=1.5 + (n % 7) / 5 - (time.monotonic() - first), run=0.3)
+            for n in range(200)
+        ]
         if not hinted:
             jobs = [Unhinted(backend, job.job_id()) for job in jobs]
         faulty(service)

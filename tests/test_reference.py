@@ -220,7 +220,7 @@ def test_the_base_reference_names_the_backend_by_attribute_or_method() -> None:
 @pytest.fixture
 def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Install a provider distribution on sys.path; return a function that writes its parts."""
-    monkeypatch.setattr(reference_module, "_found", {})
+    monkeypatch.setattr(reference_module, "found", {})
     monkeypatch.syspath_prepend(str(tmp_path))
 
     def install(dist: str, entry_points: str, module: str) -> None:
@@ -282,7 +282,7 @@ def test_restore_finds_the_provider_by_its_entry_point(installed: Any) -> None:
     restore({**reference, "job_id": "a-2"})
     calls = sys.modules["acme_provider"].calls
     assert [call["job_id"] for call in calls] == ["a-1", "a-2"]
-    assert reference_module._found["acme"].__name__ == "restore"  # looked up once, then kept
+    assert reference_module.found["acme"].__name__ == "restore"  # looked up once, then kept
 
 
 def test_a_provider_may_restore_a_job_of_another_library(installed: Any) -> None:

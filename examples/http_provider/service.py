@@ -211,6 +211,11 @@ class JobService:
             answer["starts_in"] = round(max(0.0, job["eta"] - now), 3)
         return answer
 
+    def ended_at(self, job_id: str) -> float:
+        """When job ``job_id`` ended or will end, on ``time.monotonic()``."""
+        job = self._jobs[job_id]
+        return float(min(job["end"], job["cancel"]))
+
     def result(self, job_id: str) -> Any:
         """What job ``job_id`` gave, once it has completed."""
         return self._jobs[job_id]["result"]

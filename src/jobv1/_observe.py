@@ -17,7 +17,8 @@ so that nothing is printed unless the program configures logging):
   ``hint``, ``retry``, ``resync``, ``schedule``, ``deadline``,
   ``rate limit``, ``push``);
 - ``WARNING`` per failure a :class:`~jobv1.Retry` rides out, whoever
-  listens, with the error;
+  listens, with the error (one for a batch request, naming its first job
+  and how many others it asked);
 - ``WARNING`` per job a wait on many jobs ends for a failure of its own
   (its status could not be read), whoever listens, with the error.
 

@@ -317,6 +317,8 @@ class Planner:
         delay = tries.delay()
         if tries.asked:
             hold((entry.limit, self._shared), now + delay, self._clock)
+        if entry.batch is not None:  # a jittered backoff must not scatter a batch
+            delay = self._joined(entry.batch, now, delay)
         return delay
 
     def _plan(

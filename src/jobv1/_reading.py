@@ -241,16 +241,24 @@ class Reader(Generic[J]):
         if retry is None or not retry.rides_out(failure):
             self._raise_or_own(entries, failure, into)
             return
+        ridden: list[Entry[J]] = []
+        most = 0
         for entry in entries:
             if entry.tries is None:
                 entry.tries = Tries(retry)
             try:
-                count = entry.tries.failed(failure)
+                most = max(most, entry.tries.failed(failure))
             except Exception as exhausted:  # one failure more than the retry rides out
                 self._raise_or_own([entry], exhausted, into)
                 continue
-            ridden_out(self.observer, entry.job.job_id(), failure, count, retry.max_failures)
-            into.failed.append(entry)
+            ridden.append(entry)
+        if ridden:  # one warning for the request, however many jobs it asked
+            name = ridden[0].job.job_id()
+            if len(ridden) > 1:
+                name = f"{name} and {len(ridden) - 1} others"
+            what = "status query" if len(entries) == 1 else "batch status query"
+            ridden_out(self.observer, name, failure, most, retry.max_failures, what=what)
+            into.failed.extend(ridden)
 
     def _raise_or_own(self, entries: list[Entry[J]], failure: Exception, into: Sorted[J]) -> None:
         """Raise ``failure``; or, with :attr:`own_failures`, end the jobs of ``entries`` with it."""

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 __all__ = ["GROUP", "check_reference", "restore"]
 
 
-# The restore functions found so far, by provider: an entry point is looked up once.
-_found: dict[str, Callable[[dict[str, Any]], object]] = {}
+#: The restore functions found so far, by provider: an entry point is looked up once.
+#: (:func:`jobv1.testing.registering` adds one for a test.)
+found: dict[str, Callable[[dict[str, Any]], object]] = {}
 
 
 def check_reference(reference: object) -> str:
@@ -56,9 +57,9 @@ def check_reference(reference: object) -> str:
 
 def _restorer(provider: str) -> Callable[[dict[str, Any]], object]:
     """The function the provider registered to restore its jobs; looked up once."""
-    found = _found.get(provider)
-    if found is not None:
-        return found
+    known = found.get(provider)
+    if known is not None:
+        return known
     from importlib.metadata import entry_points  # only a restore pays for it
 
     points = entry_points(group=GROUP, name=provider)
@@ -79,7 +80,7 @@ def _restorer(provider: str) -> Callable[[dict[str, Any]], object]:
             f"the entry point {provider!r} of the group {GROUP!r} ({values[0]}) is "
             f"{loaded!r}, not a function that restores jobs"
         )
-    _found[provider] = loaded
+    found[provider] = loaded
     return loaded
 
 

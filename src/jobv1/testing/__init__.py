@@ -9,17 +9,21 @@ from .._clock import use_clock
 from .._protocols import Clock, Wakeup
 from ._backend import FakeBackend, FakeJob, Hold, Query, restoring_fakes
 from ._clock import FakeClock
-from ._conformance import check_jobv1
+from ._conformance import check_jobv1, registering
+from ._faults import Fault, Faults
 
 __all__ = [
     "Clock",
     "FakeBackend",
     "FakeClock",
     "FakeJob",
+    "Fault",
+    "Faults",
     "Hold",
     "Query",
     "Wakeup",
     "check_jobv1",
+    "registering",
     "restoring_fakes",
     "use_clock",
 ]

@@ -24,7 +24,14 @@ if TYPE_CHECKING:
 
     from .._protocols import Clock
 
-__all__ = ["RESTORING", "FakeBackend", "FakeJob", "Hold", "Query", "restoring_fakes"]
+__all__ = [
+    "RESTORING",
+    "FakeBackend",
+    "FakeJob",
+    "Hold",
+    "Query",
+    "restoring_fakes",
+]
 
 #: The environment variable that lets :func:`jobv1.restore` rebuild fake jobs
 #: (``"1"``), set by :func:`restoring_fakes`: an environment variable, so that

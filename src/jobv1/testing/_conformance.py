@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import TYPE_CHECKING, Any, Literal
 
+from .. import _reference
 from .._checks import real
 from .._clock import SystemClock, current_clock
 from .._errors import JobTimeoutError
@@ -16,12 +18,40 @@ from .._traits import batch_of, gives_hints
 from ._backend import restoring_fakes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
-__all__ = ["check_jobv1"]
+__all__ = ["check_jobv1", "registering"]
 
 #: How far past its deadline a wait on the real clock may return, in seconds.
 _REAL_TIME_SLACK = 0.1
+
+
+@contextlib.contextmanager
+def registering(provider: str, restore: Callable[[dict[str, Any]], object]) -> Iterator[None]:
+    """Let :func:`jobv1.restore` use ``restore`` for ``provider``'s references, in a ``with`` block.
+
+    For a provider's own tests, run from a checkout where the package (and
+    so its entry point) is not installed. Inside the block ``restore``
+    stands for the provider, installed or not; leaving it puts back what
+    was there.
+
+    Raises:
+        TypeError: ``provider`` is not a str, or ``restore`` is not callable.
+    """
+    if not isinstance(provider, str):
+        raise TypeError(f"provider must be a str, not {provider!r}")
+    if not callable(restore):
+        raise TypeError(f"restore must be callable, not {restore!r}")
+    found = _reference.found
+    before = found.get(provider)
+    found[provider] = restore
+    try:
+        yield
+    finally:
+        if before is None:
+            del found[provider]
+        else:
+            found[provider] = before
 
 
 def _fail(rule: str, job: JobV1[Any], detail: str) -> AssertionError:
