@@ -170,6 +170,15 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     callback_takes=0.0,
     listen=True,
 )
+@example(  # a hint, then the policy: it takes up the Backoff where the hint left it
+    steps=[(R, 0.0), (R, 0.0)],
+    hints=[0.7, None],
+    timeout=None,
+    wait=Backoff(initial=0.5, maximum=6.0),
+    with_callback=False,
+    callback_takes=0.0,
+    listen=False,
+)
 @settings(max_examples=400)
 @given(
     steps=steps_,

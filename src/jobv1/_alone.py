@@ -21,8 +21,8 @@ from ._checks import EXACT_SECONDS, check_callable, check_seconds, real
 from ._clock import SYSTEM, current_clock, reader
 from ._deadline import AT_DEADLINE, timed_out, timeout_message
 from ._observe import Told, observer
-from ._pacing import floored, hint_of, past_range, read_hint
-from ._policy import as_policy, delays_of, next_delay
+from ._pacing import floored, hint_of, past_range, read_hint, under_hint
+from ._policy import as_policy, delays_of, drawn_once, next_delay
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._traits import BASE
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from ._job import JobV1
     from ._observe import Observer
+    from ._policy import Drawn
     from ._protocols import Clock, PollPolicy
     from ._traits import Pollable
 
@@ -127,6 +128,10 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
     hinted = method is not None and not getattr(method, BASE, False)
     at_deadline = False  # whether this query is the deadline's own
     hurried = False  # whether the last hint was under the floor (taken as "now")
+    # A policy that paces every job alike is read by step, as the loop reads it: its
+    # pace runs on under a hint (under_hint), which an iterator of delays cannot do.
+    drawn = None if delays is None else drawn_once(pace)  # type: ignore[arg-type]
+    step = 0
     while True:
         status = answer if type(answer) is JobStatus else check_status(job, answer)
         if status is _DONE or status is _CANCELLED or status is _ERROR:
@@ -150,22 +155,34 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
         seconds = None if hint is None else _read(job, hint)
         why = "hint"
         if seconds is None:
-            seconds = pace if delays is None else next_delay(pace, delays)  # type: ignore[arg-type,assignment]
+            seconds, step = _policy_delay(pace, delays, drawn, step)
             why, hurried = "policy", False
         else:
             seconds, hurried = floored(seconds, hurried)
-        wake = now + seconds  # type: ignore[operator]
+            step = step if drawn is None else under_hint(drawn, step, seconds)
+        wake = now + seconds
         if wake == math.inf:
-            raise past_range(job, seconds, now)  # type: ignore[arg-type]
+            raise past_range(job, seconds, now)
         if deadline is not None and wake >= deadline - AT_DEADLINE:
             wake = deadline
             seconds = max(0.0, deadline - now)
             why = "deadline"
         if watcher is not None:
-            watcher.sleeping(seconds, why)  # type: ignore[arg-type]
-        clock.sleep(seconds, None)  # type: ignore[arg-type]
+            watcher.sleeping(seconds, why)
+        clock.sleep(seconds, None)
         at_deadline = deadline is not None and (wake == deadline or monotonic() >= deadline)
         answer = job.status()
+
+
+def _policy_delay(
+    pace: float | PollPolicy, delays: Iterator[float] | None, drawn: Drawn | None, step: int
+) -> tuple[float, int]:
+    """The policy's next delay, and the step after it: by step, or from the iterator."""
+    if drawn is not None:
+        return drawn.at(step), step + 1
+    if delays is None:
+        return pace, step  # type: ignore[return-value]
+    return next_delay(pace, delays), step  # type: ignore[arg-type]
 
 
 def _read(job: Pollable, hint: object) -> float | None:

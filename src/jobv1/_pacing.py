@@ -32,6 +32,7 @@ __all__ = [
     "hint_of",
     "past_range",
     "read_hint",
+    "under_hint",
 ]
 
 #: The shortest time between two queries of a job that its poll hints pace: a hint
@@ -71,6 +72,19 @@ def hint_of(job: Pollable, answer: object) -> object:
         return job.poll_hint(status)
     except Exception as error:  # raised by the loop, which would have called it
         return _Failed(error)
+
+
+def under_hint(drawn: Drawn, step: int, seconds: float) -> int:
+    """The step a job takes up in the policy's delays after a hint of ``seconds`` from ``step``.
+
+    The policy's pace runs on under a hint, as if it had polled: each delay
+    that fits in the hint goes by (:data:`HINT_STEPS` at most).
+    """
+    start, spent = step, 0.0
+    while step < start + HINT_STEPS and spent + drawn.at(step) <= seconds:
+        spent += drawn.at(step)
+        step += 1
+    return step
 
 
 def floored(seconds: float, hurried: bool) -> tuple[float, bool]:
@@ -254,13 +268,8 @@ class Planner:
     ) -> Soonest:
         """Make ``entry`` due after its ``hint``, floored; or with its batch, if that goes first."""
         delay, entry.hurried = floored(hint, entry.hurried)
-        drawn = self._drawn
-        if drawn is not None:  # the policy's pace runs on under the hint, as if it had polled
-            step, spent = entry.step, 0.0
-            while step < entry.step + HINT_STEPS and spent + drawn.at(step) <= delay:
-                spent += drawn.at(step)
-                step += 1
-            entry.step = step
+        if self._drawn is not None:
+            entry.step = under_hint(self._drawn, entry.step, delay)
         if entry.batch is not None:
             self._hinted.add(entry.index)
             delay = self._joined(entry.batch, now, delay)
