@@ -17,7 +17,7 @@ from __future__ import annotations
 from ._errors import JobError
 from ._futures import future_status, watch_future
 from ._job import JobV1
-from ._status import JobStatus, as_status
+from ._status import JobStatus, as_status, not_a_status
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -97,10 +97,7 @@ def read_status(job: JobV1[Any], answer: object) -> JobStatus:
                 f"JobStatus (one of {', '.join(JobStatus.__members__)})"
             )
         return member
-    raise TypeError(
-        f"status() of job {job.job_id()!r} returned {answer!r}, "
-        "which is neither a JobStatus nor the name of one"
-    )
+    raise not_a_status(job, answer, "which is neither a JobStatus nor the name of one")
 
 
 if TYPE_CHECKING:

@@ -17,6 +17,7 @@ __all__ = [
     "check_status",
     "is_final",
     "is_qiskit_status",
+    "not_a_status",
 ]
 
 
@@ -114,7 +115,23 @@ def check_status(job: Any, status: object) -> JobStatus:
     """``status`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else a ``TypeError``."""
     converted = as_status(status)
     if converted is None:
-        raise TypeError(
-            f"status() of job {job.job_id()!r} returned {status!r}, which is not a JobStatus"
-        )
+        raise not_a_status(job, status, "which is not a JobStatus")
     return converted
+
+
+def not_a_status(job: Any, answer: object, why: str) -> TypeError:
+    """The ``TypeError`` for a ``status()`` that answered ``answer``, not a status, ``why``.
+
+    An awaitable answer (an ``async def status()``) is closed, so that it is
+    not left never awaited, and the error says what to do.
+    """
+    if hasattr(answer, "__await__"):
+        close = getattr(answer, "close", None)
+        if callable(close):
+            close()
+        return TypeError(
+            f"status() of job {job.job_id()!r} returned an awaitable ({type(answer).__name__}): "
+            "jobv1's waits call status() from threads with no event loop and cannot await "
+            "it; give the job a status() that returns the status itself"
+        )
+    return TypeError(f"status() of job {job.job_id()!r} returned {answer!r}, {why}")
