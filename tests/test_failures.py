@@ -259,3 +259,16 @@ def test_a_failed_batch_request_is_one_warning(
             "(1 of 5 failures allowed): ConnectionError('refused')"
         )
     ]
+
+
+def test_a_hook_raising_stop_iteration_on_the_plain_loop_says_where(fake_clock: FakeClock) -> None:
+    """The plain loop's on_status is shielded under its own name, as the general loop's is."""
+    raised = StopIteration()
+
+    def stop(job: Any, status: JobStatus) -> None:
+        raise raised
+
+    jobs = [ScriptedJob([R], "a"), ScriptedJob([R], "b")]
+    with pytest.raises(RuntimeError, match=r"^on_status raised StopIteration$") as carried:
+        next(iter(jobv1.as_completed(jobs, poll=1, on_status=stop)))
+    assert carried.value.__cause__ is raised

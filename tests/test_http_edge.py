@@ -55,11 +55,13 @@ def test_an_outage_refuses_every_request_until_it_is_over(fake_clock: FakeClock)
 def test_retry_after_as_an_http_date(fake_clock: FakeClock) -> None:
     fault = Faults().too_many(retry_after=30, http_date=True).next()
     assert fault is not None
+    assert fault.headers["Retry-After"].endswith(" GMT")  # as HTTP dates are written
     when = email.utils.parsedate_to_datetime(fault.headers["Retry-After"])
     assert 28 <= when.timestamp() - time.time() <= 30
 
 
 def test_a_fault_says_what_it_is() -> None:
+    assert Fault().headers == {}
     assert repr(Fault()) == "Fault()"
     assert (
         repr(Fault(429, {"Retry-After": "2"})) == "Fault(status=429, headers={'Retry-After': '2'})"
@@ -76,9 +78,10 @@ def test_a_fault_says_what_it_is() -> None:
     [
         (lambda f: f.too_many(times=0), ValueError, r"times must be at least 1, got 0"),
         (lambda f: f.unavailable(times=True), TypeError, r"times must be an int, not True"),
-        (lambda f: f.slow(-1), ValueError, r"seconds"),
-        (lambda f: f.outage("5"), TypeError, r"seconds"),
-        (lambda f: f.too_many(retry_after=-2), ValueError, r"retry_after"),
+        (lambda f: f.slow(-1), ValueError, r"^seconds must be a finite number of seconds >= 0"),
+        (lambda f: f.outage(-5), ValueError, r"^seconds must be a finite number of seconds >= 0"),
+        (lambda f: f.outage("5"), TypeError, r"^seconds must be"),
+        (lambda f: f.too_many(retry_after=-2), ValueError, r"^retry_after must be a finite"),
         (lambda f: f.too_many(http_date="yes"), TypeError, r"http_date must be a bool, not 'yes'"),
     ],
 )
