@@ -232,8 +232,7 @@ def _run(
 
     with (
         clock,
-        mock.patch.object(aio, "layout", spy),
-        mock.patch.object(_many, "layout", spy),
+        mock.patch.object(_many, "layout", spy),  # the aio waits' too
         mock.patch.object(_futures, "future_status", status),
         mock.patch.object(_futurewait, "future_status", status),
         Listening(log, clock, listen=listen),

@@ -378,8 +378,7 @@ def test_every_path_traces_a_wait_as_the_general_loop_does(
 
     fast = [_spans(spans) for run in (one, many, futures) if run() is None]
     monkeypatch.setattr(_job, "wait_alone", lambda *arguments: False)  # none takes the one-job path
-    monkeypatch.setattr(_many, "layout", _polling.general)
-    monkeypatch.setattr(aio, "layout", _polling.general)
+    monkeypatch.setattr(_many, "layout", _polling.general)  # the aio waits' too
     general = [_spans(spans) for run in (one, many, futures) if run() is None]
     assert fast == general
     assert [len(found) for found in fast] == [2, 2, 1]

@@ -137,7 +137,7 @@ def _path(path: str, expected: type) -> Iterator[None]:
         taken.append(made)
         return made
 
-    with mock.patch.object(_many, "layout", chosen), mock.patch.object(aio, "layout", chosen):
+    with mock.patch.object(_many, "layout", chosen):  # the aio waits' too
         yield
     assert [type(made) for made in taken] == [_polling.Poller if path == "general" else expected]
 

@@ -184,8 +184,8 @@ class JobService:
             eta = float(body.get("eta", queue))  # the start it announces: maybe too soon
             self._jobs[job_id] = {
                 "eta": now + eta,
-                "start": time.monotonic() + queue,
-                "end": time.monotonic() + queue + run,
+                "start": now + queue,
+                "end": now + queue + run,
                 "outcome": outcome,
                 "result": body.get("result"),
                 "cancel": math.inf,

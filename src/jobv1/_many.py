@@ -31,6 +31,7 @@ __all__ = [
     "FIRST_COMPLETED",
     "FIRST_EXCEPTION",
     "as_completed",
+    "begin_as_completed",
     "begin_wait",
     "check_hashable",
     "check_return_when",
@@ -177,6 +178,13 @@ def ended(
         done.add(job)
         if status is JobStatus.ERROR and (failure := layout.failure_of(job)) is not None:
             failures[job] = failure
+
+
+def begin_as_completed(
+    jobs: Iterable[J], timeout: float | None, **options: Any
+) -> Poller[J] | Plain[J] | FutureWait[J]:
+    """Check the arguments of :func:`as_completed` (or its ``aio`` twin); its layout."""
+    return layout(check_many(jobs, timeout=timeout, **options))
 
 
 def enough(return_when: str, finished: list[tuple[J, JobStatus]]) -> bool:
@@ -336,16 +344,14 @@ def as_completed(
         ValueError: An argument is out of range.
     """
     return AsCompleted(
-        layout(
-            check_many(
-                jobs,
-                timeout=timeout,
-                poll=poll,
-                on_status=on_status,
-                retry=retry,
-                interrupt=interrupt,
-                max_in_flight=max_in_flight,
-                rate_limit=rate_limit,
-            )
+        begin_as_completed(
+            jobs,
+            timeout,
+            poll=poll,
+            on_status=on_status,
+            retry=retry,
+            interrupt=interrupt,
+            max_in_flight=max_in_flight,
+            rate_limit=rate_limit,
         )
     )

@@ -81,8 +81,8 @@ def under_hint(drawn: Drawn, step: int, seconds: float) -> int:
     that fits in the hint goes by (:data:`HINT_STEPS` at most).
     """
     start, spent = step, 0.0
-    while step < start + HINT_STEPS and spent + drawn.at(step) <= seconds:
-        spent += drawn.at(step)
+    while step < start + HINT_STEPS and spent + (delay := drawn.at(step)) <= seconds:
+        spent += delay
         step += 1
     return step
 

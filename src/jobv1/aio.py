@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import _flight as flight
 from ._arguments import check_one
-from ._choose import layout
 from ._clock import SystemClock
 from ._deadline import LAST_QUERY_SECONDS, query_end
 from ._errors import JobTimeoutError
@@ -41,11 +40,11 @@ from ._many import (
     DEFAULT_MAX_IN_FLIGHT,
     DEFAULT_POLL,
     DoneAndNotDone,
+    begin_as_completed,
     begin_wait,
     ended,
     enough,
 )
-from ._options import check_many
 from ._polling import general
 from ._requests import SLICE, UNBEGUN, Ask, Breathe, Launch, Sleep, outcome_of
 from ._status import JobStatus
@@ -423,17 +422,15 @@ def as_completed(
         ValueError: An argument is out of range.
     """
     return AsCompleted(
-        layout(
-            check_many(
-                jobs,
-                timeout=timeout,
-                poll=poll,
-                on_status=on_status,
-                retry=retry,
-                interrupt=interrupt,
-                max_in_flight=max_in_flight,
-                rate_limit=rate_limit,
-            )
+        begin_as_completed(
+            jobs,
+            timeout,
+            poll=poll,
+            on_status=on_status,
+            retry=retry,
+            interrupt=interrupt,
+            max_in_flight=max_in_flight,
+            rate_limit=rate_limit,
         )
     )
 
