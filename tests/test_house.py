@@ -18,9 +18,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "src" / "jobv1"
 #: The floors of the house, from the ground up.
 FLOORS: list[list[str]] = [
     ["_typing", "_status", "_protocols", "_backend"],
-    ["_errors", "_checks", "_clock", "_interrupt", "_observe"],
+    ["_errors", "_checks", "_clock", "_interrupt", "_observe", "_flight"],
     ["_policy", "_limit", "_deadline", "_workers", "testing._clock", "testing._faults"],
-    ["_retry", "_requests", "_schedule", "_flight"],
+    ["_retry", "_requests", "_schedule"],
     ["_traits"],
     ["_pacing", "_blocking", "_arguments"],
     ["_queries"],

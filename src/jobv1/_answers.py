@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._observe import Observer
+    from ._workers import Sweep
 
 __all__ = ["Answers"]
 
@@ -94,3 +95,23 @@ class Answers(Generic[J]):
             self._on_status(job, _ERROR)
         self.ended.add(index)
         finished.append((job, _ERROR))
+
+    def news(
+        self, sweep: Sweep, due: list[int], read: set[int], finished: list[tuple[J, JobStatus]]
+    ) -> None:
+        """Read the answers worth it that came while ``sweep`` runs on, into ``finished``.
+
+        An eager wait's (:meth:`~jobv1._blocking.Driven.reads_early`): those
+        the driver told of, as they came, and not ``read`` yet (added to it);
+        ``due`` gives each job's index by its place in the sweep. The rest of
+        the round's answers are read in the jobs' order when it ends.
+        """
+        from ._workers import FAILED
+
+        for k in sweep.news[len(read) : sweep.told]:
+            read.add(k)
+            answer = sweep.answers[k]
+            if answer is FAILED:
+                self.failed(due[k], sweep.failures[k], finished)
+            else:
+                self.found(due[k], answer, finished)

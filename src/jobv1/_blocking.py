@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 
-from ._clock import waited
+from ._clock import SystemClock, waited
 from ._deadline import query_end
-from ._requests import UNBEGUN, Ask, Breathe, Launch, Sleep
+from ._requests import EARLY, UNBEGUN, Ask, Breathe, Launch, Sleep
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -53,6 +53,20 @@ class Driven(Generic[J]):
     _deadline: float | None
     #: Stops the wait when set; ``None`` if the wait has none.
     interrupt: Interrupt | None
+    #: Whether the wait acts on each job's end as it comes: set by the waits that
+    #: return or yield at one (``FIRST_COMPLETED``, ``FIRST_EXCEPTION``,
+    #: ``as_completed``), before the loop starts. See :meth:`reads_early`.
+    eager = False
+
+    def reads_early(self) -> bool:
+        """Whether the loop reads each answer worth it as it comes, not when its round ends.
+
+        An :attr:`eager` wait does, on the system's clock: a job found final
+        while a slow query of the same round runs on is acted on at once.
+        On another clock, a query takes no virtual time: every answer of a
+        round comes at the same time, and is read when the round ends.
+        """
+        return self.eager and isinstance(self._clock, SystemClock)
 
     @property
     def clock(self) -> Clock:
@@ -107,20 +121,33 @@ def drive(layout: Layout[J]) -> Generator[list[tuple[J, JobStatus]], None, None]
         steps.close()
 
 
-def _asked(layout: Layout[Any], ask: Ask) -> list[Outcome]:
-    """The outcomes of the queries of ``ask``: the local ones here, the others on workers."""
+def _asked(layout: Layout[Any], ask: Ask) -> list[Outcome] | object:
+    """The outcomes of the queries of ``ask``: the local ones here, the others on workers.
+
+    :data:`~jobv1._requests.EARLY` instead, for an eager ask with answers worth
+    reading while others still run: the loop reads them in ``ask.run`` and
+    hands the same ask back, and its queries go on.
+    """
     from ._workers import Run
 
-    outcomes, remote = ask.run_local()
-    if remote:
-        run = Run(ask.queries, remote, outcomes)
-        for index in _launched(layout, run):
-            outcomes[index] = UNBEGUN
-    return outcomes
+    run = ask.run
+    if run is None:
+        outcomes, remote = ask.run_local()
+        if not remote:
+            return outcomes
+        run = ask.run = Run(ask.queries, remote, outcomes)
+        ask.eager_run(run)
+    unbegun = _launched(layout, run)
+    if unbegun is EARLY:
+        return EARLY
+    assert isinstance(unbegun, list)
+    for index in unbegun:
+        run.outcomes[index] = UNBEGUN
+    return run.outcomes
 
 
-def _launched(layout: Layout[Any], run: Run) -> list[int]:
-    """Make the calls of ``run`` on workers; return the indices of those never begun."""
+def _launched(layout: Layout[Any], run: Run) -> list[int] | object:
+    """Make the calls of ``run`` on workers; return the indices of those never begun (or EARLY)."""
     return run_until(run, layout.max_in_flight, layout.clock, layout.deadline, layout.interrupt)
 
 
@@ -134,32 +161,50 @@ def _sleep(clock: Clock, seconds: float, wakeup: threading.Event | None) -> bool
 
 def run_until(
     run: Run, bound: int, clock: Clock, deadline: float | None, interrupt: Interrupt | None
-) -> list[int]:
+) -> list[int] | object:
     """Have up to ``bound`` workers make the calls of ``run``, and wait in this thread.
 
     The wait lasts until every call has ended, until :func:`query_end`, or
     until ``interrupt`` is set; then no other call is begun, and those still
     running are given up: their outcomes stay as they are, and come in
     later, as they end. A Ctrl-C or ``SystemExit`` a worker met is raised
-    here.
+    here. An eager run's wait also ends when an outcome worth reading comes
+    while other calls run (:meth:`~jobv1._workers.Run.early`): the calls go
+    on, and the run, handed back, is waited on again (:meth:`~jobv1._workers.Run.woken`).
 
     Returns:
-        The indices of the calls never begun, in order.
+        The indices of the calls never begun, in order; or
+        :data:`~jobv1._requests.EARLY`.
     """
     import threading
 
-    finished = run.finished = threading.Event()
+    if not run.begun:
+        run.finished = threading.Event()
+    finished = run.finished
+    assert isinstance(finished, threading.Event)  # this driver's, since it began the run
     end = query_end(clock, deadline)
     if interrupt is not None:
         interrupt._listen(finished)
+    going_on = False
     try:
-        run.start(bound)
-        waited(finished.wait, None if end is None else max(0.0, end - clock.monotonic()))
+        if not run.begun:
+            run.start(bound)
+        while True:
+            left = None if end is None else max(0.0, end - clock.monotonic())
+            if not waited(finished.wait, left):
+                break  # the deadline: the calls still running are given up
+            finished.clear()  # before the look: what ends after it wakes this wait again
+            move = run.woken(interrupt is not None and interrupt.is_set())
+            if move is not None:
+                going_on = move
+                break
     finally:
-        # At the deadline or the interrupt: the queries still running are given up.
-        unbegun = run.stop()
+        if not going_on:  # at the deadline or the interrupt: those still running are given up
+            unbegun = run.stop()
         if interrupt is not None:
             interrupt._forget(finished)
+    if going_on:
+        return EARLY
     if run.raised is not None:
         raise run.raised  # Ctrl-C, SystemExit: raised in the wait
     return unbegun

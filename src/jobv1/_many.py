@@ -164,6 +164,7 @@ def begin_wait(
     made = layout(checked)
     check_return_when(return_when)
     check_hashable(checked)
+    made.eager = return_when != ALL_COMPLETED  # it returns at one job's end: read each at once
     return made
 
 
@@ -184,7 +185,9 @@ def begin_as_completed(
     jobs: Iterable[J], timeout: float | None, **options: Any
 ) -> Poller[J] | Plain[J] | FutureWait[J]:
     """Check the arguments of :func:`as_completed` (or its ``aio`` twin); its layout."""
-    return layout(check_many(jobs, timeout=timeout, **options))
+    made = layout(check_many(jobs, timeout=timeout, **options))
+    made.eager = True  # it yields each job as it ends
+    return made
 
 
 def enough(return_when: str, finished: list[tuple[J, JobStatus]]) -> bool:

@@ -35,7 +35,7 @@ from ._clock import reader
 from ._deadline import Deadline, within
 from ._observe import observed, observer
 from ._pacing import past_range
-from ._requests import Launch, Sleep
+from ._requests import EARLY, Launch, Sleep
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._typing import TYPE_CHECKING, TypeVar
 
@@ -141,6 +141,8 @@ class Plain(Driven[J]):
         self._blocking = False
         # How many workers a round takes, once one is made at once.
         self._crew: Crew | None = None
+        # Whether the answers worth reading are read as they come (see steps()).
+        self._early = False
 
     def failure_of(self, job: J) -> Exception | None:
         """The failure that ended ``job``, with the option ``own_failures``; else ``None``."""
@@ -170,6 +172,7 @@ class Plain(Driven[J]):
                 made in it.
         """
         self._blocking = blocking
+        self._early = self.reads_early()
         watcher = self._observer = self._answers.observer = observer(len(self._jobs), self.timeout)
         yield from observed(self._listening(make_waker), watcher, self._limit.errors, self.not_done)
 
@@ -370,7 +373,19 @@ class Plain(Driven[J]):
         jobs = self._jobs
         queried = jobs if len(due) == len(jobs) else [jobs[index] for index in due]
         sweep = Sweep(queried, self._now, late_from, halt=halt, cap=workers)
+        sweep.eager = self._early and halt is None
         unbegun = yield Launch(sweep)
+        read: set[int] = set()  # the answers read as they came, by an eager wait
+        try:
+            while unbegun is EARLY:  # an eager wait's news: see Driven.reads_early
+                news: Finished[J] = []
+                self._answers.news(sweep, due, read, news)
+                if news:
+                    yield self._settled(news)
+                unbegun = yield Launch(sweep)
+        except BaseException:  # a hook raised, or the caller closed the wait on the news
+            sweep.abandon()
+            raise
         assert isinstance(unbegun, list)  # the driver sends back the indices never begun
         asked = sweep.asked  # read first: an answer is in before it is counted
         answers = list(sweep.answers)  # as they are now: a query given up may still end later
@@ -388,6 +403,8 @@ class Plain(Driven[J]):
         answers_of = self._answers
         untold, ended, cut = answers_of.untold(), answers_of.ended, False
         for k in sweep.to_read(answers, asked, every=not untold):
+            if k in read:
+                continue
             answer = answers[k]
             if answer is UNASKED or answer is SKIPPED:  # given up, or never asked
                 cut = True

@@ -215,6 +215,7 @@ class Poller(Driven[J]):
                 query made alone is then made in it, with no request.
         """
         self._reader.blocking = blocking
+        self._reader.early = self.reads_early()
         undo: list[Callable[[], object]] = []
         watcher = self._observer = self._reader.observer = observer(self._total, self.timeout)
         outcome, error = "done", None

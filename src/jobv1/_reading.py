@@ -15,7 +15,7 @@ import math
 from . import _flight as flight
 from ._observe import failed, ridden_out
 from ._queries import Entry, ask_of, asked
-from ._requests import SLICE, UNBEGUN, Breathe, StopIterationError, outcome_of
+from ._requests import EARLY, SLICE, UNBEGUN, Breathe, StopIterationError, outcome_of
 from ._retry import Tries
 from ._status import JobStatus, check_status, is_final
 from ._typing import TYPE_CHECKING, Generic, TypeVar
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ._observe import Observer
     from ._protocols import Clock
     from ._queries import Request
-    from ._requests import Outcome, Step
+    from ._requests import Ask, Outcome, Step
     from ._retry import Retry
 
 __all__ = ["Reader", "Sorted"]
@@ -78,6 +78,7 @@ class Reader(Generic[J]):
         "_on_status",
         "_retry",
         "blocking",
+        "early",
         "failures",
         "fresh",
         "given_up",
@@ -110,6 +111,8 @@ class Reader(Generic[J]):
         self.observer: Observer | None = None
         #: Whether the driver lets the loop make a query in its own thread.
         self.blocking = False
+        #: Whether the answers worth it are read as they come (``Driven.reads_early``).
+        self.early = False
         self.own_failures = own_failures
         #: The failure that ended each job, by the job's ``id()``, with ``own_failures``.
         self.failures: dict[int, Exception] = {}
@@ -126,10 +129,19 @@ class Reader(Generic[J]):
             Whether the driver gave up a query, or began one not.
         """
         ask = ask_of(part, not at_deadline, self._clock)
+        ask.eager = self.early
         if self.blocking and len(part) == 1:  # made here, as the driver would
             outcomes: object = [outcome_of(ask.queries[0])]
         else:
             outcomes = yield ask
+        read: set[int] = set()  # the answers read as they came, by an eager wait
+        try:
+            while outcomes is EARLY:
+                yield from self._news(part, ask, at_deadline, into, read)
+                outcomes = yield ask
+        except BaseException:  # a hook raised, or the caller closed the wait on the news
+            self._abandon(part, ask)
+            raise
         assert isinstance(outcomes, list)  # the driver sends back one outcome per query
         fresh = self.fresh
         if at_deadline:  # asked at the deadline: they need no other query there
@@ -139,6 +151,8 @@ class Reader(Generic[J]):
         cut = False
         count = 0
         for place, (request, outcome) in enumerate(zip(part, outcomes, strict=True)):
+            if place in read:
+                continue
             if outcome is UNBEGUN:  # asked at the deadline's round, if not in it
                 cut = True
                 continue
@@ -149,15 +163,55 @@ class Reader(Generic[J]):
                     flight.give_up(entry.handle, outcomes, place, None)
                 cut = True
                 continue
-            ok, value = outcome
-            if not ok:
-                entries = asked(request)
-                if self._clock.monotonic() >= deadline:
-                    fresh.update(entry.index for entry in entries)
-                self._failed(entries, value, into)
-                continue
-            count = yield from self._read(request, value, deadline, into, count)
+            count = yield from self._outcome(request, outcome, deadline, into, count)
         return cut
+
+    def _outcome(
+        self, request: Request[J], outcome: Any, deadline: float, into: Sorted[J], count: int
+    ) -> Generator[Step[J], object, int]:
+        """Sort what the query ``request`` ended with ``into`` the round's; ``count`` as _read's."""
+        ok, value = outcome
+        if not ok:
+            entries = asked(request)
+            if self._clock.monotonic() >= deadline:
+                self.fresh.update(entry.index for entry in entries)
+            self._failed(entries, value, into)
+            return count
+        return (yield from self._read(request, value, deadline, into, count))
+
+    def _news(
+        self, part: list[Request[J]], ask: Ask, at_deadline: bool, into: Sorted[J], read: set[int]
+    ) -> Generator[Step[J], object, None]:
+        """Read the answers worth it that came while the others run on; yield the jobs they end.
+
+        An eager wait's, as :meth:`jobv1._plain.Plain._news` reads them: a
+        slow query holds back none of the others' news. The rest of the
+        round's answers are read in the jobs' order when it ends.
+        """
+        run = ask.run
+        assert run is not None  # the driver began it, and handed it back
+        deadline = self._limit.late_from(at_deadline)
+        before = len(into.finished)
+        count = 0
+        for place in run.news[len(read) : run.told]:
+            read.add(place)
+            outcome = run.outcomes[place]
+            count = yield from self._outcome(part[place], outcome, deadline, into, count)
+        if len(into.finished) > before:
+            ended = into.finished[before:]
+            del into.finished[before:]
+            yield ended
+
+    def _abandon(self, part: list[Request[J]], ask: Ask) -> None:
+        """The wait ends while ``ask`` runs: none of it begins, and what runs is given up."""
+        run = ask.run
+        assert run is not None  # the driver began it, and handed it back early
+        unbegun = set(run.stop())
+        outcomes = run.outcomes
+        for place in ask.remote:
+            if place not in unbegun and outcomes[place] is None:
+                for entry in asked(part[place]):
+                    flight.give_up(entry.handle, outcomes, place, None)
 
     def _read(
         self, request: Request[J], value: Any, deadline: float, into: Sorted[J], count: int

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 J = TypeVar("J")
 
 __all__ = [
+    "EARLY",
     "SLICE",
     "UNBEGUN",
     "Ask",
@@ -54,6 +55,11 @@ __all__ = [
 #: What a driver sends back for a query of an :class:`Ask` that it never began
 #: (the deadline or an interrupt came first).
 UNBEGUN = object()
+#: What a driver sends back for an eager :class:`Ask` or :class:`Launch` when
+#: answers worth reading came while other queries of the same run still run
+#: (:meth:`~jobv1._workers.Run.early`): the loop reads those, then yields the
+#: same request again, and the driver goes on waiting for the rest.
+EARLY = object()
 
 
 class Ask:
@@ -66,10 +72,15 @@ class Ask:
     never began.
     """
 
-    __slots__ = ("local", "queries", "remote")
+    __slots__ = ("eager", "local", "queries", "remote", "run")
 
     def __init__(
-        self, queries: list[Callable[[], Answers | Answer]], local: list[int], remote: list[int]
+        self,
+        queries: list[Callable[[], Answers | Answer]],
+        local: list[int],
+        remote: list[int],
+        *,
+        eager: bool = False,
     ) -> None:
         #: Status queries, or batch queries: each returns the statuses in order,
         #: and the ``poll_hint()`` of each job found pending, asked in the same
@@ -81,6 +92,15 @@ class Ask:
         self.local = local
         #: The indices of the others, in order.
         self.remote = remote
+        #: Whether the driver hands over the answers worth reading as they come
+        #: (:data:`EARLY`), where other queries are still running.
+        self.eager = eager
+        #: The run of the remote queries, once a driver began it.
+        self.run: Run | None = None
+
+    def eager_run(self, run: Run) -> None:
+        """Make ``run``, a driver's of the remote queries, tell the news if this ask is eager."""
+        run.eager = self.eager
 
     def run_local(self) -> tuple[list[Outcome], list[int]]:
         """Run the local queries here; return the outcomes so far and the others' indices."""

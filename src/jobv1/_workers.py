@@ -20,6 +20,7 @@ import os
 import queue
 import threading
 
+from . import _flight as flight
 from ._clock import lent
 from ._status import KNOWN, QUIET
 from ._typing import TYPE_CHECKING
@@ -42,6 +43,7 @@ __all__ = [
     "Run",
     "Sweep",
     "submit",
+    "worth_reading",
 ]
 
 #: Seconds an idle worker waits for a task before it ends: a wait's workers are
@@ -145,6 +147,25 @@ def submit(task: Callable[[], None], *, bounded: bool = True) -> None:
     _pool.submit(lent(task), bounded=bounded)
 
 
+def worth_reading(outcome: tuple[bool, Any]) -> bool:
+    """Whether a status query's outcome is read as it comes, by an eager wait (:class:`Run`).
+
+    So it is unless every status it answered says its job is pending: a
+    job found final (or in a state that is not one) is news, and so is a
+    query that raised. The outcome is that of an
+    :class:`~jobv1._requests.Ask`'s query: ``(True, (answer, hint, when))``
+    for one job, ``(True, (answers, hints, when))`` for a batch, or
+    ``(False, the exception)``.
+    """
+    ok, value = outcome
+    if not ok:
+        return True
+    answer = value[0]
+    if type(answer) is list:  # a batch query's answers
+        return any(id(each) not in QUIET for each in answer)
+    return id(answer) not in QUIET
+
+
 class _Unheard:
     """What a run is made with to say it is over: its driver gives its own before it starts it."""
 
@@ -177,15 +198,19 @@ class Run:
 
     __slots__ = (
         "active",
+        "begun",
         "calls",
         "cap",
         "count",
+        "eager",
         "finished",
         "lock",
+        "news",
         "order",
         "outcomes",
         "raised",
         "stopped",
+        "told",
     )
 
     def __init__(
@@ -209,12 +234,39 @@ class Run:
         self.stopped = False
         #: At most how many workers the run wants, whatever the driver allows; ``None``: any.
         self.cap: int | None = None
+        #: Whether it was started: a driver handed it back after :meth:`woken` waits on.
+        self.begun = False
+        #: Whether each outcome worth reading (:func:`worth_reading`) sets ``finished`` as it comes,
+        #: for the driver to hand over before the others end: see :meth:`woken`.
+        self.eager = False
+        #: The indices of the outcomes worth reading, as they came (an eager run's).
+        self.news: list[int] = []
+        #: How many of :attr:`news` the driver handed over.
+        self.told = 0
 
     def start(self, bound: int) -> None:
         """Have up to ``bound`` workers make the calls (and no more than :attr:`cap`)."""
+        self.begun = True
         self.active = min(bound, self.count, bound if self.cap is None else self.cap)
         for _ in range(self.active):
             submit(self.work)
+
+    def woken(self, interrupted: bool) -> bool | None:
+        """What a driver does once its wait for the run was woken (and set to wake again).
+
+        ``True``: hand the news over and go on later; so it does for an
+        :attr:`eager` run with outcomes worth reading come since it last did,
+        while other calls still run (they then count as told). ``None``: wait
+        on (news told already). ``False``: end the wait, the run being over
+        (or not eager), or ``interrupted``. A driver sets its wait to wake
+        again before it asks, so that a call that ends after this look wakes it.
+        """
+        if not self.eager or interrupted or self.stopped or not self.active:
+            return False
+        if len(self.news) <= self.told:
+            return None
+        self.told = len(self.news)
+        return True
 
     def stop(self) -> list[int]:
         """Let no worker begin another call; those under way finish on their own.
@@ -243,6 +295,9 @@ class Run:
                 self.finished.set()
                 return
             outcomes[index] = outcome
+            if self.eager and worth_reading(outcome):
+                self.news.append(index)
+                self.finished.set()
         self.end()
 
     def end(self) -> None:
@@ -351,6 +406,7 @@ class Sweep(Run):
         #: How many jobs answered, or raised, counted as each worker ends.
         self.asked = 0
         self.halt = halt
+        self.news = self.notable  # what an eager sweep hands over early: the notable answers
 
     def answered(self, k: int) -> bool:
         """Whether job ``k`` answered (not: raised, was never asked, or is being asked)."""
@@ -361,6 +417,16 @@ class Sweep(Run):
         """The positions of the queries given up as they ran: no answer in ``answers``, begun."""
         not_begun = set(unbegun)
         return [k for k, answer in enumerate(answers) if answer is UNASKED and k not in not_begun]
+
+    def abandon(self) -> None:
+        """The wait ends as the sweep runs: no other job is asked, and those asked are given up.
+
+        Each query still running is noted (:mod:`jobv1._flight`): no other
+        wait asks its job until it ends.
+        """
+        unbegun = self.stop()
+        for k in self.running(list(self.answers), unbegun):
+            flight.give_up(self.calls[k], self.answers, k, UNASKED)
 
     def to_read(self, answers: list[Any], asked: int, *, every: bool) -> Iterable[int]:
         """The positions of the answers a wait reads, in order: ``every`` one, or those worth it.
@@ -381,7 +447,7 @@ class Sweep(Run):
 
     def work(self) -> None:
         """One worker's share: the next job not asked, until none is left or the sweep stops."""
-        if self.halt is None and self.late_from == math.inf:
+        if self.halt is None and self.late_from == math.inf and not self.eager:
             mine = self._plainly()
         else:
             mine = self._watchfully()
@@ -428,11 +494,11 @@ class Sweep(Run):
         self.finished.set()
 
     def _watchfully(self) -> int:
-        """:meth:`work`, with a halt to ask, or answers to time against the deadline."""
+        """:meth:`work`, with a halt to ask, answers to time by the deadline, or news to tell."""
         jobs, answers, notable, late = self.calls, self.answers, self.notable, self.late
         now, late_from = self.now, self.late_from
         timed = late_from < math.inf
-        quiet, halt = QUIET, self.halt
+        quiet, halt, eager = QUIET, self.halt, self.eager
         mine = 0
         for k in self.order:  # a for loop: half the cost of next() calls, at 100,000 jobs
             if self.stopped or (halt is not None and mine and halt()):
@@ -445,14 +511,14 @@ class Sweep(Run):
             except Exception as failure:  # handed to the wait, which raises it
                 self.failures[k] = failure
                 answer = FAILED
-                notable.append(k)
             except BaseException as interrupted:  # Ctrl-C, SystemExit: raised in the wait
                 self._raised(interrupted)
                 return mine
-            else:
-                if id(answer) not in quiet:  # not a status that says the job is pending
-                    notable.append(k)
             answers[k] = answer
+            if answer is FAILED or id(answer) not in quiet:  # not a status that says pending
+                notable.append(k)  # after the answer: an eager wait may read it at once
+                if eager:
+                    self.finished.set()
             mine += 1
             if timed and now() >= late_from:
                 late.append(k)

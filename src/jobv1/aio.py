@@ -46,7 +46,7 @@ from ._many import (
     enough,
 )
 from ._polling import general
-from ._requests import SLICE, UNBEGUN, Ask, Breathe, Launch, Sleep, outcome_of
+from ._requests import EARLY, SLICE, UNBEGUN, Ask, Breathe, Launch, Sleep, outcome_of
 from ._status import JobStatus
 
 if TYPE_CHECKING:
@@ -208,63 +208,112 @@ class _Finished:
         if not self.future.done():
             self.future.set_result(None)
 
+    def rearm(self) -> None:
+        """Wait for the next :meth:`set`: an eager run's news was told, and it goes on."""
+        self.future = self.loop.create_future()
 
-async def _answers(layout: Layout[Any], ask: Ask, waker: _LoopWaker | None) -> list[Outcome]:
+
+async def _answers(
+    layout: Layout[Any], ask: Ask, waker: _LoopWaker | None
+) -> list[Outcome] | object:
     """Run the queries of ``ask``: on the loop if local, else on worker threads (:func:`_launched`).
 
     Their outcomes come back in order, as ``outcome_of`` gives them, in the
     list the workers write them into: ``None`` for a query given up, still
     running, when the deadline passed or the interrupt was set (its outcome
     comes into the list when it ends), and
-    :data:`~jobv1._requests.UNBEGUN` for a query not begun then.
+    :data:`~jobv1._requests.UNBEGUN` for a query not begun then. An eager
+    ask gets :data:`~jobv1._requests.EARLY` instead while answers worth
+    reading come and others still run, as from the blocking driver.
     """
     from ._workers import Run
 
-    outcomes, remote = await _run_local(ask)
-    if remote:
-        run = Run(ask.queries, remote, outcomes)
-        for index in await _launched(layout, run, waker):
-            outcomes[index] = UNBEGUN
-    return outcomes
+    run = ask.run
+    if run is None:
+        outcomes, remote = await _run_local(ask)
+        if not remote:
+            return outcomes
+        run = ask.run = Run(ask.queries, remote, outcomes)
+        ask.eager_run(run)
+    unbegun = await _launched(layout, run, waker)
+    if unbegun is EARLY:
+        return EARLY
+    assert isinstance(unbegun, list)
+    for index in unbegun:
+        run.outcomes[index] = UNBEGUN
+    return run.outcomes
 
 
-async def _launched(layout: Layout[Any], run: Run, waker: _LoopWaker | None) -> list[int]:
+async def _launched(layout: Layout[Any], run: Run, waker: _LoopWaker | None) -> list[int] | object:
     """Make the calls of ``run`` on worker threads; return the indices of those never begun.
 
     At most ``layout.max_in_flight`` run at once, each worker making one
     call after another (no task, and no hand-over to the loop, per call).
     They are given up when the deadline passes
     (:func:`~jobv1._deadline.query_end`) or the interrupt is set: those
-    still running then end on their own.
+    still running then end on their own. An eager run is handed back
+    (:data:`~jobv1._requests.EARLY`) when answers worth reading come while
+    other calls run, as :func:`~jobv1._blocking.run_until` hands it back,
+    and waited on again when the loop yields it again.
     """
     clock = layout.clock
     end = query_end(clock, layout.deadline)
-    finished = run.finished = _Finished(asyncio.get_running_loop())
+    if not run.begun:
+        run.finished = _Finished(asyncio.get_running_loop())
+    finished = run.finished
+    assert isinstance(finished, _Finished)  # this driver's, since it began the run
     woken: asyncio.Future[Any] | None = None
     unbegun: list[int] = []
+    going_on = False
     try:
-        run.start(layout.max_in_flight)
-        while not finished.future.done():
-            waiting: set[asyncio.Future[Any]] = {finished.future}
-            if waker is not None and not waker.is_set():
-                if woken is None or woken.done():
-                    woken = asyncio.ensure_future(waker.event.wait())
-                waiting.add(woken)
+        if not run.begun:
+            run.start(layout.max_in_flight)
+        while True:
+            if finished.future.done():
+                finished.rearm()  # before the look: what ends after it wakes this wait again
+                move = run.woken(layout.interrupted())
+                if move is not None:
+                    going_on = move
+                    break
             timeout = None if end is None else end - clock.monotonic()
             if timeout is not None and timeout <= 0:
                 break  # the deadline: the calls still running are given up
-            await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            woken = await _either(finished.future, waker, woken, timeout)
             if layout.interrupted():
                 break
             # Else an event-driven job called back: the loop sees to it after these
             # calls; or the deadline passed, which the next turn finds.
     finally:
-        unbegun = run.stop()
+        if not going_on:
+            unbegun = run.stop()
         if woken is not None and not woken.done():
             woken.cancel()
+    if going_on:
+        return EARLY
     if run.raised is not None:
         raise run.raised  # Ctrl-C, SystemExit: raised in the wait
     return unbegun
+
+
+async def _either(
+    future: asyncio.Future[None],
+    waker: _LoopWaker | None,
+    woken: asyncio.Future[Any] | None,
+    timeout: float | None,
+) -> asyncio.Future[Any] | None:
+    """Wait until ``future`` is done, ``waker`` is set, or ``timeout`` passed.
+
+    Returns:
+        What waits for ``waker`` (``woken``, or a new one once it ended), for
+        the next wait to reuse and the last to cancel.
+    """
+    waiting: set[asyncio.Future[Any]] = {future}
+    if waker is not None and not waker.is_set():
+        if woken is None or woken.done():
+            woken = asyncio.ensure_future(waker.event.wait())
+        waiting.add(woken)
+    await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    return woken
 
 
 async def _drive(layout: Layout[J]) -> AsyncGenerator[list[tuple[J, JobStatus]], None]:
