@@ -170,6 +170,15 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     callback_takes=0.0,
     listen=True,
 )
+@example(  # a hint counts from its answer: a callback that takes 0.4 s leaves 0.3 s of it
+    steps=[(R, 0.0)],
+    hints=[0.7],
+    timeout=None,
+    wait=0.0,
+    with_callback=True,
+    callback_takes=0.4,
+    listen=False,
+)
 @example(  # a hint, then the policy: it takes up the Backoff where the hint left it
     steps=[(R, 0.0), (R, 0.0)],
     hints=[0.7, None],

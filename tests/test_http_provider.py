@@ -134,6 +134,22 @@ def test_one_job_in_an_unknown_state_leaves_the_others_waited_on(
         jobs[500].wait_for_final_state()
 
 
+def test_one_slow_query_delays_first_completed_by_at_most_a_second(service: JobService) -> None:
+    # Two backends, so two batch requests a round: the slow job's takes 5 s each time.
+    slow_backend, quick_backend = HttpBackend(service.url), HttpBackend(service.url)
+    try:
+        slow = slow_backend.run(queue=60, hold=5)
+        quick = quick_backend.run(queue=0.5)
+        done, not_done = jobv1.wait([slow, quick], return_when=jobv1.FIRST_COMPLETED)
+        late = time.monotonic() - service.ended_at(quick.job_id())
+        print(f"FIRST_COMPLETED {late:.2f} s after the quick job ended")
+    finally:
+        slow_backend.close()
+        quick_backend.close()
+    assert (done, not_done) == ({quick}, {slow})
+    assert late <= 1.0  # measured: 0.05 s; 4.55 s before slow queries were carried over
+
+
 def test_results_cancels_and_references(service: JobService, backend: HttpBackend) -> None:
     done = backend.run(run=0.2, result={"counts": {"00": 7}})
     assert done.result() == {"counts": {"00": 7}}  # waits, then fetches

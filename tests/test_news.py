@@ -38,6 +38,7 @@ from jobv1._clock import SystemClock
 from jobv1._requests import EARLY
 from jobv1._workers import Run
 from jobv1.aio import _launched, _LoopWaker
+from jobv1.testing import FakeClock
 
 Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
 
@@ -99,6 +100,17 @@ def waited(driver: str, jobs: list[Any], **options: Any) -> DoneAndNotDone[Any]:
     if driver == "blocking":
         return jobv1.wait(jobs, **options)
     return asyncio.run(aio.wait(jobs, **options))
+
+
+def completed(driver: str, jobs: list[Any], **options: Any) -> list[Any]:
+    """Every job ``as_completed`` yields under ``driver``, in order."""
+    if driver == "blocking":
+        return list(jobv1.as_completed(jobs, **options))
+
+    async def take() -> list[Any]:
+        return [job async for job in aio.as_completed(jobs, **options)]
+
+    return asyncio.run(take())
 
 
 def first(driver: str, jobs: list[Any], **options: Any) -> tuple[Any, Exception | None]:
@@ -187,21 +199,18 @@ class TestNewsComesFirst:
         assert held.queries == asked
         release.set()
 
-    def test_the_rest_of_the_round_is_read_when_it_ends(self, driver: str) -> None:
-        # No query held: every answer is read, the news first, then the others in order.
-        seen: list[tuple[str, JobStatus]] = []
-        jobs = [ScriptedJob([Q, R, D], f"job{k}") for k in range(3)]
-        result = waited(
-            driver,
-            jobs,
-            return_when=FIRST_COMPLETED,
-            poll=0.01,
-            on_status=lambda job, status: seen.append((job.job_id(), status)),
-        )
-        assert result.done == set(jobs)
-        assert sorted(seen, key=str) == sorted(
-            ((f"job{k}", status) for k in range(3) for status in (Q, R, D)), key=str
-        )
+    def test_every_answer_is_read_once_news_first_or_at_the_rounds_end(self, driver: str) -> None:
+        # No query held: each job's statuses are told once each, in its own order, and
+        # each job is yielded once, whether its end was read as news or with the round.
+        seen: dict[str, list[JobStatus]] = {}
+        jobs = [ScriptedJob([Q, R, D], f"job{k}") for k in range(5)]
+
+        def on_status(job: Any, status: JobStatus) -> None:
+            seen.setdefault(job.job_id(), []).append(status)
+
+        yielded = completed(driver, jobs, poll=0.01, on_status=on_status)
+        assert sorted(job.job_id() for job in yielded) == [f"job{k}" for k in range(5)]
+        assert seen == {f"job{k}": [Q, R, D] for k in range(5)}
 
 
 def test_all_completed_reads_each_round_in_the_jobs_order() -> None:
@@ -371,3 +380,111 @@ def test_a_wake_with_no_news_waits_on_asyncio(release: threading.Event) -> None:
         return [first, second]
 
     assert asyncio.run(drive()) == [EARLY, []]
+
+
+@pytest.mark.usefixtures("loop")
+class TestASlowQueryIsCarriedOver:
+    """Both loops, both drivers: a round waits for a slow query at most SLOW_QUERY_SECONDS.
+
+    Then the round ends without it: its job is not asked again until it
+    answers, the other jobs are polled on, and its answer is read at the
+    first round after it came.
+    """
+
+    def test_the_others_are_polled_on_while_it_runs(
+        self, driver: str, release: threading.Event
+    ) -> None:
+        held = Held("held", release, free=1)
+        quick = ScriptedJob([Q, Q, Q, D], "quick")
+        done, _ = waited(driver, [held, quick], return_when=FIRST_COMPLETED, poll=0.01)
+        assert held.under_way()
+        assert done == {quick}
+        assert quick.queries == 4
+        assert held.queries == 2  # not asked again while its query runs
+
+    def test_its_answer_is_read_when_it_comes(self, driver: str, release: threading.Event) -> None:
+        held = Held("held", release, free=1)
+        held._statuses = [R, D]
+        quick = ScriptedJob([Q, Q, D], "quick")
+        seen: list[tuple[str, JobStatus]] = []
+
+        def on_status(job: Any, status: JobStatus) -> None:
+            seen.append((job.job_id(), status))
+            if job is quick and status is D:
+                release.set()  # the held query answers only once the other job is done
+
+        result = waited(driver, [held, quick], poll=0.01, on_status=on_status)
+        assert result.done == {held, quick}
+        assert held.queries == 2  # its answer was the carried query's
+        assert [status for name, status in seen if name == "held"] == [R, D]
+        assert seen.index(("quick", D)) < seen.index(("held", D))
+
+    def test_a_carried_query_that_raises_fails_its_job(
+        self, driver: str, release: threading.Event
+    ) -> None:
+        class Gone(Held):
+            def status(self) -> JobStatus:
+                answer = super().status()
+                if self.queries > self.free:
+                    raise ConnectionError("reset by peer")
+                return answer
+
+        held = Gone("held", release, free=1)
+        quick = ScriptedJob([Q, Q, D], "quick")
+
+        def on_status(job: Any, status: JobStatus) -> None:
+            if job is quick and status is D:
+                release.set()
+
+        result = waited(driver, [held, quick], poll=0.01, on_status=on_status)
+        assert result.done == {held, quick}
+        assert isinstance(result.exception(held), ConnectionError)
+
+    def test_a_fake_clock_waits_for_every_query(self, fake_clock: FakeClock) -> None:
+        # Virtual time does not pass while a query runs: nothing is carried over.
+        gate = threading.Event()
+
+        class Slow(ScriptedJob):
+            def status(self) -> JobStatus:
+                answer = super().status()
+                if self.queries == 2:
+                    threading.Timer(0.05, gate.set).start()  # ends in real time, by itself
+                    assert gate.wait(FAR)
+                return answer
+
+        slow = Slow([R, R, R, R, D], "slow")
+        quick = ScriptedJob([Q, Q, Q, D], "quick")
+        done, _ = jobv1.wait([slow, quick], return_when=FIRST_COMPLETED, poll=1)
+        assert done == {quick}
+        assert slow.queries == 4  # asked in every round: never carried
+        assert fake_clock.monotonic() == 3
+
+
+def test_a_slow_batch_is_carried_over(driver: str, release: threading.Event) -> None:
+    backend = BatchBackend(release, {"held": [Q, R], "a": [Q], "b": [Q, Q, Q, D], "c": [Q]})
+    jobs = [Batched(backend, name) for name in ("held", "a", "b", "c")]
+    done, _ = waited(driver, jobs, return_when=FIRST_COMPLETED, poll=0.01)
+    assert backend.asking.is_set()
+    assert not backend.answered.is_set()
+    assert {job.job_id() for job in done} == {"b"}
+    assert backend.answers["a"] == [Q]  # asked no more while its batch ran
+
+
+def test_the_answers_of_carried_queries_are_read_by_what_came() -> None:
+    # A carried query still running stays carried; one that raised ends its job; one
+    # taken by a worker as its sweep stopped (never asked) is dropped: its job is asked
+    # again as any pending job is.
+    from jobv1._answers import Answers
+    from jobv1._status import check_status
+    from jobv1._workers import FAILED, SKIPPED, UNASKED, Sweep
+
+    jobs = [ScriptedJob([R], f"job{k}") for k in range(4)]
+    sweep = Sweep(jobs, lambda: 0.0, float("inf"))
+    sweep.answers[:] = [UNASKED, FAILED, SKIPPED, D]
+    sweep.failures[1] = ConnectionError("reset")
+    answers = Answers(jobs, check_status, None)
+    finished: list[tuple[Any, JobStatus]] = []
+    carried = [(sweep, k, k) for k in range(4)]
+    assert answers.late(carried, finished) == [(sweep, 0, 0)]
+    assert finished == [(jobs[1], E), (jobs[3], D)]
+    assert isinstance(answers.failures[id(jobs[1])], ConnectionError)

@@ -169,8 +169,9 @@ class HttpBackend:
         """Submit a job; the service's job is described by ``options``, ``program`` is unused.
 
         The options are the service's: ``queue`` and ``run`` (seconds),
-        ``outcome`` (``"DONE"`` or ``"ERROR"``), ``result``, and ``eta`` (when
-        the service says it will start, if not after ``queue``).
+        ``outcome`` (``"DONE"`` or ``"ERROR"``), ``result``, ``eta`` (when
+        the service says it will start, if not after ``queue``), and ``hold``
+        (seconds every answer about the job takes).
         """
         return HttpJob(self, self.request("POST", "/jobs", options)["id"])
 

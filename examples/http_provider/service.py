@@ -8,12 +8,14 @@ has, each switched on by the test that wants it:
   seconds, as most services send, or an HTTP date);
 - random ``503`` answers (with ``Retry-After: 1``);
 - an outage: the port refuses connections for a while, then serves again;
-- slow answers: a share of them held for some seconds;
+- slow answers: a share of them held for some seconds, or every answer
+  about one job (its ``hold``);
 - jobs the service no longer knows by a state (``"DELETED"``).
 
 Endpoints (JSON in and out)::
 
-    POST /jobs                {"queue": s, "run": s, "outcome": "DONE", "result": ..., "eta": s}
+    POST /jobs                {"queue": s, "run": s, "outcome": "DONE", "result": ..., "eta": s,
+                               "hold": s}
     GET  /jobs/ID             {"id", "state", "starts_in"?}
     POST /jobs/states         {"ids": [...]}  ->  {"jobs": [{"id", "state"} | {"id", "error"}]}
     GET  /jobs/ID/result      the result; 409 while the job has not completed
@@ -33,6 +35,7 @@ import json
 import math
 import random
 import re
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -121,7 +124,7 @@ class JobService:
         class Handler(_Handler):
             owner = service
 
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        server = _Server(("127.0.0.1", self.port), Handler)
         server.daemon_threads = True
         self._server = server
         self.port = server.server_address[1]
@@ -175,8 +178,8 @@ class JobService:
     def submit(self, body: dict[str, Any]) -> str:
         """Make the job ``body`` describes; its id. ``ValueError`` for a bad one."""
         queue, run = float(body.get("queue", 0.0)), float(body.get("run", 0.0))
-        outcome = body.get("outcome", "DONE")
-        if outcome not in ("DONE", "ERROR") or min(queue, run, body.get("eta", 0)) < 0:
+        outcome, hold = body.get("outcome", "DONE"), float(body.get("hold", 0.0))
+        if outcome not in ("DONE", "ERROR") or min(queue, run, hold, body.get("eta", 0)) < 0:
             raise ValueError(f"bad job: {body!r}")
         with self._lock:
             job_id = f"job-{next(self._ids)}"
@@ -190,6 +193,7 @@ class JobService:
                 "result": body.get("result"),
                 "cancel": math.inf,
                 "lost": None,
+                "hold": hold,
             }
         return job_id
 
@@ -210,6 +214,12 @@ class JobService:
             answer["state"] = "QUEUED"
             answer["starts_in"] = round(max(0.0, job["eta"] - now), 3)
         return answer
+
+    def hold(self, ids: list[str]) -> None:
+        """Hold an answer about the jobs ``ids`` as long as the slowest of them asks."""
+        held = max((self._jobs[i]["hold"] for i in ids if i in self._jobs), default=0.0)
+        if held:
+            time.sleep(held)
 
     def ended_at(self, job_id: str) -> float:
         """When job ``job_id`` ended or will end, on ``time.monotonic()``."""
@@ -260,6 +270,15 @@ class JobService:
 
 
 _JOB = re.compile(r"^/jobs/([\w-]+)(/result|/cancel)?$")
+
+
+class _Server(ThreadingHTTPServer):
+    """The service's server: a client gone before its answer is sent is no error of the service."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):  # reset, broken pipe: the client hung up
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -314,6 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
             ids = body.get("ids")
             if not isinstance(ids, list) or len(ids) > MAX_BATCH:
                 raise ValueError(f"ids must be a list of at most {MAX_BATCH} ids")
+            service.hold(ids)
             answers = []
             for job_id in ids:
                 try:
@@ -327,6 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
         job_id, action = match.groups()
         if method == "GET" and action is None:
             service.note("state")
+            service.hold([job_id])
             return 200, service.state(job_id)
         if method == "GET" and action == "/result":
             service.note("result")

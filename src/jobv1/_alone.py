@@ -141,6 +141,7 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
         # As in the loop: a hint is asked right after the query that needs it, and
         # read (its failure raised) after the callback.
         hint = hint_of(job, status) if hinted and not at_deadline else None
+        answered = monotonic()  # a hint counts from here, as the loop's does
         # The deadline's own query, or one that answered at or after the deadline
         # (a slow one that crossed it): the last query of the wait.
         last = at_deadline or (deadline is not None and monotonic() >= deadline)
@@ -158,7 +159,7 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
             seconds, step = _policy_delay(pace, delays, drawn, step)
             why, hurried = "policy", False
         else:
-            seconds, hurried = floored(seconds, hurried)
+            seconds, hurried = floored(max(0.0, seconds - (now - answered)), hurried)
             step = step if drawn is None else under_hint(drawn, step, seconds)
         wake = now + seconds
         if wake == math.inf:

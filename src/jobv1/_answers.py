@@ -115,3 +115,27 @@ class Answers(Generic[J]):
                 self.failed(due[k], sweep.failures[k], finished)
             else:
                 self.found(due[k], answer, finished)
+
+    def late(
+        self, given_up: list[tuple[Sweep, int, int]], finished: list[tuple[J, JobStatus]]
+    ) -> list[tuple[Sweep, int, int]]:
+        """Read the answers come since of the queries ``given_up`` (or carried), into ``finished``.
+
+        Each is the sweep that made it, its place there, and its job's index.
+        A query that raised ends its job, as in its own round.
+
+        Returns:
+            Those still running, for a later look.
+        """
+        from ._workers import FAILED, UNASKED
+
+        running = []
+        for sweep, k, index in given_up:
+            answer = sweep.answers[k]
+            if answer is UNASKED:
+                running.append((sweep, k, index))
+            elif answer is FAILED:
+                self.failed(index, sweep.failures[k], finished)
+            elif sweep.answered(k):  # else never asked after all
+                self.found(index, answer, finished)
+        return running

@@ -136,7 +136,7 @@ def _asked(layout: Layout[Any], ask: Ask) -> list[Outcome] | object:
         if not remote:
             return outcomes
         run = ask.run = Run(ask.queries, remote, outcomes)
-        ask.eager_run(run)
+        ask.configure(run)
     unbegun = _launched(layout, run)
     if unbegun is EARLY:
         return EARLY
@@ -167,10 +167,13 @@ def run_until(
     The wait lasts until every call has ended, until :func:`query_end`, or
     until ``interrupt`` is set; then no other call is begun, and those still
     running are given up: their outcomes stay as they are, and come in
-    later, as they end. A Ctrl-C or ``SystemExit`` a worker met is raised
-    here. An eager run's wait also ends when an outcome worth reading comes
-    while other calls run (:meth:`~jobv1._workers.Run.early`): the calls go
-    on, and the run, handed back, is waited on again (:meth:`~jobv1._workers.Run.woken`).
+    later, as they end. Those still running once every call has begun and
+    the run's ``until`` came are carried over, given up alike
+    (:meth:`~jobv1._workers.Run.carries`). A Ctrl-C or ``SystemExit`` a
+    worker met is raised here. An eager run's wait also ends when an outcome
+    worth reading comes while other calls run
+    (:meth:`~jobv1._workers.Run.woken`): the calls go on, and the run,
+    handed back, is waited on again.
 
     Returns:
         The indices of the calls never begun, in order; or
@@ -189,15 +192,7 @@ def run_until(
     try:
         if not run.begun:
             run.start(bound)
-        while True:
-            left = None if end is None else max(0.0, end - clock.monotonic())
-            if not waited(finished.wait, left):
-                break  # the deadline: the calls still running are given up
-            finished.clear()  # before the look: what ends after it wakes this wait again
-            move = run.woken(interrupt is not None and interrupt.is_set())
-            if move is not None:
-                going_on = move
-                break
+        going_on = _waiting(run, finished, clock, end, interrupt)
     finally:
         if not going_on:  # at the deadline or the interrupt: those still running are given up
             unbegun = run.stop()
@@ -208,3 +203,26 @@ def run_until(
     if run.raised is not None:
         raise run.raised  # Ctrl-C, SystemExit: raised in the wait
     return unbegun
+
+
+def _waiting(
+    run: Run,
+    finished: threading.Event,
+    clock: Clock,
+    end: float | None,
+    interrupt: Interrupt | None,
+) -> bool:
+    """Wait for the calls of ``run``, as :func:`run_until` says; whether it is handed back early."""
+    while True:
+        now = clock.monotonic()
+        if run.carries(now):
+            return False  # a round's slow queries: carried over, as given up
+        stop_at = run.wait_end(end, now)
+        if not waited(finished.wait, None if stop_at is None else max(0.0, stop_at - now)):
+            if stop_at == end:
+                return False  # the deadline: the calls still running are given up
+            continue  # the run's until: see whether it carries them over
+        finished.clear()  # before the look: what ends after it wakes this wait again
+        move = run.woken(interrupt is not None and interrupt.is_set())
+        if move is not None:
+            return move

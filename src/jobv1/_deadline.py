@@ -43,6 +43,7 @@ __all__ = [
     "AT_DEADLINE",
     "ERRORS",
     "LAST_QUERY_SECONDS",
+    "SLOW_QUERY_SECONDS",
     "Deadline",
     "errors_of",
     "query_end",
@@ -55,6 +56,11 @@ __all__ = [
 #: queries run off the waiting thread, before the wait ends without them (a query
 #: begun earlier is given up at the deadline itself).
 LAST_QUERY_SECONDS = 1.0
+#: Seconds a round of queries on the system's clock waits, once every query of it
+#: has begun, for those still running: then it ends without them. Each is carried
+#: over: its job is not asked again until it answers, and its answer is read at
+#: the first round after it came. One slow query holds back no other job.
+SLOW_QUERY_SECONDS = 0.5
 
 #: A query due this close to the deadline is made at the deadline, as its last
 #: query: sums of intervals drift by a few ulps, and no clock sleeps this finely.
@@ -163,6 +169,16 @@ class Deadline:
     def query_end(self) -> float | None:
         """Until when a driver waits for the queries it runs off its thread (:func:`query_end`)."""
         return query_end(self.clock, self.at)
+
+    def carry_from(self, at_deadline: bool) -> float | None:
+        """From when a round's queries still running are carried over (:data:`SLOW_QUERY_SECONDS`).
+
+        ``None`` in the deadline's round, which has its own end, and on a clock
+        other than the system's: virtual time does not pass while a query runs.
+        """
+        if at_deadline or not isinstance(self.clock, SystemClock):
+            return None
+        return self.clock.monotonic() + SLOW_QUERY_SECONDS
 
     def round_end(self, at_deadline: bool) -> float:
         """From when a round begins no other query: the deadline, or the end of its own round.

@@ -214,9 +214,10 @@ class JobV1(Job, ABC, Generic[ResultT]):
         response: :class:`~jobv1.Retry` reads it with ``retry_after``): a
         wait asks a job for hints when its class overrides this method (not
         a function set on one job). A wait calls it
-        after every non-final query, with that query's status, and sleeps the
-        seconds it returns instead of the delay its own policy would choose;
-        the wait's deadline still bounds the sleep. A hint under 0.05 s is
+        after every non-final query, with that query's status, and lets the
+        seconds it returns pass, counted from that answer, instead of the
+        delay its own policy would choose; the wait's deadline still bounds
+        the sleep. A hint under 0.05 s is
         taken as given once ("now"), then as 0.05 s while the hints stay
         under it: never a hot loop. This base returns ``None``: follow the
         policy.

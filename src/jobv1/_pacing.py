@@ -266,8 +266,12 @@ class Planner:
     def _plan_hint(
         self, entry: Entry[Any], now: float, hint: float, soonest: Soonest | None
     ) -> Soonest:
-        """Make ``entry`` due after its ``hint``, floored; or with its batch, if that goes first."""
-        delay, entry.hurried = floored(hint, entry.hurried)
+        """Make ``entry`` due after its ``hint``, floored; or with its batch, if that goes first.
+
+        The hint counts from when its answer came: an answer read later (a
+        round that carried a slow query over) has less of it left.
+        """
+        delay, entry.hurried = floored(max(0.0, hint - (now - entry.answered)), entry.hurried)
         if self._drawn is not None:
             entry.step = under_hint(self._drawn, entry.step, delay)
         if entry.batch is not None:

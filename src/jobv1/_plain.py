@@ -87,6 +87,30 @@ def _never() -> bool:
     return False
 
 
+def _launched(
+    wait: Plain[J], sweep: Sweep, due: list[int], read: set[int]
+) -> Generator[Step[J], object, list[int]]:
+    """Have the driver run ``sweep`` for ``wait``; the indices of its jobs never begun.
+
+    An eager wait's news (:meth:`~jobv1._blocking.Driven.reads_early`) is
+    read as it comes, its places added to ``read``, and the jobs it ends
+    yielded at once.
+    """
+    unbegun = yield Launch(sweep)
+    try:
+        while unbegun is EARLY:
+            news: Finished[J] = []
+            wait._answers.news(sweep, due, read, news)
+            if news:
+                yield wait._settled(news)
+            unbegun = yield Launch(sweep)
+    except BaseException:  # a hook raised, or the caller closed the wait on the news
+        sweep.abandon()
+        raise
+    assert isinstance(unbegun, list)  # the driver sends back the indices never begun
+    return unbegun
+
+
 class Plain(Driven[J]):
     """One wait over plain polled jobs, with one deadline: :class:`~jobv1._polling.Poller`'s twin.
 
@@ -199,12 +223,14 @@ class Plain(Driven[J]):
                 waker.clear()
             if self.interrupted():
                 raise self._limit.interrupted(self._what())
-            pending = self.pending
-            due = (
-                [index for index in pending if index not in fresh]
-                if at_deadline and fresh
-                else pending
-            )
+            # Not asked in this round: the jobs whose queries were carried over, or
+            # given up, and answered since (read now) or not yet.
+            skip = {index for _, _, index in self._given_up}
+            if skip and not (yield from self._carried()):
+                return  # the last pending jobs' carried queries found them final
+            if at_deadline:
+                skip |= fresh
+            due = [index for index in self.pending if index not in skip] if skip else self.pending
             finished, stopped = yield from self._round(due, at_deadline)
             if finished:
                 yield self._settled(finished)
@@ -215,12 +241,9 @@ class Plain(Driven[J]):
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
                 # After the deadline's round every pending job was asked at the deadline.
                 if at_deadline or fresh.issuperset(self.pending):
-                    finished = self._late()
-                    if finished:
-                        yield self._settled(finished)
-                    if not self.pending:
-                        return
-                    raise self._timeout_error()
+                    if (yield from self._carried()):
+                        raise self._timeout_error()
+                    return
                 at_deadline = True  # the deadline came in a round: see to the others
                 continue
             wake, seconds = self._nap(self._drawn.at(step))
@@ -357,7 +380,7 @@ class Plain(Driven[J]):
 
         Those still running at the deadline or the interrupt are given up:
         their jobs are not asked again, and their answers are read at the
-        end if they came by then (:meth:`_late`). Those not begun then are
+        end if they came by then (:meth:`_carried`). Those not begun then are
         asked at the deadline's round, or, in it, not at all. With ``halt``,
         the jobs are asked one at a time by one worker, which asks no other
         once ``halt()`` says so or after a failure or an answer that may not
@@ -373,27 +396,19 @@ class Plain(Driven[J]):
         jobs = self._jobs
         queried = jobs if len(due) == len(jobs) else [jobs[index] for index in due]
         sweep = Sweep(queried, self._now, late_from, halt=halt, cap=workers)
-        sweep.eager = self._early and halt is None
-        unbegun = yield Launch(sweep)
+        if halt is None:  # else one at a time: its own part ends where news comes
+            sweep.eager = self._early
+            sweep.until = self._limit.carry_from(at_deadline)
         read: set[int] = set()  # the answers read as they came, by an eager wait
-        try:
-            while unbegun is EARLY:  # an eager wait's news: see Driven.reads_early
-                news: Finished[J] = []
-                self._answers.news(sweep, due, read, news)
-                if news:
-                    yield self._settled(news)
-                unbegun = yield Launch(sweep)
-        except BaseException:  # a hook raised, or the caller closed the wait on the news
-            sweep.abandon()
-            raise
-        assert isinstance(unbegun, list)  # the driver sends back the indices never begun
+        unbegun = yield from _launched(self, sweep, due, read)
         asked = sweep.asked  # read first: an answer is in before it is counted
         answers = list(sweep.answers)  # as they are now: a query given up may still end later
         fresh = self._fresh
         fresh.update(due[k] for k in sweep.late)
         if unbegun or asked < len(due):
-            for k in sweep.running(answers, unbegun):  # given up while they ran
-                fresh.add(due[k])
+            for k in sweep.running(answers, unbegun):  # given up while they ran, or carried
+                if not sweep.carried:
+                    fresh.add(due[k])
                 self._given_up.append((sweep, k, due[k]))
                 flight.give_up(jobs[due[k]], sweep.answers, k, UNASKED)
             if at_deadline:
@@ -406,8 +421,8 @@ class Plain(Driven[J]):
             if k in read:
                 continue
             answer = answers[k]
-            if answer is UNASKED or answer is SKIPPED:  # given up, or never asked
-                cut = True
+            if answer is UNASKED or answer is SKIPPED:  # given up, carried, or never asked
+                cut = cut or not sweep.carried
                 continue
             if answer is FAILED:
                 answers_of.failed(due[k], sweep.failures[k], finished)
@@ -420,14 +435,17 @@ class Plain(Driven[J]):
             answers_of.found(due[k], answer, finished)
         return cut, asked
 
-    def _late(self) -> Finished[J]:
-        """The jobs found final by the answers of the queries given up that came since."""
-        given_up, self._given_up = self._given_up, []
+    def _carried(self) -> Generator[Step[J], object, bool]:
+        """Yield the jobs found final by the answers come since of queries given up or carried.
+
+        Returns:
+            Whether some job is still pending.
+        """
         finished: Finished[J] = []
-        for sweep, k, index in given_up:
-            if sweep.answered(k):  # else still running, failed, or never asked after all
-                self._answers.found(index, sweep.answers[k], finished)
-        return finished
+        self._given_up = self._answers.late(self._given_up, finished)
+        if finished:
+            yield self._settled(finished)
+        return bool(self.pending)
 
     def _what(self) -> str:
         return f"{len(self.pending)} of {len(self._jobs)} jobs"

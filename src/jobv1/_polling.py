@@ -268,7 +268,7 @@ class Poller(Driven[J]):
                 raise self._limit.interrupted(self._what())
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
                 if self._fresh.issuperset(self.pending):
-                    yield from self._reader.late()
+                    yield from self._reader.at_end()
                     if not self.pending:
                         return
                     raise self._timeout_error()
@@ -306,8 +306,12 @@ class Poller(Driven[J]):
             status, the entries whose query failed and was ridden out, and
             whether the round stopped before its end.
         """
-        due = self._planner.due(self.pending, self._fresh, at_deadline, slept_to)
         sorted_ = Sorted[J]()
+        due = self._planner.due(self.pending, self._fresh, at_deadline, slept_to)
+        if self._reader.given_up:  # queries carried over: those answered are read, none asked
+            carried = self._reader.carried()
+            yield from self._reader.late(sorted_)
+            due = [entry for entry in due if entry.index not in carried]
         # One request at a time, or the whole round together for the driver to run
         # at once: the answers are read in the same order either way. (Reading a
         # round of 100,000 answers breathes every SLICE, for an event loop.)
@@ -347,6 +351,8 @@ class Poller(Driven[J]):
                     break
         if part and not stopped:
             stopped = yield from self._reader.take(part, at_deadline, sorted_)
+        if sorted_.carried:  # planned as if asked with no answer, as a job busy is
+            self._planner.schedule(self._clock.monotonic(), sorted_.carried, [])
         return sorted_.finished, sorted_.waiting, sorted_.failed, stopped
 
     def _halted(self, end: float) -> bool:

@@ -62,6 +62,7 @@ class Entry(Generic[J]):
     """The loop's record of one pending job."""
 
     __slots__ = (
+        "answered",
         "asks",
         "batch",
         "clock",
@@ -120,6 +121,8 @@ class Entry(Generic[J]):
         self.resync: float | None = None
         #: When it is next due, as last planned.
         self.when = 0.0
+        #: When its last answer came, on the wait's clock: a hint counts from then.
+        self.answered = 0.0
         #: The batch that can query it with others and its largest size, or
         #: ``None``, once the wait's ``batch`` has said (:data:`BatchOf`).
         self.grouping: Any = _UNKNOWN

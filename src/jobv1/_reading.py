@@ -40,7 +40,7 @@ J = TypeVar("J")
 class Sorted(Generic[J]):
     """The answers of a round so far, sorted."""
 
-    __slots__ = ("failed", "finished", "waiting")
+    __slots__ = ("carried", "failed", "finished", "waiting")
 
     def __init__(self) -> None:
         #: The jobs found final, with their status.
@@ -49,6 +49,8 @@ class Sorted(Generic[J]):
         self.waiting: list[Entry[J]] = []
         #: The entries whose query failed and was ridden out.
         self.failed: list[Entry[J]] = []
+        #: The entries whose query is carried over to a later round, still running.
+        self.carried: list[Entry[J]] = []
 
 
 class Reader(Generic[J]):
@@ -130,6 +132,7 @@ class Reader(Generic[J]):
         """
         ask = ask_of(part, not at_deadline, self._clock)
         ask.eager = self.early
+        ask.until = self._limit.carry_from(at_deadline)
         if self.blocking and len(part) == 1:  # made here, as the driver would
             outcomes: object = [outcome_of(ask.queries[0])]
         else:
@@ -156,12 +159,16 @@ class Reader(Generic[J]):
             if outcome is UNBEGUN:  # asked at the deadline's round, if not in it
                 cut = True
                 continue
-            if outcome is None:  # given up while it ran: the job is not asked again
+            if outcome is None:  # given up while it ran, or carried: not asked again meanwhile
+                carried = ask.run is not None and ask.run.carried
                 self.given_up.append((request, outcomes, place))
                 for entry in asked(request):
-                    fresh.add(entry.index)
+                    if carried:
+                        into.carried.append(entry)
+                    else:
+                        fresh.add(entry.index)
                     flight.give_up(entry.handle, outcomes, place, None)
-                cut = True
+                cut = cut or not carried
                 continue
             count = yield from self._outcome(request, outcome, deadline, into, count)
         return cut
@@ -225,6 +232,7 @@ class Reader(Generic[J]):
         fresh = self.fresh
         if isinstance(request, Entry):  # one job's query
             answer, request.hint, when = value
+            request.answered = when
             if when >= deadline:
                 fresh.add(request.index)
             request.batch = None
@@ -241,6 +249,7 @@ class Reader(Generic[J]):
             if when >= deadline:
                 fresh.add(entry.index)
             entry.hint = hint
+            entry.answered = when
             entry.batch = batch
             count += 1
             if not count % SLICE:
@@ -251,15 +260,29 @@ class Reader(Generic[J]):
             self._found(entry, answer, into)
         return count
 
-    def late(self) -> Generator[Step[J], object, None]:
-        """Read the answers of the queries given up that came since; yield the jobs found final."""
+    def late(self, into: Sorted[J]) -> Generator[Step[J], object, None]:
+        """Sort the answers of the queries given up (or carried) that came since ``into`` a round's.
+
+        Those still running are kept for a later look; a query that raised is
+        read as in its own round (ridden out, or the jobs' failure).
+        """
         given_up, self.given_up = self.given_up, []
-        into = Sorted[J]()
         count = 0
         for request, outcomes, place in given_up:
             outcome = outcomes[place]
-            if isinstance(outcome, tuple) and outcome[0]:  # else still running, or failed
-                count = yield from self._read(request, outcome[1], math.inf, into, count)
+            if outcome is None:  # still running
+                self.given_up.append((request, outcomes, place))
+                continue
+            count = yield from self._outcome(request, outcome, math.inf, into, count)
+
+    def carried(self) -> set[int]:
+        """The indices of the jobs whose queries were given up or carried, and not read yet."""
+        return {entry.index for request, _, _ in self.given_up for entry in asked(request)}
+
+    def at_end(self) -> Generator[Step[J], object, None]:
+        """As the wait ends: read the answers of the queries given up that came; yield what ends."""
+        into = Sorted[J]()
+        yield from self.late(into)
         if into.finished:
             yield into.finished
 

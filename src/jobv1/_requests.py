@@ -72,7 +72,7 @@ class Ask:
     never began.
     """
 
-    __slots__ = ("eager", "local", "queries", "remote", "run")
+    __slots__ = ("eager", "local", "queries", "remote", "run", "until")
 
     def __init__(
         self,
@@ -95,12 +95,16 @@ class Ask:
         #: Whether the driver hands over the answers worth reading as they come
         #: (:data:`EARLY`), where other queries are still running.
         self.eager = eager
+        #: From when the queries still running, all begun, are carried over
+        #: (:meth:`~jobv1._workers.Run.carries`); ``None``: never.
+        self.until: float | None = None
         #: The run of the remote queries, once a driver began it.
         self.run: Run | None = None
 
-    def eager_run(self, run: Run) -> None:
-        """Make ``run``, a driver's of the remote queries, tell the news if this ask is eager."""
+    def configure(self, run: Run) -> None:
+        """Make ``run``, a driver's of the remote queries, tell the news and carry as asked."""
         run.eager = self.eager
+        run.until = self.until
 
     def run_local(self) -> tuple[list[Outcome], list[int]]:
         """Run the local queries here; return the outcomes so far and the others' indices."""

@@ -201,8 +201,10 @@ class Run:
         "begun",
         "calls",
         "cap",
+        "carried",
         "count",
         "eager",
+        "exhausted",
         "finished",
         "lock",
         "news",
@@ -211,6 +213,7 @@ class Run:
         "raised",
         "stopped",
         "told",
+        "until",
     )
 
     def __init__(
@@ -243,6 +246,13 @@ class Run:
         self.news: list[int] = []
         #: How many of :attr:`news` the driver handed over.
         self.told = 0
+        #: From when, on the wait's clock, the driver carries over the calls still
+        #: running once every call has begun (:meth:`carries`); ``None``: never.
+        self.until: float | None = None
+        #: Whether every call was begun: a worker found none left to begin.
+        self.exhausted = False
+        #: Whether the driver ended its wait by carrying over the calls still running.
+        self.carried = False
 
     def start(self, bound: int) -> None:
         """Have up to ``bound`` workers make the calls (and no more than :attr:`cap`)."""
@@ -256,17 +266,43 @@ class Run:
 
         ``True``: hand the news over and go on later; so it does for an
         :attr:`eager` run with outcomes worth reading come since it last did,
-        while other calls still run (they then count as told). ``None``: wait
-        on (news told already). ``False``: end the wait, the run being over
-        (or not eager), or ``interrupted``. A driver sets its wait to wake
-        again before it asks, so that a call that ends after this look wakes it.
+        while other calls still run (they then count as told). ``False``: end
+        the wait, the run being over, or ``interrupted``. ``None``: wait on (a
+        worker ended its share, or news was told already; see
+        :meth:`carries`). A driver sets its wait to wake again before it
+        asks, so that a call that ends after this look wakes it.
         """
-        if not self.eager or interrupted or self.stopped or not self.active:
+        if interrupted or self.stopped or not self.active:
             return False
-        if len(self.news) <= self.told:
+        if not self.eager or len(self.news) <= self.told:
             return None
         self.told = len(self.news)
         return True
+
+    def wait_end(self, end: float | None, now: float) -> float | None:
+        """Until when the driver waits next, as of ``now``: ``end``, or :attr:`until` first."""
+        until = self.until
+        if until is None or now >= until or (end is not None and end <= until):
+            return end
+        return until
+
+    def carries(self, now: float) -> bool:
+        """Whether the driver, at ``now``, ends its wait and carries the calls still running over.
+
+        So it does once every call has begun and :attr:`until` has come; it
+        then notes it (:attr:`carried`). Never for a call not begun: a round
+        of many slow queries begins each of them, however long it takes.
+        """
+        if self.exhausted and self.until is not None and now >= self.until:
+            self.carried = True
+        return self.carried
+
+    def share_ended(self) -> None:
+        """A worker found no call left to begin: every call has begun (see :meth:`carries`)."""
+        if not self.stopped:
+            self.exhausted = True
+            if self.until is not None:
+                self.finished.set()
 
     def stop(self) -> list[int]:
         """Let no worker begin another call; those under way finish on their own.
@@ -298,6 +334,7 @@ class Run:
             if self.eager and worth_reading(outcome):
                 self.news.append(index)
                 self.finished.set()
+        self.share_ended()
         self.end()
 
     def end(self) -> None:
@@ -453,6 +490,7 @@ class Sweep(Run):
             mine = self._watchfully()
         with self.lock:
             self.asked += mine
+        self.share_ended()
         self.end()
 
     def _plainly(self) -> int:

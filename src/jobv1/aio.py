@@ -234,7 +234,7 @@ async def _answers(
         if not remote:
             return outcomes
         run = ask.run = Run(ask.queries, remote, outcomes)
-        ask.eager_run(run)
+        ask.configure(run)
     unbegun = await _launched(layout, run, waker)
     if unbegun is EARLY:
         return EARLY
@@ -251,48 +251,61 @@ async def _launched(layout: Layout[Any], run: Run, waker: _LoopWaker | None) -> 
     call after another (no task, and no hand-over to the loop, per call).
     They are given up when the deadline passes
     (:func:`~jobv1._deadline.query_end`) or the interrupt is set: those
-    still running then end on their own. An eager run is handed back
+    still running then end on their own, as do those a round carries over
+    (:meth:`~jobv1._workers.Run.carries`). An eager run is handed back
     (:data:`~jobv1._requests.EARLY`) when answers worth reading come while
     other calls run, as :func:`~jobv1._blocking.run_until` hands it back,
     and waited on again when the loop yields it again.
     """
-    clock = layout.clock
-    end = query_end(clock, layout.deadline)
+    end = query_end(layout.clock, layout.deadline)
     if not run.begun:
         run.finished = _Finished(asyncio.get_running_loop())
-    finished = run.finished
-    assert isinstance(finished, _Finished)  # this driver's, since it began the run
-    woken: asyncio.Future[Any] | None = None
     unbegun: list[int] = []
     going_on = False
     try:
         if not run.begun:
             run.start(layout.max_in_flight)
-        while True:
-            if finished.future.done():
-                finished.rearm()  # before the look: what ends after it wakes this wait again
-                move = run.woken(layout.interrupted())
-                if move is not None:
-                    going_on = move
-                    break
-            timeout = None if end is None else end - clock.monotonic()
-            if timeout is not None and timeout <= 0:
-                break  # the deadline: the calls still running are given up
-            woken = await _either(finished.future, waker, woken, timeout)
-            if layout.interrupted():
-                break
-            # Else an event-driven job called back: the loop sees to it after these
-            # calls; or the deadline passed, which the next turn finds.
+        going_on = await _waiting(layout, run, end, waker)
     finally:
         if not going_on:
             unbegun = run.stop()
-        if woken is not None and not woken.done():
-            woken.cancel()
     if going_on:
         return EARLY
     if run.raised is not None:
         raise run.raised  # Ctrl-C, SystemExit: raised in the wait
     return unbegun
+
+
+async def _waiting(
+    layout: Layout[Any], run: Run, end: float | None, waker: _LoopWaker | None
+) -> bool:
+    """Wait for the calls of ``run``, as :func:`_launched` says; whether it is handed back early."""
+    clock = layout.clock
+    finished = run.finished
+    assert isinstance(finished, _Finished)  # this driver's, since it began the run
+    woken: asyncio.Future[Any] | None = None
+    try:
+        while True:
+            if finished.future.done():
+                finished.rearm()  # before the look: what ends after it wakes this wait again
+                move = run.woken(layout.interrupted())
+                if move is not None:
+                    return move
+            now = clock.monotonic()
+            if run.carries(now):
+                return False  # a round's slow queries: carried over, as given up
+            stop_at = run.wait_end(end, now)
+            timeout = None if stop_at is None else stop_at - now
+            if timeout is not None and timeout <= 0:
+                return False  # the deadline: the calls still running are given up
+            woken = await _either(finished.future, waker, woken, timeout)
+            if layout.interrupted():
+                return False
+            # Else an event-driven job called back: the loop sees to it after these
+            # calls; the deadline passed, or the run's until came: the next turn sees.
+    finally:
+        if woken is not None and not woken.done():
+            woken.cancel()
 
 
 async def _either(
