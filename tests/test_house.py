@@ -24,7 +24,7 @@ FLOORS: list[list[str]] = [
     ["_traits"],
     ["_pacing", "_blocking", "_arguments"],
     ["_queries"],
-    ["_reading", "_events", "_answers"],
+    ["_reading", "_events", "_answers", "_ahead"],
     ["_polling", "_alone", "_plain"],
     ["_job"],
     ["_futures", "qiskit", "job", "jobstatus", "exceptions", "testing._backend"],

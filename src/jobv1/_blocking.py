@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ._status import JobStatus
     from ._workers import Run
 
-__all__ = ["Driven", "drive", "run_until"]
+__all__ = ["Driven", "Halt", "drive", "run_until"]
 
 #: The jobs of a wait, as the caller gave them.
 J = TypeVar("J")
@@ -87,28 +87,57 @@ class Driven(Generic[J]):
         return drive(self)
 
 
-def drive(layout: Layout[J]) -> Generator[list[tuple[J, JobStatus]], None, None]:
-    """Run the loop of ``layout`` in this thread: block while it sleeps, yield what ends."""
+class Halt:
+    """Stops a :func:`drive` from another thread: its sleeps wake, and it asks for nothing more.
+
+    A driver given one wakes its sleeps on :attr:`event` (the wait's own
+    waker, if it makes one, is this event too) and, once :attr:`stopped`,
+    ends before the next request: the loop is closed as a caller's
+    ``close()`` closes it. A round of queries under way ends first.
+    """
+
+    __slots__ = ("event", "stopped")
+
+    def __init__(self) -> None:
+        import threading
+
+        self.event = threading.Event()
+        self.stopped = False
+
+    def stop(self) -> None:
+        """Stop the drive: from any thread."""
+        self.stopped = True
+        self.event.set()
+
+
+def drive(
+    layout: Layout[J], halt: Halt | None = None
+) -> Generator[list[tuple[J, JobStatus]], None, None]:
+    """Run the loop of ``layout`` in this thread: block while it sleeps, yield what ends.
+
+    With ``halt``, it ends early, from another thread, as :class:`Halt` says.
+    """
     events: list[threading.Event] = []
 
     def make_waker() -> threading.Event:
         import threading  # only waits that can be woken early pay for it
 
-        event = threading.Event()
+        event = threading.Event() if halt is None else halt.event
         events.append(event)
         return event
 
     steps = layout.steps(make_waker, blocking=True)
+    sleeps_on = None if halt is None else halt.event
     try:
         request: Step[J] = next(steps)
-        while True:
+        while halt is None or not halt.stopped:
             if isinstance(request, Ask):
                 request = steps.send(_asked(layout, request))
             elif isinstance(request, Launch):
                 request = steps.send(_launched(layout, request.run))
             elif isinstance(request, Sleep):
                 request = steps.send(
-                    _sleep(layout.clock, request.seconds, events[0] if events else None)
+                    _sleep(layout.clock, request.seconds, events[0] if events else sleeps_on)
                 )
             elif isinstance(request, Breathe):
                 request = steps.send(None)

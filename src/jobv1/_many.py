@@ -10,9 +10,10 @@ from ._status import JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Generator, Iterable
     from typing import Any, Final
 
+    from ._ahead import Ahead
     from ._arguments import Checked
     from ._futurewait import FutureWait
     from ._interrupt import Interrupt
@@ -109,21 +110,56 @@ class AsCompleted(Generic[J]):
     as a future's ``exception()`` does. The other jobs are still waited on.
     """
 
-    __slots__ = ("_jobs", "_layout")
+    __slots__ = ("__weakref__", "_ahead", "_jobs", "_layout", "_left")
 
     def __init__(self, layout: Poller[J] | Plain[J] | FutureWait[J]) -> None:
         self._layout = layout
-        self._jobs = (job for finished in layout for job, _ in finished)
+        # How many jobs are not yielded yet.
+        self._left = len(layout.not_done())
+        # The jobs as the loop yields them, once begun here (on a clock of a test's)...
+        self._jobs: Generator[J, None, None] | None = None
+        # ... or as a jobv1 thread reads them ahead (on the system's clock).
+        self._ahead: Ahead[J] | None = None
 
     def __iter__(self) -> AsCompleted[J]:
         return self
 
     def __next__(self) -> J:
-        return next(self._jobs)
+        if self._ahead is None and self._jobs is None:
+            self._begin()
+        if self._ahead is not None:
+            job = self._ahead.take()
+        else:
+            assert self._jobs is not None  # _begin made one or the other
+            job = next(self._jobs)
+        self._left -= 1
+        return job
+
+    def _begin(self) -> None:
+        """Begin the wait: read ahead in a jobv1 thread, on the system's clock (``_ahead``)."""
+        layout = self._layout
+        if not layout.reads_early():
+            self._jobs = (job for finished in layout for job, _ in finished)
+            return
+        import weakref
+
+        from ._ahead import Ahead
+
+        ahead = self._ahead = Ahead(layout)
+        weakref.finalize(self, ahead.stop)  # dropped unfinished: the thread stops
 
     def close(self) -> None:
-        """Stop waiting: the wait's watches are undone, and no other query is made."""
-        self._jobs.close()
+        """Stop waiting: the wait's watches are undone, and no other query is made.
+
+        Once a round of queries under way, if any, is over: the jobs it ends are
+        not yielded.
+        """
+        if self._ahead is not None:
+            self._ahead.stop()
+        else:
+            if self._jobs is None:  # closed before it began: it begins closed, asking nothing
+                self._jobs = (job for finished in self._layout for job, _ in finished)
+            self._jobs.close()
 
     def exception(self, job: J) -> Exception | None:
         """The error that ended ``job``, if its status could not be read; else ``None``.
@@ -133,7 +169,7 @@ class AsCompleted(Generic[J]):
         return self._layout.failure_of(job)
 
     def __repr__(self) -> str:
-        return f"<AsCompleted: {len(self._layout.not_done())} jobs not done>"
+        return f"<AsCompleted: {self._left} jobs not done>"
 
 
 def check_hashable(wait: Checked[Any]) -> None:
@@ -318,6 +354,14 @@ def as_completed(
     A job whose status cannot be read fails alone, as in :func:`wait`: it is
     yielded, ended in ``ERROR``, and :meth:`~jobv1.AsCompleted.exception`
     gives its error; the other jobs are still waited on.
+
+    On the system's clock the wait goes on while the ``for`` body runs: from
+    the first job asked for, a jobv1 thread polls and keeps the jobs that
+    end (at most 16 not taken yet), and hooks are called in that thread;
+    what ends the wait is raised after the jobs that ended before it.
+    ``close()``, or dropping the iterator, stops it. On a
+    :class:`~jobv1.testing.FakeClock` it polls as it is asked, in the
+    caller's thread.
 
     Args:
         jobs: The jobs to wait on, of any kind :func:`wait` takes.

@@ -195,6 +195,9 @@ if TYPE_CHECKING:
         def interrupted(self) -> bool:
             """Whether the wait's interrupt is set."""
 
+        def reads_early(self) -> bool:
+            """Whether answers are read as they come, and ``as_completed`` reads ahead."""
+
         def not_done(self) -> list[J]:
             """The jobs not seen in a final state yet, in their order."""
 

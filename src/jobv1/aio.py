@@ -26,9 +26,11 @@ import asyncio
 import contextlib
 import math
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import _flight as flight
+from ._ahead import AsyncAhead, cancel_task
 from ._arguments import check_one
 from ._clock import SystemClock
 from ._deadline import LAST_QUERY_SECONDS, query_end
@@ -473,7 +475,10 @@ def as_completed(
 ) -> AsCompleted[J]:
     """Iterate, with ``async for``, over the jobs as they end; :func:`jobv1.as_completed`, async.
 
-    The arguments are checked and the deadline set when it is called.
+    The arguments are checked and the deadline set when it is called. On
+    the system's clock a task of its own polls on while the ``async for``
+    body runs (hooks are called in it), as the blocking iterator's thread
+    does; ``aclose()``, or dropping the iterator, stops it.
 
     Raises:
         JobTimeoutError: While iterating, at the deadline, if some jobs are
@@ -511,23 +516,45 @@ class AsCompleted(Generic[J]):
     """What :func:`as_completed` returns: an async iterator over the jobs as they end.
 
     :class:`jobv1.AsCompleted`'s twin: a job whose status could not be read
-    is yielded, ended in ``ERROR``, and :meth:`exception` gives its error.
+    is yielded, ended in ``ERROR``, and :meth:`exception` gives its error. On
+    the system's clock a task of its own polls on while the ``async for``
+    body runs, as :class:`jobv1.AsCompleted`'s thread does.
     """
 
-    __slots__ = ("_jobs", "_layout")
+    __slots__ = ("__weakref__", "_ahead", "_jobs", "_layout", "_left")
 
     def __init__(self, layout: Layout[J]) -> None:
         self._layout = layout
-        self._jobs = _flatten(layout)
+        # How many jobs are not yielded yet.
+        self._left = len(layout.not_done())
+        self._jobs: AsyncGenerator[J, None] | None = None
+        self._ahead: AsyncAhead[J] | None = None
 
     def __aiter__(self) -> AsCompleted[J]:
         return self
 
     async def __anext__(self) -> J:
-        return await self._jobs.__anext__()
+        if self._ahead is None and self._jobs is None:
+            if self._layout.reads_early():
+                ahead = self._ahead = AsyncAhead(_drive(self._layout))
+                weakref.finalize(self, cancel_task, ahead.task)
+            else:
+                self._jobs = _flatten(self._layout)
+        if self._ahead is not None:
+            job = await self._ahead.take()
+        else:
+            assert self._jobs is not None  # made just above, if not before
+            job = await self._jobs.__anext__()
+        self._left -= 1
+        return job
 
     async def aclose(self) -> None:
         """Stop waiting: the wait's watches are undone, and no other query is made."""
+        if self._ahead is not None:
+            await self._ahead.stop()
+            return
+        if self._jobs is None:  # closed before it began: it begins closed, asking nothing
+            self._jobs = _flatten(self._layout)
         await self._jobs.aclose()
 
     def exception(self, job: J) -> Exception | None:
@@ -538,7 +565,7 @@ class AsCompleted(Generic[J]):
         return self._layout.failure_of(job)
 
     def __repr__(self) -> str:
-        return f"<AsCompleted: {len(self._layout.not_done())} jobs not done>"
+        return f"<AsCompleted: {self._left} jobs not done>"
 
 
 async def _call(call: Callable[[], Any]) -> Any:
