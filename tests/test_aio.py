@@ -316,10 +316,10 @@ def test_the_default_interval_is_five_seconds(
 
 
 def test_a_wake_up_after_the_loop_closed_is_dropped() -> None:
-    from jobv1.aio import _LoopWaker
+    from jobv1._aiodrive import LoopWaker
 
     loop = asyncio.new_event_loop()
-    waker = _LoopWaker(loop)
+    waker = LoopWaker(loop)
     loop.close()
     errors: list[BaseException] = []
 
@@ -616,11 +616,11 @@ def test_no_hint_is_asked_at_the_deadline(fake_clock: FakeClock) -> None:
 
 
 def test_wake_ups_from_other_threads_send_the_loop_one_call_until_it_arrives() -> None:
-    from jobv1.aio import _LoopWaker
+    from jobv1._aiodrive import LoopWaker
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        waker = _LoopWaker(loop)
+        waker = LoopWaker(loop)
         sent: list[object] = []
         real = loop.call_soon_threadsafe
 

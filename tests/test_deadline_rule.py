@@ -24,6 +24,7 @@ from jobv1 import (
     JobTimeoutError,
     JobV1,
     WaitInterruptedError,
+    _aiodrive,
     _clock,
     _deadline,
     aio,
@@ -401,7 +402,7 @@ def test_a_round_told_over_twice_is_over_once() -> None:
     """Two workers that both meet a Ctrl-C each say the round is over."""
 
     async def main() -> None:
-        finished = aio._Finished(asyncio.get_running_loop())
+        finished = _aiodrive.Finished(asyncio.get_running_loop())
         finished.set()
         finished.set()
         await finished.future

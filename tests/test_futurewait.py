@@ -35,6 +35,7 @@ from jobv1 import (
     RateLimit,
     Retry,
     WaitInterruptedError,
+    _aiodrive,
     _choose,
     _futures,
     _futurewait,
@@ -431,7 +432,7 @@ def _loop_of(jobs: list[Any], **options: Any) -> str:
 
     async def run() -> None:
         with mock.patch.object(_futurewait, "general", spy):
-            async for _ in aio._drive(made):
+            async for _ in _aiodrive.drive(made):
                 pass
 
     with contextlib.suppress(JobTimeoutError):

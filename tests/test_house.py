@@ -22,7 +22,7 @@ FLOORS: list[list[str]] = [
     ["_policy", "_limit", "_deadline", "_workers", "testing._clock", "testing._faults"],
     ["_retry", "_requests", "_schedule"],
     ["_traits"],
-    ["_pacing", "_blocking", "_arguments"],
+    ["_pacing", "_blocking", "_arguments", "_aiodrive"],
     ["_queries"],
     ["_reading", "_events", "_answers", "_ahead"],
     ["_polling", "_alone", "_plain"],

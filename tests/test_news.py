@@ -33,11 +33,11 @@ from jobv1 import (
     aio,
 )
 from jobv1 import _flight as flight
+from jobv1._aiodrive import LoopWaker, launched
 from jobv1._blocking import run_until
 from jobv1._clock import SystemClock
 from jobv1._requests import EARLY
 from jobv1._workers import Run
-from jobv1.aio import _launched, _LoopWaker
 from jobv1.testing import FakeClock
 
 Q, R, D, E = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE, JobStatus.ERROR
@@ -372,10 +372,10 @@ def test_a_wake_with_no_news_waits_on_asyncio(release: threading.Event) -> None:
     )
 
     async def drive() -> list[object]:
-        waker = _LoopWaker(asyncio.get_running_loop())  # as an interrupt's: never set here
+        waker = LoopWaker(asyncio.get_running_loop())  # as an interrupt's: never set here
         run = Patient(release)
-        first = await _launched(layout, run, waker)
-        second = await _launched(layout, run, waker)
+        first = await launched(layout, run, waker)
+        second = await launched(layout, run, waker)
         assert run.moves == [True, None, False]
         return [first, second]
 

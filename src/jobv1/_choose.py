@@ -26,7 +26,7 @@ from ._plain import Plain
 from ._policy import drawn_once
 from ._polling import general
 from ._status import check_status
-from ._traits import asks_alone, hints_of, watches_of
+from ._traits import asks_alone, awaits_status, hints_of, watches_of
 from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -67,7 +67,8 @@ def plain_fits(jobs: list[Any], kinds: set[Any]) -> bool:
     """Whether every job is polled alike, on a backend with no batch or limit.
 
     That is, each job is either a :class:`JobV1` of a class (of ``kinds``,
-    the jobs' classes) that keeps the base ``watch()`` and ``poll_hint()``,
+    the jobs' classes) that keeps the base ``watch()`` and ``poll_hint()``
+    and whose ``status()`` is no ``async def`` (an ``aio`` wait awaits it),
     on a backend with neither ``job_statuses`` nor ``status_rate_limit``; or
     a job of another library (a class with ``job_id()`` and ``status()``,
     as :func:`~jobv1.as_job` takes) that does not run on a local future,
@@ -79,7 +80,7 @@ def plain_fits(jobs: list[Any], kinds: set[Any]) -> bool:
     foreign = False
     for kind in kinds:
         if JobV1 in kind.__mro__:
-            if watches_of(kind) or hints_of(kind):
+            if watches_of(kind) or hints_of(kind) or awaits_status(kind):
                 return False
         elif _polled_view(kind):
             foreign = True

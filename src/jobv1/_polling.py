@@ -44,7 +44,15 @@ from ._requests import (
     shielded,
 )
 from ._schedule import Schedule
-from ._traits import batch_of, gives_hints, limit_of, resync_of, retry_of, watches
+from ._traits import (
+    awaits_status,
+    batch_of,
+    gives_hints,
+    limit_of,
+    resync_of,
+    retry_of,
+    watches,
+)
 from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -164,10 +172,12 @@ class Poller(Driven[J]):
         limits = limit_of or _no_limit
         hints = hints_of or _every_job
         retries = retry_of if retry_of is not None and options.retry is None else _no_limit
-        for entry in self.pending.values():  # one pass over the jobs for all three
+        awaited = {kind for kind in wait.kinds if awaits_status(kind)}
+        for entry in self.pending.values():  # one pass over the jobs for all four
             entry.limit = limits(entry.job)
             entry.hinted = hints(entry.job)
             entry.retry = retries(entry.job)
+            entry.awaited = bool(awaited) and type(entry.job) in awaited
         #: Whether any query of the wait draws from a rate limit.
         self._limited = rate_limit is not None or any(
             entry.limit is not None for entry in self.pending.values()

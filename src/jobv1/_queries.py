@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from ._pacing import hint_of
 from ._requests import Ask
+from ._traits import is_async
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Awaitable, Callable, Iterator, Sequence
     from typing import Any, Union
 
     from ._limit import RateLimit
@@ -43,15 +44,47 @@ def _batch_query(
     """The query of ``jobs`` by one call of ``batch``, asking the ``hinted`` ones for hints."""
 
     def query() -> Answers:
-        answers: list[object] = list(batch(jobs))
-        # A batch that answers too few or too many statuses is refused by the loop.
-        hints = [
-            hint_of(job, answer) if wanted else None
-            for job, answer, wanted in zip(jobs, answers, hinted, strict=False)
-        ]
-        return answers, hints, clock.monotonic()
+        answers = batch(jobs)
+        if hasattr(answers, "__await__"):  # an async def job_statuses(), called from a thread
+            raise not_awaited(jobs[0], answers)
+        return _answered(jobs, list(answers), hinted, clock)
 
     return query
+
+
+def _batch_awaited(
+    jobs: list[Pollable], batch: Batch, hinted: list[bool], clock: Clock
+) -> Callable[[], Awaitable[Answers]]:
+    """:func:`_batch_query` for an ``async def job_statuses()``: awaited by an asyncio driver."""
+
+    async def query() -> Answers:
+        return _answered(jobs, list(await batch(jobs)), hinted, clock)  # type: ignore[misc]
+
+    return query
+
+
+def _answered(
+    jobs: list[Pollable], answers: list[object], hinted: list[bool], clock: Clock
+) -> Answers:
+    """A batch's ``answers``, the ``hinted`` jobs' hints, and when they came."""
+    # A batch that answers too few or too many statuses is refused by the loop.
+    hints = [
+        hint_of(job, answer) if wanted else None
+        for job, answer, wanted in zip(jobs, answers, hinted, strict=False)
+    ]
+    return answers, hints, clock.monotonic()
+
+
+def not_awaited(job: Pollable, answer: Any) -> TypeError:
+    """The ``TypeError`` for the awaitable a blocking wait's batch query got; it is closed."""
+    close = getattr(answer, "close", None)
+    if callable(close):
+        close()
+    return TypeError(
+        f"job_statuses() of the backend of job {job.job_id()!r} returned an awaitable "
+        f"({type(answer).__name__}): only the jobv1.aio waits await an async def "
+        "job_statuses(); the blocking waits call it from threads with no event loop"
+    )
 
 
 #: What an entry's ``grouping`` is until it is asked for.
@@ -64,6 +97,7 @@ class Entry(Generic[J]):
     __slots__ = (
         "answered",
         "asks",
+        "awaited",
         "batch",
         "clock",
         "delays",
@@ -123,6 +157,9 @@ class Entry(Generic[J]):
         self.when = 0.0
         #: When its last answer came, on the wait's clock: a hint counts from then.
         self.answered = 0.0
+        #: Whether its ``status()`` is an ``async def``: an asyncio driver awaits
+        #: :meth:`asked_async`; a blocking one calls the entry, and the answer is refused.
+        self.awaited = False
         #: The batch that can query it with others and its largest size, or
         #: ``None``, once the wait's ``batch`` has said (:data:`BatchOf`).
         self.grouping: Any = _UNKNOWN
@@ -136,6 +173,12 @@ class Entry(Generic[J]):
         answer = job.status()
         return answer, hint_of(job, answer) if self.asks else None, self.clock()
 
+    async def asked_async(self) -> Answer:
+        """The job's query, its ``status()`` an ``async def``, awaited: as a call of the entry."""
+        job = self.job
+        answer = await job.status()  # type: ignore[misc]
+        return answer, hint_of(job, answer) if self.asks else None, self.clock()
+
 
 def asked(request: Request[J]) -> list[Entry[J]]:
     """The entries a request asks."""
@@ -147,19 +190,24 @@ def ask_of(part: list[Request[J]], hints: bool, clock: Clock) -> Ask:
     queries: list[Callable[[], Answers | Answer]] = []
     local: list[int] = []
     remote: list[int] = []
+    awaited: dict[int, Callable[[], Awaitable[Answer]]] = {}
     for index, request in enumerate(part):
         if isinstance(request, Entry):
             event_driven = request.event_driven
             request.asks = hints and request.hinted and not event_driven
             queries.append(request)
+            if request.awaited:
+                awaited[index] = request.asked_async
         else:
             batch, entries = request
             hinted = [hints and entry.hinted and not entry.event_driven for entry in entries]
             jobs = [entry.job for entry in entries]
             queries.append(_batch_query(jobs, batch, hinted, clock))
+            if is_async(batch):
+                awaited[index] = _batch_awaited(jobs, batch, hinted, clock)
             event_driven = all(entry.event_driven for entry in entries)
         (local if event_driven else remote).append(index)
-    return Ask(queries, local, remote)
+    return Ask(queries, local, remote, awaited=awaited)
 
 
 def groups(due: list[Entry[J]], find: BatchOf | None) -> Iterator[Request[J]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ._typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator
+    from collections.abc import Awaitable, Callable, Generator
     from typing import Any, Protocol, Union
 
     from ._interrupt import Interrupt
@@ -72,7 +72,7 @@ class Ask:
     never began.
     """
 
-    __slots__ = ("eager", "local", "queries", "remote", "run", "until")
+    __slots__ = ("awaited", "eager", "local", "queries", "remote", "run", "until")
 
     def __init__(
         self,
@@ -81,6 +81,7 @@ class Ask:
         remote: list[int],
         *,
         eager: bool = False,
+        awaited: dict[int, Callable[[], Awaitable[Answer]]] | None = None,
     ) -> None:
         #: Status queries, or batch queries: each returns the statuses in order,
         #: and the ``poll_hint()`` of each job found pending, asked in the same
@@ -92,6 +93,10 @@ class Ask:
         self.local = local
         #: The indices of the others, in order.
         self.remote = remote
+        #: Of those, the queries of jobs whose ``status()`` is an ``async def``, by
+        #: index: what an asyncio driver awaits on its loop instead. A blocking
+        #: driver runs them as the others, and the awaitable answer is refused.
+        self.awaited = {} if awaited is None else awaited
         #: Whether the driver hands over the answers worth reading as they come
         #: (:data:`EARLY`), where other queries are still running.
         self.eager = eager

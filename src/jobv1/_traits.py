@@ -44,10 +44,12 @@ __all__ = [
     "BASE",
     "GROUP",
     "asks_alone",
+    "awaits_status",
     "base",
     "batch_of",
     "gives_hints",
     "hints_of",
+    "is_async",
     "limit_of",
     "resync_of",
     "retry_of",
@@ -147,6 +149,26 @@ def hints_of(kind: type) -> bool:
     """Whether the ``poll_hint()`` of jobs of class ``kind`` may give hints: :func:`gives_hints`."""
     method = getattr(kind, "poll_hint", None)  # none on a class registered as a JobV1
     return method is not None and not getattr(method, BASE, False)
+
+
+#: The flag of a code object that an ``async def`` made (``inspect.CO_COROUTINE``,
+#: read here without importing :mod:`inspect`).
+_CO_COROUTINE = 0x80
+
+
+def is_async(function: object) -> bool:
+    """Whether ``function`` (a bound method too) was written with ``async def``."""
+    code = getattr(function, "__code__", None)
+    return code is not None and bool(code.co_flags & _CO_COROUTINE)
+
+
+def awaits_status(kind: type) -> bool:
+    """Whether jobs of class ``kind`` have an ``async def status()``: an ``aio`` wait awaits it.
+
+    Read from the class, as :func:`hints_of` is. A blocking wait cannot
+    await it, and refuses it as it refuses any answer that is not a status.
+    """
+    return is_async(getattr(kind, "status", None))
 
 
 def watches(job: Any) -> bool:
