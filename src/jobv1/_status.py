@@ -12,6 +12,7 @@ __all__ = [
     "JOB_FINAL_STATES",
     "KNOWN",
     "QUIET",
+    "STATUS_NAMES",
     "JobStatus",
     "as_status",
     "check_status",
@@ -111,10 +112,27 @@ QUIET: set[int] = {id(member) for member in JobStatus if member not in JOB_FINAL
 KNOWN: set[int] = {id(member) for member in JobStatus}
 
 
+#: The class attribute by which a job class says its ``status()`` may answer a
+#: status's name (``"DONE"``), as Qiskit's primitive jobs of IBM's runtime do.
+STATUS_NAMES = "_status_names"
+
+
 def check_status(job: Any, status: object) -> JobStatus:
-    """``status`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else a ``TypeError``."""
+    """``status`` as jobv1's :class:`JobStatus` if it is one, or Qiskit's; else a ``TypeError``.
+
+    A job whose class says so (:data:`STATUS_NAMES`) may answer a status's
+    name too; a name that is none is a ``ValueError``.
+    """
     converted = as_status(status)
     if converted is None:
+        if type(status) is str and getattr(type(job), STATUS_NAMES, False):
+            named = JobStatus.__members__.get(status)
+            if named is None:
+                raise ValueError(
+                    f"status() of job {job.job_id()!r} returned {status!r}, which names "
+                    f"no status: one of {', '.join(JobStatus.__members__)}"
+                )
+            return named
         raise not_a_status(job, status, "which is not a JobStatus")
     return converted
 

@@ -13,7 +13,7 @@ from .._errors import JobTimeoutError
 from .._job import JobV1
 from .._policy import seconds_of
 from .._reference import restore
-from .._status import JOB_FINAL_STATES, JobStatus, as_status
+from .._status import JOB_FINAL_STATES, JobStatus, check_status
 from .._traits import batch_of, gives_hints
 from ._backend import restoring_fakes
 
@@ -67,14 +67,23 @@ def _make(name: str, factory: Callable[[], JobV1[Any]]) -> JobV1[Any]:
     return job
 
 
+def _read(job: JobV1[Any], answer: object) -> JobStatus | None:
+    """``answer`` of ``job`` as the waits read it; ``None`` where they refuse it."""
+    try:
+        return check_status(job, answer)
+    except (TypeError, ValueError):
+        return None
+
+
 def _status(job: JobV1[Any]) -> JobStatus:
     """The job's status as jobv1's :class:`JobStatus`.
 
-    A job may answer jobv1's or Qiskit's, as every wait accepts
-    (:mod:`jobv1.qiskit`'s jobs answer Qiskit's).
+    A job may answer what every wait accepts: jobv1's or Qiskit's (as
+    :mod:`jobv1.qiskit`'s jobs do), or a status's name where its class says
+    so (:class:`jobv1.qiskit.PrimitiveJob`).
     """
     answer = job.status()
-    status = as_status(answer)
+    status = _read(job, answer)
     if status is None:
         raise _fail(
             "status() returns a JobStatus, jobv1's or Qiskit's", job, f"it returned {answer!r}"
@@ -194,7 +203,7 @@ def _check_batch(jobs: list[JobV1[Any]]) -> None:
             f"it answered {len(answers)} for {len(together)} jobs",
         )
     for job, answer in zip(together, answers, strict=True):
-        status = as_status(answer)
+        status = _read(job, answer)
         alone = _status(job)
         if alone in JOB_FINAL_STATES and status is not alone:
             raise _fail(
@@ -236,7 +245,7 @@ def _check_reference(job: JobV1[Any]) -> None:
             job,
             f"it came back as {restored.job_id()!r}",
         )
-    again, status = as_status(restored.status()), _status(job)
+    again, status = _read(restored, restored.status()), _status(job)
     if again is not status:
         raise _fail(
             "to_reference() restores a job in the same status",
