@@ -35,6 +35,7 @@ FLOORS: list[list[str]] = [
     ["_many", "_lifecycle", "monitor"],
     ["aio", "sharded"],
     ["__init__", "testing.__init__", "testing._plugin"],
+    ["_cli"],
     ["__main__"],
 ]
 

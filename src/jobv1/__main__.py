@@ -1,7 +1,9 @@
-"""``python -m jobv1``: a short tour of jobv1 on local threads, in a few seconds.
+"""``python -m jobv1``: a short tour of jobv1, and jobs saved as references waited on from a shell.
 
-``python -m jobv1 --help`` says what it does; the tour is its one command
-for now (``python -m jobv1 tour``, or nothing), with room for more.
+``python -m jobv1 --help`` says what it does. With no command (or ``tour``)
+it runs a tour of jobv1 on local threads, in a few seconds; ``wait`` and
+``status`` restore saved jobs and wait on them, or ask them once
+(:mod:`jobv1._cli`).
 """
 
 from __future__ import annotations
@@ -167,6 +169,17 @@ def tour() -> int:
     return 0
 
 
+def _seconds(text: str) -> float:
+    """``--timeout``'s value: seconds, finite and not negative."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"seconds must be finite and >= 0, got {text!r}")
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     """Read the command line, run its command; return the exit status.
 
@@ -180,8 +193,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"jobv1 {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="command")
     commands.add_parser("tour", help="a short tour, in a few seconds (the default)")
-    parser.parse_args(argv)  # exits 0 for --help, 2 for what it does not know
+    waiting = commands.add_parser(
+        "wait",
+        help="wait on saved jobs: exit 0 if all ended DONE, 1 if one failed, 124 on timeout",
+        description="Restore the jobs saved in each FILE (what to_reference() gave, as JSON: "
+        "one reference or a list) and wait on them all, with a monitor. Exit status: 0 when "
+        "every job ended DONE, 1 when one ended ERROR or CANCELLED, 124 when the timeout came "
+        "first, 2 for bad usage or a file that cannot be read.",
+    )
+    waiting.add_argument("files", nargs="+", metavar="FILE")
+    waiting.add_argument("--timeout", type=_seconds, help="seconds to wait at most")
+    waiting.add_argument(
+        "--json", action="store_true", help="one JSON object per job on stdout, and nothing else"
+    )
+    asking = commands.add_parser(
+        "status",
+        help="print the status of saved jobs, each asked once",
+        description=(
+            "Restore the jobs saved in each FILE and print each one's status, asked once."
+        ),
+    )
+    asking.add_argument("files", nargs="+", metavar="FILE")
+    asking.add_argument("--json", action="store_true", help="one JSON object per job")
+    arguments = parser.parse_args(argv)  # exits 0 for --help, 2 for what it does not know
     try:
+        if arguments.command == "wait":
+            from ._cli import wait_command
+
+            return wait_command(
+                arguments.files, arguments.timeout, arguments.json, sys.stdout, sys.stderr
+            )
+        if arguments.command == "status":
+            from ._cli import status_command
+
+            return status_command(arguments.files, arguments.json, sys.stdout, sys.stderr)
         status = tour()
         sys.stdout.flush()
     except BrokenPipeError:
