@@ -19,6 +19,7 @@ from ._interrupt import Interrupt
 from ._limit import RateLimit, check_rate_limit
 from ._policy import _Frozen, as_policy
 from ._retry import Retry
+from ._status import as_status, is_final
 from ._traits import status_bound
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -55,6 +56,8 @@ class Options(_Frozen):
         own_failures: Whether a job's own failure (a query that raised, an
             answer that is not a status) ends that job alone, not the wait:
             every wait on many jobs waits so, and no wait on one job.
+        until: The statuses that end a job's wait besides the final ones
+            (a wait on many jobs' ``until=``); empty for none.
     """
 
     __slots__ = _FIELDS = (
@@ -67,6 +70,7 @@ class Options(_Frozen):
         "max_in_flight",
         "rate_limit",
         "own_failures",
+        "until",
     )
     timeout: float | None
     policy: PollPolicy
@@ -77,6 +81,7 @@ class Options(_Frozen):
     max_in_flight: int
     rate_limit: RateLimit | None
     own_failures: bool
+    until: frozenset[JobStatus]
 
     def __init__(
         self,
@@ -90,6 +95,7 @@ class Options(_Frozen):
         max_in_flight: int = 1,
         rate_limit: RateLimit | None = None,
         own_failures: bool = False,
+        until: frozenset[JobStatus] = frozenset(),
     ) -> None:
         self._set(
             timeout=timeout,
@@ -101,6 +107,7 @@ class Options(_Frozen):
             max_in_flight=max_in_flight,
             rate_limit=rate_limit,
             own_failures=own_failures,
+            until=until,
         )
 
 
@@ -115,6 +122,7 @@ def check_wait(
     max_in_flight: object = 1,
     rate_limit: object,
     own_failures: bool = False,
+    until: object = (),
 ) -> Options:
     """Check a wait's arguments, naming any that is bad; return them as one value.
 
@@ -134,6 +142,7 @@ def check_wait(
         raise TypeError(f"retry must be a Retry or None, not {retry!r}")
     if interrupt is not None and not isinstance(interrupt, Interrupt):
         raise TypeError(f"interrupt must be an Interrupt or None, not {interrupt!r}")
+    arrived = check_until(until)
     return Options(
         limit,
         policy,
@@ -144,7 +153,30 @@ def check_wait(
         max_in_flight=max_in_flight,
         rate_limit=shared,
         own_failures=own_failures,
+        until=arrived,
     )
+
+
+def check_until(until: object) -> frozenset[JobStatus]:
+    """``until=``: the statuses, jobv1's or Qiskit's, as a set of jobv1's; final ones left out.
+
+    Raises:
+        TypeError: ``until`` is not an iterable of statuses (a lone status,
+            or a status's name, is refused: give ``{JobStatus.RUNNING}``).
+    """
+    if isinstance(until, (str, bytes)) or as_status(until) is not None:
+        raise TypeError(f"until must be a set of statuses, not {until!r}")
+    try:
+        given = list(until)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"until must be a set of statuses, not {until!r}") from None
+    statuses = set()
+    for each in given:
+        status = as_status(each)
+        if status is None:
+            raise TypeError(f"until must hold only statuses, not {each!r} (in {until!r})")
+        statuses.add(status)
+    return frozenset(status for status in statuses if not is_final(status))
 
 
 def unique(given: list[J], kinds: set[type]) -> list[J]:

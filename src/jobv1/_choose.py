@@ -46,7 +46,7 @@ J = TypeVar("J")
 def layout(wait: Checked[J]) -> Poller[J] | Plain[J] | FutureWait[J]:
     """The loop for ``wait``, under either driver: the cheapest that fits its jobs and options."""
     options = wait.options
-    if options.retry is None and len(wait.given) > 1:
+    if options.retry is None and not options.until and len(wait.given) > 1:
         drawn = drawn_once(options.policy)
         if (
             drawn is not None

@@ -244,6 +244,7 @@ def wait(
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     rate_limit: RateLimit | None = None,
+    until: Iterable[JobStatus] = (),
 ) -> DoneAndNotDone[J]:
     """Wait until the jobs are final, or some are, as ``return_when`` says.
 
@@ -287,14 +288,17 @@ def wait(
         rate_limit: A :class:`~jobv1.RateLimit` the wait's queries draw
             from, with every other wait given it (and the limit each job's
             backend declares as ``status_rate_limit``, if any).
+        until: Statuses that count as arrived besides the final ones, jobv1's
+            or Qiskit's: ``until={JobStatus.RUNNING}`` returns when every job
+            is running or final. A job seen in one is done, and asked no more.
 
     Returns:
         ``(done, not_done)``, a :class:`~jobv1.DoneAndNotDone`: the sets of
         jobs that are final and that are not; the jobs as they were given.
 
     Raises:
-        TypeError: ``jobs`` is not an iterable of jobs, or another
-            argument is of the wrong type.
+        TypeError: ``jobs`` is not an iterable of jobs, ``until`` not one of
+            statuses, or another argument is of the wrong type.
         ValueError: ``return_when`` is not one of the three constants, or
             another argument is out of range.
         WaitInterruptedError: ``interrupt`` was set.
@@ -309,6 +313,7 @@ def wait(
         interrupt=interrupt,
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
+        until=until,
     )
     done: set[J] = set()
     failures: dict[J, Exception] = {}
@@ -338,6 +343,7 @@ def as_completed(
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     rate_limit: RateLimit | None = None,
+    until: Iterable[JobStatus] = (),
 ) -> AsCompleted[J]:
     """Yield each job once, as soon as it is seen in a final state.
 
@@ -377,6 +383,8 @@ def as_completed(
         rate_limit: A :class:`~jobv1.RateLimit` the wait's queries draw
             from, with every other wait given it (and the limit each job's
             backend declares as ``status_rate_limit``, if any).
+        until: Statuses that count as arrived besides the final ones, as
+            :func:`wait` takes them: a job is yielded when it is seen in one.
 
     Returns:
         An :class:`~jobv1.AsCompleted`: an iterator over the jobs, as they
@@ -400,5 +408,6 @@ def as_completed(
             interrupt=interrupt,
             max_in_flight=max_in_flight,
             rate_limit=rate_limit,
+            until=until,
         )
     )

@@ -56,6 +56,7 @@ def check_many(
     interrupt: Interrupt | None,
     max_in_flight: int,
     rate_limit: RateLimit | None,
+    until: Iterable[JobStatus] = (),
 ) -> Checked[J]:
     """Check the arguments of a wait on many jobs, naming any that is bad.
 
@@ -74,6 +75,7 @@ def check_many(
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
         own_failures=True,
+        until=until,
     )
     native = frozenset(kind for kind in kinds if JobV1 in kind.__mro__)
     return Checked(

@@ -198,6 +198,7 @@ class Poller(Driven[J]):
             on_status=None if on_status is None else shielded("on_status", on_status),
             retry=options.retry,
             own_failures=options.own_failures,
+            until=options.until,
         )
         # Has the event-driven jobs call back, and wakes the driver's sleeps.
         self._events = Events(self._calendar, watches_of or _every_job, resync_of or _no_resync)

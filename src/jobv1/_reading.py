@@ -72,6 +72,7 @@ class Reader(Generic[J]):
             answered an exception for it) ends that job alone, with
             ``ERROR`` (told to ``on_status`` and logged as a warning), the
             failure kept in :attr:`failures`, instead of ending the wait.
+        until: The statuses that end a job's wait besides the final ones.
     """
 
     __slots__ = (
@@ -87,6 +88,7 @@ class Reader(Generic[J]):
         "observer",
         "own_failures",
         "pending",
+        "until",
     )
 
     def __init__(
@@ -99,6 +101,7 @@ class Reader(Generic[J]):
         on_status: Callable[[Any, JobStatus], object] | None,
         retry: Retry | None,
         own_failures: bool = False,
+        until: frozenset[JobStatus] = frozenset(),
     ) -> None:
         self.pending = pending
         self.fresh = fresh
@@ -116,6 +119,8 @@ class Reader(Generic[J]):
         #: Whether the answers worth it are read as they come (``Driven.reads_early``).
         self.early = False
         self.own_failures = own_failures
+        #: The statuses that end a job's wait besides the final ones (``until=``).
+        self.until = until
         #: The failure that ended each job, by the job's ``id()``, with ``own_failures``.
         self.failures: dict[int, Exception] = {}
 
@@ -306,7 +311,7 @@ class Reader(Generic[J]):
             entry.status = status
             if self._on_status is not None:
                 self._on_status(entry.handle, status)
-        if is_final(status):
+        if is_final(status) or status in self.until:
             del self.pending[entry.index]
             into.finished.append((entry.handle, status))
         else:

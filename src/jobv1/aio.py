@@ -133,6 +133,7 @@ async def wait(
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     rate_limit: RateLimit | None = None,
+    until: Iterable[JobStatus] = (),
 ) -> DoneAndNotDone[J]:
     """Await the jobs being final, or some of them; :func:`jobv1.wait`, awaitable.
 
@@ -156,6 +157,7 @@ async def wait(
         interrupt=interrupt,
         max_in_flight=max_in_flight,
         rate_limit=rate_limit,
+        until=until,
     )
     done: set[J] = set()
     failures: dict[J, Exception] = {}
@@ -182,6 +184,7 @@ def as_completed(
     interrupt: Interrupt | None = None,
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     rate_limit: RateLimit | None = None,
+    until: Iterable[JobStatus] = (),
 ) -> AsCompleted[J]:
     """Iterate, with ``async for``, over the jobs as they end; :func:`jobv1.as_completed`, async.
 
@@ -208,6 +211,7 @@ def as_completed(
             interrupt=interrupt,
             max_in_flight=max_in_flight,
             rate_limit=rate_limit,
+            until=until,
         )
     )
 
