@@ -1,13 +1,19 @@
-"""Shared helpers for the test suite; the fixtures come from jobv1's own pytest plugin."""
+"""Shared helpers for the test suite; the fixtures come from jobv1's own pytest plugin.
+
+``driver`` (with :func:`waited` and :func:`completed`) runs a test under both
+drivers, the blocking waits and their ``aio`` twins, as one suite over both.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from hypothesis import settings
 
-from jobv1 import JobStatus, JobV1, _choose
+import jobv1
+from jobv1 import DoneAndNotDone, JobStatus, JobV1, _choose, aio
 from jobv1.testing import FakeClock
 
 pytest_plugins = ["pytester"]
@@ -106,3 +112,27 @@ class Listening:
 def unheard(log: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """``log`` without what :class:`Listening` noted: what a wait did, heard or not."""
     return [entry for entry in log if entry[0] != "log"]
+
+
+@pytest.fixture(params=["blocking", "asyncio"])
+def driver(request: pytest.FixtureRequest) -> str:
+    """Runs a test under each driver: the blocking waits, and the ``aio`` ones."""
+    return request.param  # type: ignore[no-any-return]
+
+
+def waited(driver: str, jobs: list[Any], **options: Any) -> DoneAndNotDone[Any]:
+    """``wait`` under ``driver``."""
+    if driver == "blocking":
+        return jobv1.wait(jobs, **options)
+    return asyncio.run(aio.wait(jobs, **options))
+
+
+def completed(driver: str, jobs: list[Any], **options: Any) -> list[Any]:
+    """Every job ``as_completed`` yields under ``driver``, in order."""
+    if driver == "blocking":
+        return list(jobv1.as_completed(jobs, **options))
+
+    async def take() -> list[Any]:
+        return [job async for job in aio.as_completed(jobs, **options)]
+
+    return asyncio.run(take())

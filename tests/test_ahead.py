@@ -32,12 +32,6 @@ Q, R, D = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE
 FAR = 60.0
 
 
-@pytest.fixture(params=["blocking", "asyncio"])
-def driver(request: pytest.FixtureRequest) -> str:
-    """Runs a test under each driver: the blocking iterator, and the ``aio`` one."""
-    return request.param  # type: ignore[no-any-return]
-
-
 class Seen:
     """``on_status`` for a test: notes each job's end, and an event per job to wait on."""
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import jobv1
-from conftest import ScriptedJob
+from conftest import ScriptedJob, waited
 from jobv1 import (
     FIRST_EXCEPTION,
     AsCompleted,
@@ -42,19 +42,6 @@ class Lost(ScriptedJob):
         if self.queries > self.good:
             raise KeyError(f"unknown job {self.job_id()}")
         return answer
-
-
-@pytest.fixture(params=["blocking", "asyncio"])
-def driver(request: pytest.FixtureRequest) -> str:
-    """Runs a test under each driver: the blocking waits, and the ``aio`` ones."""
-    return request.param  # type: ignore[no-any-return]
-
-
-def waited(driver: str, jobs: list[Any], **options: Any) -> DoneAndNotDone[Any]:
-    """``wait`` under ``driver``."""
-    if driver == "blocking":
-        return jobv1.wait(jobs, **options)
-    return asyncio.run(aio.wait(jobs, **options))
 
 
 def completed(driver: str, jobs: list[Any], **options: Any) -> list[tuple[Any, Any]]:

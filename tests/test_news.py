@@ -23,11 +23,10 @@ from typing import Any
 import pytest
 
 import jobv1
-from conftest import ScriptedJob
+from conftest import ScriptedJob, completed, waited
 from jobv1 import (
     FIRST_COMPLETED,
     FIRST_EXCEPTION,
-    DoneAndNotDone,
     JobStatus,
     JobV1,
     aio,
@@ -81,36 +80,12 @@ class Broken(ScriptedJob):
         return answer
 
 
-@pytest.fixture(params=["blocking", "asyncio"])
-def driver(request: pytest.FixtureRequest) -> str:
-    """Runs a test under each driver: the blocking waits, and the ``aio`` ones."""
-    return request.param  # type: ignore[no-any-return]
-
-
 @pytest.fixture
 def release() -> Any:
     """The event a held job waits for: set when the test ends, whatever happened."""
     event = threading.Event()
     yield event
     event.set()
-
-
-def waited(driver: str, jobs: list[Any], **options: Any) -> DoneAndNotDone[Any]:
-    """``wait`` under ``driver``."""
-    if driver == "blocking":
-        return jobv1.wait(jobs, **options)
-    return asyncio.run(aio.wait(jobs, **options))
-
-
-def completed(driver: str, jobs: list[Any], **options: Any) -> list[Any]:
-    """Every job ``as_completed`` yields under ``driver``, in order."""
-    if driver == "blocking":
-        return list(jobv1.as_completed(jobs, **options))
-
-    async def take() -> list[Any]:
-        return [job async for job in aio.as_completed(jobs, **options)]
-
-    return asyncio.run(take())
 
 
 def first(driver: str, jobs: list[Any], **options: Any) -> tuple[Any, Exception | None]:

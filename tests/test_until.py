@@ -7,15 +7,13 @@ done for the wait, and asked no more. Each test runs under both drivers.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from qiskit.providers import JobStatus as QiskitStatus
 
-import jobv1
-from conftest import ScriptedJob
-from jobv1 import FIRST_COMPLETED, DoneAndNotDone, JobStatus, aio
+from conftest import ScriptedJob, completed, waited
+from jobv1 import FIRST_COMPLETED, JobStatus
 from jobv1.testing import FakeBackend, FakeClock, Hold
 
 N, Q, R, D, E = (
@@ -25,30 +23,6 @@ N, Q, R, D, E = (
     JobStatus.DONE,
     JobStatus.ERROR,
 )
-
-
-@pytest.fixture(params=["blocking", "asyncio"])
-def driver(request: pytest.FixtureRequest) -> str:
-    """Runs a test under each driver."""
-    return request.param  # type: ignore[no-any-return]
-
-
-def waited(driver: str, jobs: list[Any], **options: Any) -> DoneAndNotDone[Any]:
-    """``wait`` under ``driver``."""
-    if driver == "blocking":
-        return jobv1.wait(jobs, **options)
-    return asyncio.run(aio.wait(jobs, **options))
-
-
-def completed(driver: str, jobs: list[Any], **options: Any) -> list[Any]:
-    """Every job ``as_completed`` yields under ``driver``, in order."""
-    if driver == "blocking":
-        return list(jobv1.as_completed(jobs, **options))
-
-    async def take() -> list[Any]:
-        return [job async for job in aio.as_completed(jobs, **options)]
-
-    return asyncio.run(take())
 
 
 def test_wait_returns_when_every_job_is_running_or_final(
