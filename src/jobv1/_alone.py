@@ -141,7 +141,8 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
         # As in the loop: a hint is asked right after the query that needs it, and
         # read (its failure raised) after the callback.
         hint = hint_of(job, status) if hinted and not at_deadline else None
-        answered = monotonic()  # a hint counts from here, as the loop's does
+        # A hint counts from here, as the loop's does: read only where there is one.
+        answered = monotonic() if hint is not None else 0.0
         # The deadline's own query, or one that answered at or after the deadline
         # (a slow one that crossed it): the last query of the wait.
         last = at_deadline or (deadline is not None and monotonic() >= deadline)

@@ -311,7 +311,7 @@ class Reader(Generic[J]):
             entry.status = status
             if self._on_status is not None:
                 self._on_status(entry.handle, status)
-        if is_final(status) or status in self.until:
+        if is_final(status) or (self.until and status in self.until):  # no hash when empty
             del self.pending[entry.index]
             into.finished.append((entry.handle, status))
         else:
