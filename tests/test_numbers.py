@@ -149,4 +149,4 @@ def test_an_infinite_timeout_of_any_type_means_no_deadline(
 
 def test_a_backoff_takes_any_real_numbers() -> None:
     policy = Backoff(initial=Fraction(1, 4), multiplier=np.float64(2), maximum=Decimal(1))  # type: ignore[arg-type]
-    assert list(itertools.islice(policy.delays(), 4)) == [0.25, 0.5, 1.0, 1.0]
+    assert list(itertools.islice(policy.delays(), 4)) == [0.25, 0.5, 0.25, 1.0]

@@ -29,15 +29,43 @@ def test_fixed_repeats_its_interval() -> None:
     assert first(Fixed(0), 2) == [0, 0]
 
 
-def test_backoff_grows_to_its_cap() -> None:
-    assert first(Backoff(initial=0.01, multiplier=2, maximum=0.08), 6) == [
-        0.01,
-        0.02,
-        0.04,
-        0.08,
-        0.08,
-        0.08,
-    ]
+def test_backoff_grows_to_its_cap_landing_on_its_multiples() -> None:
+    # 0.07 + 0.08 would skip over 0.08: that delay is cut to land on it
+    assert first(Backoff(initial=0.01, multiplier=2, maximum=0.08), 7) == pytest.approx(
+        [0.01, 0.02, 0.04, 0.01, 0.08, 0.08, 0.08]
+    )
+    # Backoff(): the queries after 5 s are those of fixed 5 s polling, and two more
+    times = list(itertools.accumulate(first(Backoff(), 15)))
+    assert [round(t, 3) for t in times[8:]] == [3.744, 5, 7.883, 10, 15, 20, 25]
+
+
+def test_a_backoff_that_never_reaches_its_cap_still_lands_on_its_multiples() -> None:
+    policy = Backoff(initial=2, multiplier=1, maximum=5)
+    assert first(policy, 7) == [2, 2, 1, 2, 2, 1, 2]
+    assert drawn_once(policy) is None  # it never settles: each job iterates its own
+
+
+@given(
+    initial=st.floats(1e-3, 10),
+    multiplier=st.floats(1, 4),
+    extra=st.floats(0, 100),
+    jitter=st.sampled_from([0.0, 0.3, 1.0]),
+    seed=st.integers(0, 10),
+)
+def test_a_backoff_never_skips_a_multiple_of_its_cap(
+    initial: float, multiplier: float, extra: float, jitter: float, seed: int
+) -> None:
+    cap = initial + extra
+    delays = first(Backoff(initial, multiplier, cap), 300)
+    assert all(0 <= delay <= cap for delay in delays)
+    times = list(itertools.accumulate(delays))
+    for multiple in range(1, int(times[-1] / cap) + 1):
+        # some query lands on it, within the rounding of a float sum
+        assert min(abs(time - multiple * cap) for time in times) <= 1e-6 * multiple * cap
+    # jitter shortens those delays, each by at most its share
+    jittered = first(Backoff(initial, multiplier, cap, jitter, seed), 300)
+    for delay, shorter in zip(delays, jittered, strict=True):
+        assert delay * (1 - jitter) <= shorter <= delay
 
 
 def test_backoff_defaults() -> None:
@@ -53,12 +81,12 @@ def test_backoff_defaults() -> None:
 
 
 def test_seeded_jitter_is_reproducible_and_only_shortens() -> None:
-    policy = Backoff(initial=1, multiplier=1, maximum=1, jitter=0.5, seed=7)
-    delays = first(policy, 50)
+    policy = Backoff(initial=1, multiplier=1, maximum=1000, jitter=0.5, seed=7)
+    delays = first(policy, 50)  # 50 s at most: none comes to the cap's first multiple
     assert delays == first(policy, 50)
     assert all(0.5 < d <= 1 for d in delays)
     assert len(set(delays)) > 40
-    assert first(Backoff(1, 1, 1, 0.5, seed=8), 50) != delays
+    assert first(Backoff(1, 1, 1000, 0.5, seed=8), 50) != delays
 
 
 def test_unseeded_jitter_differs_between_waits() -> None:
@@ -216,15 +244,22 @@ def test_the_smallest_backoffs_that_grow_are_accepted() -> None:
 def test_delays_drawn_once_are_the_policys_own(
     initial: float, multiplier: float, extra: float, steps: list[int]
 ) -> None:
-    for policy in (Backoff(initial, multiplier, initial + extra), Fixed(initial)):
+    backoff = Backoff(initial, multiplier, initial + extra)
+    for policy in (backoff, Fixed(initial)):
         drawn = drawn_once(policy)
+        if multiplier == 1 and backoff.initial != backoff.maximum and policy is backoff:
+            assert drawn is None  # it may never settle (see above)
+            continue
         assert drawn is not None
         expected = first(policy, 61)
         # asked in any order, as jobs at different steps ask
         assert [drawn.at(step) for step in steps] == [expected[step] for step in steps]
         assert [drawn.at(step) for step in range(61)] == expected
-        # and kept only as far as they change
-        assert len(drawn.drawn) == len(set(expected))
+        # and kept only as far as they change: once settled, the last repeats
+        kept = len(drawn.drawn)
+        if drawn.settled:
+            assert expected[kept - 1 :] == [drawn.last] * (61 - kept + 1)
+            assert kept == 1 or expected[kept - 2] != drawn.last or expected[kept - 1] != drawn.last
 
 
 class Counted(Backoff):
@@ -274,7 +309,7 @@ def test_each_job_keeps_its_own_step_in_the_policy(fake_clock: FakeClock, policy
     plain = Timed("plain", fake_clock, 5, None)
     hinted = Timed("hinted", fake_clock, 5, 0.5)  # a hint spends no step of the policy
     jobv1.wait([plain, hinted], poll=policy, max_in_flight=1)
-    assert plain.times == [0, 1, 3, 7, 11, 15]
-    assert hinted.times == [0, 0.5, 1.5, 3.5, 7.5, 11.5]
+    assert plain.times == [0, 1, 3, 4, 8, 12]  # 3 + 2 * 2 would skip over 4
+    assert hinted.times == [0, 0.5, 1.5, 3.5, 4.5, 8.5]
     # Counted is asked once before any query, then once per job; Backoff never per job
     assert Counted.calls == (3 if type(policy) is Counted else 0)

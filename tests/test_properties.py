@@ -63,9 +63,15 @@ def test_the_wait_returns_iff_the_job_ends_before_the_deadline(
     assert now <= deadline
     if timed_out:
         assert queries[-1].time == now == deadline
-    # no more queries than the bound: one at the start, one after each sleep
-    smallest = wait if isinstance(wait, float) else wait.initial * (1 - wait.jitter)  # type: ignore[attr-defined]
-    assert len(queries) <= 2 + min(now, deadline) / smallest
+    # no more queries than the bound: one at the start, one after each sleep; a
+    # backoff's delays are cut once a multiple of its cap besides (one more each)
+    spent = min(now, deadline)
+    if isinstance(wait, float):
+        assert len(queries) <= 2 + spent / wait
+    else:
+        assert isinstance(wait, Backoff)
+        smallest = wait.initial * (1 - wait.jitter)
+        assert len(queries) <= 3 + spent / smallest + spent / (wait.maximum * (1 - wait.jitter))
     # callback once per non-final query, but not for the query that timed the wait out
     non_final = [q.status for q in queries if q.status not in JOB_FINAL_STATES]
     assert callbacks == (non_final[:-1] if timed_out else non_final)

@@ -111,7 +111,7 @@ def test_no_timeout_waits_indefinitely(
 def test_the_wait_takes_a_policy(fake_clock: FakeClock, fake_backend: FakeBackend) -> None:
     job = fake_backend.run(script=[Hold(R, seconds=1)])
     job.wait_for_final_state(wait=Backoff(initial=0.1, multiplier=2, maximum=0.4))
-    assert [q.time for q in job.queries] == pytest.approx([0, 0.1, 0.3, 0.7, 1.1])
+    assert [q.time for q in job.queries] == pytest.approx([0, 0.1, 0.3, 0.4, 0.8, 1.2])
 
 
 def test_an_hour_of_virtual_time_takes_no_real_time(

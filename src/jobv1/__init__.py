@@ -32,7 +32,7 @@ from ._many import (
     as_completed,
     wait,
 )
-from ._policy import Backoff
+from ._policy import Backoff, PerStatus
 from ._reference import restore
 from ._retry import Retry
 from ._status import JOB_FINAL_STATES, JobStatus
@@ -108,6 +108,7 @@ __all__ = [
     "JobStatus",
     "JobTimeoutError",
     "JobV1",
+    "PerStatus",
     "PollPolicy",
     "RateLimit",
     "Retry",

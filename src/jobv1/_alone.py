@@ -22,7 +22,7 @@ from ._clock import SYSTEM, current_clock, reader
 from ._deadline import AT_DEADLINE, timed_out, timeout_message
 from ._observe import Told, observer
 from ._pacing import floored, hint_of, past_range, read_hint, under_hint
-from ._policy import as_policy, delays_of, drawn_once, next_delay
+from ._policy import as_policy, delays_of, drawn_once, follow, next_delay
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus, check_status
 from ._traits import BASE
@@ -157,7 +157,7 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
         seconds = None if hint is None else _read(job, hint)
         why = "hint"
         if seconds is None:
-            seconds, step = _policy_delay(pace, delays, drawn, step)
+            seconds, step = _policy_delay(pace, delays, drawn, step, status)
             why, hurried = "policy", False
         else:
             seconds, hurried = floored(max(0.0, seconds - (now - answered)), hurried)
@@ -177,13 +177,18 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
 
 
 def _policy_delay(
-    pace: float | PollPolicy, delays: Iterator[float] | None, drawn: Drawn | None, step: int
+    pace: float | PollPolicy,
+    delays: Iterator[float] | None,
+    drawn: Drawn | None,
+    step: int,
+    status: JobStatus,
 ) -> tuple[float, int]:
-    """The policy's next delay, and the step after it: by step, or from the iterator."""
+    """The policy's next delay after ``status``, and the step after it: by step, or iterated."""
     if drawn is not None:
         return drawn.at(step), step + 1
     if delays is None:
         return pace, step  # type: ignore[return-value]
+    follow(delays, status)
     return next_delay(pace, delays), step  # type: ignore[arg-type]
 
 

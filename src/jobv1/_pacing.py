@@ -7,7 +7,7 @@ import math
 
 from . import _flight as flight
 from ._limit import hold
-from ._policy import delays_of, next_delay, seconds_of
+from ._policy import PerStatus, delays_of, follow, next_delay, seconds_of
 from ._requests import StopIterationError
 from ._status import as_status, is_final
 from ._typing import TYPE_CHECKING, TypeVar
@@ -149,6 +149,7 @@ class Planner:
         "_clock",
         "_deadline",
         "_drawn",
+        "_follows",
         "_hinted",
         "_policy",
         "_shared",
@@ -167,6 +168,8 @@ class Planner:
         self.calendar = calendar
         self._policy = policy
         self._drawn = drawn
+        # Whether each job's delays follow its last status.
+        self._follows = isinstance(policy, PerStatus)
         self._deadline = deadline
         self._clock = deadline.clock
         self._shared = shared
@@ -247,9 +250,7 @@ class Planner:
                 delay = drawn.at(entry.step)
                 entry.step += 1
             else:
-                if entry.delays is None:
-                    entry.delays = delays_of(self._policy)
-                delay = next_delay(self._policy, entry.delays)
+                delay = self._iterated(entry)
             if entry.batch is None:
                 soonest = self._plan(entry, now, delay, soonest, "policy")
             else:
@@ -262,6 +263,14 @@ class Planner:
         for entry in failed:  # a failure ridden out: its tries say when to try again
             soonest = self._plan(entry, now, self._retry_delay(entry, now), soonest, "retry")
         return soonest
+
+    def _iterated(self, entry: Entry[Any]) -> float:
+        """The next of ``entry``'s own delays, after its last status if they follow it."""
+        if entry.delays is None:
+            entry.delays = delays_of(self._policy)
+        if self._follows:
+            follow(entry.delays, entry.status)
+        return next_delay(self._policy, entry.delays)
 
     def _plan_hint(
         self, entry: Entry[Any], now: float, hint: float, soonest: Soonest | None

@@ -10,23 +10,33 @@ import itertools
 import math
 
 from ._checks import check_seconds, real
+from ._status import JobStatus, as_status, is_final
 from ._typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Mapping
 
     from ._protocols import PollPolicy
 
 __all__ = [
+    "GRID_TOLERANCE",
     "Backoff",
     "Drawn",
     "Fixed",
+    "PerStatus",
     "as_policy",
     "delays_of",
     "drawn_once",
+    "follow",
     "next_delay",
     "seconds_of",
 ]
+
+
+#: How near to a multiple of a :class:`Backoff`'s cap, as a share of the cap, a query
+#: counts as on it: a float sum of delays that misses it by a rounding error lands on it,
+#: not an instant before it with a query of no use right after.
+GRID_TOLERANCE = 1e-9
 
 
 class _Frozen:
@@ -104,10 +114,18 @@ class Backoff(_Frozen):
     ``j``, each delay is multiplied by a random factor in ``(1 - j, 1]``:
     jitter only ever shortens a delay, so the cap holds with jitter too.
 
+    The queries never skip over a multiple of ``maximum``, counted from the
+    first query: a delay that would pass one is cut short to land on it. A
+    backoff thus asks at least whenever fixed polling every ``maximum``
+    seconds would, and never notices a job's end later than that polling
+    does, whatever the job's length; it only asks more often while it grows.
+    Jitter shortens the delays so cut, and the queries then fall a little
+    before the multiples.
+
     ``Backoff()`` is the recommended default: it notices a job that ends
-    after 0.1 s within 0.05 s, and over an hour-long job it costs under 3%
-    more status queries than polling every 5 s (``python benchmarks/run.py``
-    measures both).
+    after 0.1 s within 0.05 s, never later than polling every 5 s (Qiskit's
+    default), and over an hour-long job it costs under 2% more status
+    queries than that (``python -m benchmarks.run`` measures both).
 
     A backoff must be able to grow: ``initial`` is ``> 0`` and, with a
     ``multiplier`` above 1, large enough that multiplying it changes it. (For
@@ -166,31 +184,158 @@ class Backoff(_Frozen):
         )
 
     def delays(self) -> Iterator[float]:
-        """The delays: growing from ``initial`` by ``multiplier`` to ``maximum``, jittered."""
-        delay = self.initial
-        if self.jitter:
+        """The delays: growing from ``initial`` by ``multiplier`` to ``maximum``, jittered.
+
+        Each is cut short where it would pass a multiple of ``maximum``, then jittered.
+        """
+        delay, cap, jitter = self.initial, self.maximum, self.jitter
+        if jitter:
             import random  # only jittered policies pay for it
 
             draw = random.Random(self.seed).random
+        # The time left to the next multiple of the cap. A delay that reaches it, or all
+        # but a rounding error of it, lands on it; from one multiple, a delay of the cap
+        # lands on the next, so that the sequence settles at the cap for ever.
+        left, near = cap, cap * GRID_TOLERANCE
         while True:
-            yield delay * (1 - self.jitter * draw()) if self.jitter else delay
-            delay = min(delay * self.multiplier, self.maximum)
+            step = delay
+            if step >= left - near:
+                step, left = left, cap
+            else:
+                left -= step
+            # Jitter shortens the delay after the cut: a jittered delay cut again at
+            # the multiple would make two queries a period once the delays reach the cap.
+            yield step * (1 - jitter * draw()) if jitter else step
+            delay = min(delay * self.multiplier, cap)
+
+
+class PerStatus(_Frozen):
+    """Delays that follow the job's last status: a policy for each status.
+
+    After a query that finds a job in one of the statuses named, the wait
+    sleeps that status's policy's next delay; in any other status, the
+    ``default``'s. A status's policy starts over each time the job comes
+    into the status, so that a backoff for ``RUNNING`` starts short when the
+    job starts running, however long it queued. Each job of a wait follows
+    its own status.
+
+    Example: at most every 20 minutes while queued, every 3 minutes while
+    running::
+
+        PerStatus({JobStatus.QUEUED: 1200, JobStatus.RUNNING: Backoff(maximum=180)})
+
+    A poll hint (``poll_hint()``) still comes first, as with any policy.
+
+    Args:
+        policies: The policy for each status: a number of seconds (fixed
+            polling) or a policy. The statuses are jobv1's or Qiskit's
+            :class:`JobStatus` members, none of them final (nothing follows a
+            final status).
+        default: The policy for the statuses not named: seconds or a policy.
+
+    Raises:
+        TypeError: ``policies`` is not a mapping, one of its keys is not a
+            status, or a policy is neither seconds nor a policy.
+        ValueError: A status is final, or a number of seconds is out of range.
+    """
+
+    __slots__ = ("default", "policies")
+    _FIELDS = ("policies", "default")
+    #: The policy for each status named, in the order of :class:`JobStatus`.
+    policies: tuple[tuple[JobStatus, PollPolicy], ...]
+    default: PollPolicy
+
+    def __init__(
+        self,
+        policies: Mapping[JobStatus, float | PollPolicy],
+        default: float | PollPolicy = Backoff(),  # noqa: B008 - immutable
+    ) -> None:
+        items = getattr(policies, "items", None)
+        if not callable(items) or isinstance(policies, type):
+            raise TypeError(f"policies must be a mapping of statuses to policies, not {policies!r}")
+        chosen: dict[JobStatus, PollPolicy] = {}
+        for key, value in items():
+            status = as_status(key)
+            if status is None:
+                raise TypeError(f"policies: {key!r} is not a JobStatus")
+            if is_final(status):
+                raise ValueError(
+                    f"policies: {status.name} is final: no query follows it, so it takes no policy"
+                )
+            chosen[status] = as_policy(f"policies[{status.name}]", value)
+        order = list(JobStatus)
+        self._set(
+            policies=tuple(sorted(chosen.items(), key=lambda pair: order.index(pair[0]))),
+            default=as_policy("default", default),
+        )
+
+    def policy_for(self, status: JobStatus | None) -> PollPolicy:
+        """The policy that paces a job in ``status`` (``None``: not known yet)."""
+        for named, policy in self.policies:
+            if named is status:
+                return policy
+        return self.default
+
+    def delays(self) -> Iterator[float]:
+        """One job's delays; a wait tells them each status it reads (:func:`follow`)."""
+        return _Following(self)
+
+    def __repr__(self) -> str:
+        named = ", ".join(f"JobStatus.{name.name}: {policy!r}" for name, policy in self.policies)
+        return f"PerStatus({{{named}}}, default={self.default!r})"
+
+
+class _Following:
+    """The delays of a :class:`PerStatus`: those of the policy for the last status told."""
+
+    __slots__ = ("_delays", "_per", "_policy", "_status")
+
+    def __init__(self, per: PerStatus) -> None:
+        self._per = per
+        self._status: JobStatus | None = None
+        self._policy = per.default
+        self._delays: Iterator[float] | None = None
+
+    def __iter__(self) -> Iterator[float]:
+        return self
+
+    def seen(self, status: JobStatus | None) -> None:
+        """The job's status is ``status`` now: a new one starts its policy over."""
+        if status is not self._status or self._delays is None:
+            self._status = status
+            self._policy = self._per.policy_for(status)
+            self._delays = delays_of(self._policy)
+
+    def __next__(self) -> float:
+        if self._delays is None:  # asked before any status was told: the default's
+            self.seen(None)
+        assert self._delays is not None
+        return next_delay(self._policy, self._delays)
+
+
+def follow(delays: Iterator[float], status: JobStatus | None) -> None:
+    """Tell a job's ``delays`` its last status, if they follow it (:class:`PerStatus`)."""
+    if type(delays) is _Following:
+        delays.seen(status)
 
 
 class Drawn:
     """A policy's delays, drawn once for all the jobs of a wait, each at its own step.
 
-    Only for a policy whose every ``delays()`` gives the same sequence, in
-    which a delay equal to the one before repeats for ever (:func:`drawn_once`
-    says which): a wait then keeps a step count per job rather than an
-    iterator, and the sequence only as far as it changes.
+    Only for a policy whose every ``delays()`` gives the same sequence, which
+    settles at its ``last`` delay: once that delay comes twice in a row, it
+    repeats for ever (:func:`drawn_once` says which policies do). A wait then
+    keeps a step count per job rather than an iterator, and the sequence only
+    as far as it changes.
     """
 
-    __slots__ = ("draw", "drawn", "settled")
+    __slots__ = ("draw", "drawn", "last", "settled")
 
-    def __init__(self, policy: PollPolicy) -> None:
+    def __init__(self, policy: PollPolicy, last: float) -> None:
         self.draw = iter(policy.delays()).__next__
         self.drawn = [self.draw()]
+        #: The delay the sequence settles at.
+        self.last = last
         #: Whether the delays have stopped changing: the last drawn repeats.
         self.settled = False
 
@@ -199,7 +344,7 @@ class Drawn:
         drawn = self.drawn
         while step >= len(drawn) and not self.settled:
             delay = self.draw()
-            if delay == drawn[-1]:
+            if delay == drawn[-1] == self.last:
                 self.settled = True
             else:
                 drawn.append(delay)
@@ -209,11 +354,19 @@ class Drawn:
 def drawn_once(policy: PollPolicy) -> Drawn | None:
     """A :class:`Drawn` for ``policy`` if it paces every job alike; else ``None``.
 
-    Those are :class:`Fixed`, and :class:`Backoff` without jitter; not a
-    subclass of either, which may draw its delays otherwise.
+    Those are :class:`Fixed`, and :class:`Backoff` without jitter that grows
+    to its cap (one that does not can come short of a multiple of its cap
+    again and again, and never settle); not a subclass of either, which may
+    draw its delays otherwise.
     """
-    if type(policy) is Fixed or (type(policy) is Backoff and not policy.jitter):
-        return Drawn(policy)
+    if type(policy) is Fixed:
+        return Drawn(policy, policy.interval)
+    if (
+        type(policy) is Backoff
+        and not policy.jitter
+        and (policy.multiplier > 1 or policy.initial == policy.maximum)
+    ):
+        return Drawn(policy, policy.maximum)
     return None
 
 
