@@ -277,7 +277,7 @@ class PerStatus(_Frozen):
         return self.default
 
     def delays(self) -> Iterator[float]:
-        """One job's delays; a wait tells them each status it reads (:func:`follow`)."""
+        """One job's delays; a wait tells them each status it reads."""
         return _Following(self)
 
     def __repr__(self) -> str:
