@@ -7,6 +7,7 @@ runs the real command in a subprocess, as a script would.
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from jobv1 import JobStatus, JobV1
+from jobv1 import JobStatus, JobV1, _cli
 from jobv1.__main__ import main
 from jobv1.testing import FakeBackend, FakeClock, Hold, registering
 
@@ -181,3 +182,29 @@ def test_a_script_runs_the_command(tmp_path: Path) -> None:
     every = command("wait", str(tmp_path / "all.json"), "--timeout", "30")
     assert every.returncode == 1, every.stderr
     assert "ERROR" in every.stdout
+
+
+def test_the_commands_write_to_the_streams_they_are_given(
+    saved: Any, fake_clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_clock.advance(100)  # seconds count from the wait's start, not the clock's
+    path = saved(Saved("a", [R, R, R, D]), Saved("odd", ["weird"]))
+    out, err = io.StringIO(), io.StringIO()
+    assert _cli.wait_command([saved(Saved("w", [R, R, R, D]))], None, True, out, err) == 0
+    [line] = lines(out.getvalue())
+    # ended at 0.2375 s (Backoff(): queries at 0, 0.05, 0.125, 0.2375), in milliseconds
+    assert line == {"id": "w", "provider": PROVIDER, "status": "DONE", "seconds": line["seconds"]}
+    assert line["seconds"] in (0.237, 0.238)
+    assert "DONE" in err.getvalue()
+    out, err = io.StringIO(), io.StringIO()
+    assert _cli.status_command([path], True, out, err) == 1
+    first, odd = lines(out.getvalue())
+    assert first == {"id": "a", "provider": PROVIDER, "status": "RUNNING"}
+    assert (
+        odd["error"]
+        == "TypeError: status() of job 'odd' returned 'weird', which is not a JobStatus"
+    )
+    out = io.StringIO()
+    assert _cli.status_command([path], False, out, err) == 1
+    assert out.getvalue().splitlines()[0] == "a\tRUNNING"
+    assert capsys.readouterr() == ("", "")  # nothing on the process's own streams

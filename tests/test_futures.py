@@ -71,13 +71,19 @@ def test_a_failed_job_raises_job_error_caused_by_its_exception() -> None:
     with pytest.raises(JobFailedError, match="job 'f' failed: ZeroDivisionError") as caught:
         job.result()
     assert caught.value.__cause__ is cause
+    assert caught.value.job is job
+    assert caught.value.status is E
 
 
 def test_a_cancelled_job_raises_a_clear_job_error() -> None:
     job = job_of()
     job.cancel()
-    with pytest.raises(JobCancelledError, match="job 'f' was cancelled"):
+    with pytest.raises(JobCancelledError, match="job 'f' was cancelled") as caught:
         job.result()
+    assert caught.value.job is job
+    assert caught.value.status is C
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
 
 
 def test_a_finished_jobs_result_still_checks_its_timeout() -> None:
@@ -432,3 +438,12 @@ def test_closing_a_backend_on_a_borrowed_executor_waits_for_and_cancels_its_own_
         later.close()  # waits for its own job
         assert job.future.done()
         assert job.result() == 42
+
+
+def test_a_job_over_a_future_cannot_be_saved() -> None:
+    with pytest.raises(JobError) as caught:
+        job_of().to_reference()
+    assert str(caught.value) == (
+        "job 'f' runs on a concurrent.futures.Future of this process: "
+        "it cannot be saved, nor restored in another process"
+    )

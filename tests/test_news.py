@@ -463,3 +463,16 @@ def test_the_answers_of_carried_queries_are_read_by_what_came() -> None:
     assert answers.late(carried, finished) == [(sweep, 0, 0)]
     assert finished == [(jobs[1], E), (jobs[3], D)]
     assert isinstance(answers.failures[id(jobs[1])], ConnectionError)
+
+
+def test_what_is_news_an_eager_wait_reads_at_once() -> None:
+    # Called in worker threads; asked here directly, as the drivers' workers ask it.
+    from jobv1._workers import worth_reading
+
+    when = 0.0
+    assert worth_reading((False, ConnectionError("reset")))  # a query that raised
+    assert worth_reading((True, (JobStatus.DONE, None, when)))  # an end
+    assert worth_reading((True, ("BROKEN", None, when)))  # not a status: the loop raises it
+    assert not worth_reading((True, (JobStatus.RUNNING, 1.0, when)))  # still pending
+    assert not worth_reading((True, ([JobStatus.QUEUED, JobStatus.RUNNING], [None, None], when)))
+    assert worth_reading((True, ([JobStatus.RUNNING, JobStatus.ERROR], [None, None], when)))

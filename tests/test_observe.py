@@ -126,6 +126,8 @@ def test_a_ridden_out_failure_is_a_warning_even_without_debug(
         "a status query of job flaky failed (2 of 5 failures allowed): ConnectionError('503')",
     ]
     assert warnings[1].jobv1_attempt == 2  # type: ignore[attr-defined]
+    assert warnings[1].jobv1_job_id == "flaky"  # type: ignore[attr-defined]
+    assert warnings[1].jobv1_error == "ConnectionError('503')"  # type: ignore[attr-defined]
     assert not records(caplog)  # no debug records: nobody asked for them
 
 
@@ -284,7 +286,12 @@ def test_a_ridden_out_failure_is_an_event(fake_clock: FakeClock, spans: Any) -> 
     (span,) = spans.get_finished_spans()
     assert [event.name for event in span.events] == ["jobv1.retry", "jobv1.sleep", "jobv1.query"]
     assert span.events[0].attributes["jobv1.error"] == "ConnectionError('503')"
-    assert span.events[0].attributes["jobv1.what"] == "status query"
+    assert dict(span.events[0].attributes) == {
+        "jobv1.job_id": "flaky",
+        "jobv1.attempt": 1,
+        "jobv1.error": "ConnectionError('503')",
+        "jobv1.what": "status query",
+    }
 
 
 def test_the_opentelemetry_api_alone_traces_nothing(fake_clock: FakeClock) -> None:

@@ -154,6 +154,7 @@ def test_a_shard_that_fails_or_does_not_report_fails_its_jobs(fake_clock: FakeCl
 
     settled = gather(saved, Failing(), shards=4, timeout=0, grace=0)
     assert [one.result for one in settled] == [0, None, None, 3]
+    assert [one.reference for one in settled] == saved
     assert repr(settled[1].error) == "RuntimeError('worker died')"
     assert isinstance(settled[2].error, JobTimeoutError)
     assert str(settled[2].error) == "a shard of 1 jobs did not report within 0 s of the deadline"
@@ -189,6 +190,7 @@ def test_one_jobs_failure_leaves_the_others_their_outcomes(
     assert [(one.status, one.result) for one in settled] == [(D, 4), (D, None), (D, 6)]
     assert isinstance(settled[1].error, JobError)
     assert "cannot be sent to another process: TypeError" in str(settled[1].error)
+    assert [one.reference for one in settled] == saved
     pickle.dumps(settled)  # the shard's answer crosses
 
     real = FakeJob.status
@@ -210,6 +212,7 @@ def test_one_jobs_failure_leaves_the_others_their_outcomes(
     # The failing job's own error; the others' outcomes stand, before it and after.
     assert [(one.status, one.result) for one in settled] == [(D, 4), (D, 5), (None, None)]
     assert [type(one.error) for one in settled] == [type(None), type(None), ConnectionError]
+    assert [one.reference for one in settled] == saved  # a failure's row names its job too
 
     def odd(job: FakeJob) -> Any:  # a job that answers what is not a status
         return "BROKEN" if job.job_id() == saved[0]["job_id"] else real(job)
@@ -224,3 +227,32 @@ def test_one_jobs_failure_leaves_the_others_their_outcomes(
     assert [(one.status, one.result) for one in settled] == [(None, None), (D, 5)]
     assert isinstance(settled[0].error, TypeError)
     assert "returned 'BROKEN', which is not a JobStatus" in str(settled[0].error)
+
+
+def test_a_reference_that_does_not_restore_leaves_the_others_theirs(fake_clock: FakeClock) -> None:
+    saved = references(FakeBackend(), {"result": 1}, {"result": 2})
+    broken = {"provider": "nobody", "backend": None, "job_id": "x"}
+    settled = settle([broken, *saved], until=None)
+    assert [one.reference for one in settled] == [broken, *saved]
+    assert [(one.status, one.result) for one in settled] == [(None, None), (D, 1), (D, 2)]
+    assert isinstance(settled[0].error, JobError)
+
+
+def test_gather_gives_each_shard_the_deadline_and_the_options(fake_clock: FakeClock) -> None:
+    saved = references(FakeBackend(), {"result": 1}, {"script": [Hold(R)]})
+    settled = gather(saved, Inline(), shards=2, timeout=5, results=False)
+    assert [(one.status, one.result) for one in settled] == [(D, None), (None, None)]
+    assert isinstance(settled[1].error, JobTimeoutError)  # the shard kept the deadline
+    assert fake_clock.monotonic() == pytest.approx(5, abs=1)
+
+
+def test_gathers_old_argument_name_still_works_and_says_the_new_one(
+    fake_clock: FakeClock,
+) -> None:
+    saved = references(FakeBackend(), {"result": 1})
+    with pytest.warns(
+        DeprecationWarning, match=r"^wait= is deprecated; it is called poll= now$"
+    ) as warned:
+        settled = gather(saved, Inline(), shards=1, wait=1)
+    assert [one.result for one in settled] == [1]
+    assert warned[0].filename == __file__  # it points at the call that used the old name

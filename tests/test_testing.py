@@ -556,3 +556,12 @@ def test_a_fake_job_made_before_its_fake_clock_says_so() -> None:
     with pytest.raises(JobError, match="is asked on SystemClock"):
         inside.status()  # and not outside it
     assert early.status() is JobStatus.RUNNING  # back on the clock it was made on
+
+
+def test_a_fake_job_whose_result_is_not_json_says_so(fake_clock: FakeClock) -> None:
+    job = FakeBackend().run(result={1, 2})
+    with pytest.raises(TypeError) as caught:
+        job.to_reference()
+    assert str(caught.value) == (
+        f"job {job.job_id()!r} cannot be saved: its result {{1, 2}} is not JSON-able"
+    )

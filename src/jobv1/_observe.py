@@ -249,7 +249,7 @@ def ridden_out(
     failures: int,
     budget: int,
     *,
-    what: str = "status query",
+    what: str,
 ) -> None:
     """A :class:`~jobv1.Retry` rode out a failed ``what`` of ``job_id``: a warning, and an event."""
     logger().warning(
