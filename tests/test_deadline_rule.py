@@ -15,6 +15,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import jobv1
 from conftest import ScriptedJob
@@ -579,3 +581,13 @@ def test_one_at_a_time_under_a_hook_a_query_is_given_up_at_the_deadline() -> Non
     # The query under way at the deadline is given up; the others are asked at the
     # deadline's own round; none is asked twice.
     assert [len(job.begun) for job in jobs] == [1, 1, 1]
+
+
+@given(now=st.floats(0, 1e9), ahead=st.floats(0, 1e6))
+def test_a_step_to_the_deadline_reaches_it_and_passes_it_by_a_bit_at_most(
+    now: float, ahead: float
+) -> None:
+    at = now + ahead
+    step = _deadline.step_to(now, at)
+    assert at <= now + step <= math.nextafter(at, math.inf)
+    assert _deadline.step_to(at, now) == 0  # already there, or past it

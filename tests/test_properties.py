@@ -59,10 +59,12 @@ def test_the_wait_returns_iff_the_job_ends_before_the_deadline(
     # returns if and only if a final status was reached by the deadline
     assert timed_out is (end > deadline)
     assert (queries[-1].status in JOB_FINAL_STATES) is not timed_out
-    # never sleeps past the deadline; on a timeout, the last query is at the deadline
-    assert now <= deadline
+    # never sleeps past the deadline (but by the last bit of a float, where a step from
+    # the time before cannot land on it); on a timeout, the last query is at the deadline
+    assert now <= math.nextafter(deadline, math.inf)
     if timed_out:
-        assert queries[-1].time == now == deadline
+        assert queries[-1].time == now
+        assert deadline <= now <= math.nextafter(deadline, math.inf)
     # no more queries than the bound: one at the start, one after each sleep; a
     # backoff's delays are cut once a multiple of its cap besides (one more each)
     spent = min(now, deadline)

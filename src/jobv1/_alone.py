@@ -19,7 +19,7 @@ from . import _clock
 from . import _flight as flight
 from ._checks import EXACT_SECONDS, check_callable, check_seconds, real
 from ._clock import SYSTEM, current_clock, reader
-from ._deadline import AT_DEADLINE, timed_out, timeout_message
+from ._deadline import AT_DEADLINE, step_to, timed_out, timeout_message
 from ._observe import Told, observer
 from ._pacing import floored, hint_of, past_range, read_hint, under_hint
 from ._policy import as_policy, delays_of, drawn_once, follow, next_delay
@@ -70,8 +70,10 @@ def wait_alone(job: JobV1[Any], timeout: object, wait: object, callback: object)
     # that is not final.
     kind = type(job)
     watch = getattr(kind, "watch", None)  # as _traits.watches(job) reads it, inline
-    if (watch is not None and not getattr(watch, BASE, False)) or (
-        flight.noted and flight.busy(job)  # the loop waits for that query
+    if (
+        (watch is not None and not getattr(watch, BASE, False))
+        or (flight.noted and flight.busy(job))  # the loop waits for that query
+        or getattr(kind, "status_long_poll", None) is not None  # the loop holds its queries
     ):
         return False
     backend = getattr(job, "_backend", None)
@@ -167,7 +169,7 @@ def _poll(  # noqa: PLR0917 - wait_alone's state, passed on as it is
             raise past_range(job, seconds, now)
         if deadline is not None and wake >= deadline - AT_DEADLINE:
             wake = deadline
-            seconds = max(0.0, deadline - now)
+            seconds = step_to(now, deadline)
             why = "deadline"
         if watcher is not None:
             watcher.sleeping(seconds, why)

@@ -68,7 +68,8 @@ def plain_fits(jobs: list[Any], kinds: set[Any]) -> bool:
 
     That is, each job is either a :class:`JobV1` of a class (of ``kinds``,
     the jobs' classes) that keeps the base ``watch()`` and ``poll_hint()``
-    and whose ``status()`` is no ``async def`` (an ``aio`` wait awaits it),
+    and whose ``status()`` is no ``async def`` (an ``aio`` wait awaits it)
+    and no long-poll (``status_long_poll``),
     on a backend with neither ``job_statuses`` nor ``status_rate_limit``; or
     a job of another library (a class with ``job_id()`` and ``status()``,
     as :func:`~jobv1.as_job` takes) that does not run on a local future,
@@ -80,7 +81,12 @@ def plain_fits(jobs: list[Any], kinds: set[Any]) -> bool:
     foreign = False
     for kind in kinds:
         if JobV1 in kind.__mro__:
-            if watches_of(kind) or hints_of(kind) or awaits_status(kind):
+            if (
+                watches_of(kind)
+                or hints_of(kind)
+                or awaits_status(kind)
+                or getattr(kind, "status_long_poll", None) is not None
+            ):
                 return False
         elif _polled_view(kind):
             foreign = True

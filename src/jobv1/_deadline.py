@@ -47,6 +47,7 @@ __all__ = [
     "Deadline",
     "errors_of",
     "query_end",
+    "step_to",
     "timed_out",
     "timeout_message",
     "within",
@@ -90,6 +91,24 @@ def timeout_message(job_id: str, timeout: float, status: JobStatus | None) -> st
     # Qiskit's message first, word for word, for the tests that match it.
     last = "" if status is None else f" (last status: {status.name})"
     return f"Timeout while waiting for job {job_id}. It {within(timeout)}{last}"
+
+
+def step_to(now: float, at: float) -> float:
+    """The seconds that take a clock reading ``now`` to ``at``: ``at - now``, to the last bit.
+
+    In floating point ``now + (at - now)`` may miss ``at`` by a hair: a
+    virtual clock that sleeps so would end just short of the deadline, and
+    its last query would not see a job that ended at it. The step returned
+    reaches ``at`` when added to ``now``; where no step lands on ``at``
+    exactly, the sum passes it by one unit in the last place (a fraction of
+    a femtosecond at a clock's usual readings).
+    """
+    if at <= now:
+        return 0.0
+    step = at - now  # exact when now >= at / 2; else short by a unit of at's last place at most
+    while now + step < at:  # a step or two, each a unit of a last place as large as at's
+        step = math.nextafter(step, math.inf)
+    return step
 
 
 def query_end(clock: Clock, deadline: float | None) -> float | None:
@@ -149,7 +168,7 @@ class Deadline:
         """
         at = self.at
         if at is not None and wake >= at - AT_DEADLINE:
-            return at, max(0.0, at - now)
+            return at, step_to(now, at)
         return None
 
     def reached(self, woken: bool, wake: float) -> bool:

@@ -48,7 +48,7 @@ from itertools import compress, filterfalse
 
 from ._blocking import Driven
 from ._clock import reader
-from ._deadline import Deadline, within
+from ._deadline import Deadline, step_to, within
 from ._futures import forget, future_status, hook, listen
 from ._observe import observed, observer
 from ._polling import general
@@ -298,7 +298,7 @@ class FutureWait(Driven[J]):
         if deadline is None:  # only call backs are awaited
             wake = seconds = math.inf
         else:
-            wake, seconds = deadline, max(0.0, deadline - self._clock.monotonic())
+            wake, seconds = deadline, step_to(self._clock.monotonic(), deadline)
         if self._observer is not None:
             self._observer.sleeping(seconds, "push" if deadline is None else "deadline")
         return wake, seconds

@@ -80,6 +80,16 @@ class JobV1(Job, ABC, Generic[ResultT]):
     #: its deadline (or never). ``None`` trusts the call back alone. Set it
     #: on a subclass (or a job) whose notifications may be lost, or never are.
     resync_interval: float | None = 60.0
+    #: The most seconds the service may hold a status query for news (a
+    #: long-poll), or ``None`` for short queries. A subclass that sets it
+    #: makes :meth:`status` take ``wait=`` seconds: the service answers as
+    #: soon as the status changes, or when ``wait`` is over with the status
+    #: unchanged (no news). Waits then ask with ``status(wait=s)``, ``s`` the
+    #: smaller of this and the time left before their deadline, and ask again
+    #: at once after news or a query held to its end. A query that comes back
+    #: sooner with no news (a service that does not hold it) is followed by
+    #: the wait's policy's delay.
+    status_long_poll: float | None = None
     #: The provider's name under which :func:`jobv1.restore` finds, in the
     #: ``jobv1.providers`` entry-point group, the function that rebuilds this
     #: class's jobs from :meth:`to_reference`'s dict. ``None``: its jobs

@@ -245,6 +245,10 @@ class Planner:
             if hint is not None:
                 soonest = self._plan_hint(entry, now, hint, soonest)
                 continue
+            if entry.long_poll is not None and entry.batch is None and entry.held_out():
+                # a long-poll that brought news, or was held to its end: again at once
+                soonest = self._plan(entry, now, 0.0, soonest, "long-poll")
+                continue
             entry.hurried = False
             if drawn is not None:
                 delay = drawn.at(entry.step)

@@ -49,6 +49,7 @@ from ._traits import (
     batch_of,
     gives_hints,
     limit_of,
+    long_poll_of,
     resync_of,
     retry_of,
     watches,
@@ -173,11 +174,17 @@ class Poller(Driven[J]):
         hints = hints_of or _every_job
         retries = retry_of if retry_of is not None and options.retry is None else _no_limit
         awaited = {kind for kind in wait.kinds if awaits_status(kind)}
-        for entry in self.pending.values():  # one pass over the jobs for all four
+        # The classes whose status() may be held for news (status_long_poll), by class.
+        long_polls = {kind: long_poll_of(kind) for kind in wait.kinds}
+        long_polled = any(seconds is not None for seconds in long_polls.values())
+        for entry in self.pending.values():  # one pass over the jobs for all of them
             entry.limit = limits(entry.job)
             entry.hinted = hints(entry.job)
             entry.retry = retries(entry.job)
             entry.awaited = bool(awaited) and type(entry.job) in awaited
+            if long_polled:
+                entry.long_poll = long_polls.get(type(entry.job))
+                entry.deadline = self._deadline
         #: Whether any query of the wait draws from a rate limit.
         self._limited = rate_limit is not None or any(
             entry.limit is not None for entry in self.pending.values()
@@ -200,6 +207,10 @@ class Poller(Driven[J]):
             own_failures=options.own_failures,
             until=options.until,
         )
+        # A long-poll is held in a worker, where an interrupt can give it up; without
+        # one, a query made alone may be held in the driver's own thread.
+        self._reader.long_polled = long_polled
+        self._reader.held_here = self.interrupt is None
         # Has the event-driven jobs call back, and wakes the driver's sleeps.
         self._events = Events(self._calendar, watches_of or _every_job, resync_of or _no_resync)
         # Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.

@@ -99,17 +99,22 @@ class Entry(Generic[J]):
         "asks",
         "awaited",
         "batch",
+        "before",
+        "began",
         "clock",
+        "deadline",
         "delays",
         "event_driven",
         "grouping",
         "handle",
+        "held",
         "hint",
         "hinted",
         "hurried",
         "index",
         "job",
         "limit",
+        "long_poll",
         "resync",
         "retry",
         "status",
@@ -163,6 +168,16 @@ class Entry(Generic[J]):
         #: The batch that can query it with others and its largest size, or
         #: ``None``, once the wait's ``batch`` has said (:data:`BatchOf`).
         self.grouping: Any = _UNKNOWN
+        #: The longest its ``status(wait=...)`` may be held (its class's
+        #: ``status_long_poll``), or ``None``: it is asked with short queries.
+        self.long_poll: float | None = None
+        #: The wait's deadline, for a long-poll: none is held past it.
+        self.deadline: float | None = None
+        #: For a long-poll: when the last began, the status before it, and how long it
+        #: could be held.
+        self.began = 0.0
+        self.before: JobStatus | None = None
+        self.held = 0.0
 
     def __call__(self) -> Answer:
         """The job's query alone: its status, its poll hint if asked, and when they came.
@@ -170,14 +185,44 @@ class Entry(Generic[J]):
         The entry is its own query, so that a round makes no object per job.
         """
         job = self.job
-        answer = job.status()
+        long = self.long_poll is not None
+        answer = job.status(wait=self._hold()) if long else job.status()  # type: ignore[call-arg]
         return answer, hint_of(job, answer) if self.asks else None, self.clock()
 
     async def asked_async(self) -> Answer:
         """The job's query, its ``status()`` an ``async def``, awaited: as a call of the entry."""
         job = self.job
-        answer = await job.status()  # type: ignore[misc]
+        if self.long_poll is None:
+            answer = await job.status()  # type: ignore[misc]
+        else:
+            answer = await job.status(wait=self._hold())  # type: ignore[call-arg,misc]
         return answer, hint_of(job, answer) if self.asks else None, self.clock()
+
+    def _hold(self) -> float:
+        """How long this long-poll may be held: the class's most, or the time left if less.
+
+        Notes what the query began with, for :meth:`held_out`.
+        """
+        assert self.long_poll is not None
+        self.began, self.before = self.clock(), self.status
+        held = self.long_poll
+        if self.deadline is not None:
+            held = min(held, max(0.0, self.deadline - self.began))
+        self.held = held
+        return held
+
+    def held_out(self) -> bool:
+        """Whether its last long-poll brought news, or was held as long as it could be.
+
+        Then the job is asked again at once. One that came back sooner with
+        the status it had (a service that does not hold the query), or the
+        job's first, whose status is news of nothing, is not: the job waits
+        its policy's delay, as a job polled with short queries.
+        """
+        before = self.before
+        return (before is not None and self.status is not before) or (
+            self.answered - self.began >= self.held
+        )
 
 
 def asked(request: Request[J]) -> list[Entry[J]]:

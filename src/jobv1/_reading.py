@@ -85,6 +85,8 @@ class Reader(Generic[J]):
         "failures",
         "fresh",
         "given_up",
+        "held_here",
+        "long_polled",
         "observer",
         "own_failures",
         "pending",
@@ -121,8 +123,18 @@ class Reader(Generic[J]):
         self.own_failures = own_failures
         #: The statuses that end a job's wait besides the final ones (``until=``).
         self.until = until
+        #: Whether any job of the wait is asked with long-polls (``status_long_poll``),
+        #: and whether one may be held in the driver's thread (no interrupt to heed).
+        self.long_polled = False
+        self.held_here = True
         #: The failure that ended each job, by the job's ``id()``, with ``own_failures``.
         self.failures: dict[int, Exception] = {}
+
+    def _holds(self, part: list[Request[J]]) -> bool:
+        """Whether a query of ``part`` is a long-poll."""
+        return self.long_polled and any(
+            entry.long_poll is not None for request in part for entry in asked(request)
+        )
 
     def take(
         self, part: list[Request[J]], at_deadline: bool, into: Sorted[J]
@@ -137,8 +149,10 @@ class Reader(Generic[J]):
         """
         ask = ask_of(part, not at_deadline, self._clock)
         ask.eager = self.early
-        ask.until = self._limit.carry_from(at_deadline)
-        if self.blocking and len(part) == 1:  # made here, as the driver would
+        holds = self._holds(part)
+        # A long-poll is slow by design: its round waits for it, and never carries it over.
+        ask.until = None if holds else self._limit.carry_from(at_deadline)
+        if self.blocking and len(part) == 1 and (self.held_here or not holds):  # made here
             outcomes: object = [outcome_of(ask.queries[0])]
         else:
             outcomes = yield ask

@@ -51,6 +51,7 @@ __all__ = [
     "hints_of",
     "is_async",
     "limit_of",
+    "long_poll_of",
     "resync_of",
     "retry_of",
     "status_bound",
@@ -128,6 +129,26 @@ def resync_of(job: Any) -> float | None:
     if seconds is None:
         return None
     name = f"resync_interval of {job!r}"
+    number = real(name, seconds)
+    if not (0 < number < math.inf):
+        raise ValueError(f"{name} must be None or finite seconds > 0, got {seconds!r}")
+    return number
+
+
+def long_poll_of(kind: type) -> float | None:
+    """The longest a ``status(wait=...)`` of jobs of class ``kind`` may be held, or ``None``.
+
+    A class declares it as ``status_long_poll``: its ``status()`` then takes
+    ``wait=`` seconds, the most the service may hold the query for news.
+
+    Raises:
+        TypeError, ValueError: The class's ``status_long_poll`` is not
+            ``None`` or a finite number of seconds ``> 0``.
+    """
+    seconds = getattr(kind, "status_long_poll", None)
+    if seconds is None:
+        return None
+    name = f"status_long_poll of {kind.__qualname__}"
     number = real(name, seconds)
     if not (0 < number < math.inf):
         raise ValueError(f"{name} must be None or finite seconds > 0, got {seconds!r}")
