@@ -480,7 +480,11 @@ def batched(backend: Batching, **overrides: Any) -> None:
 def test_a_backends_job_statuses_is_checked_against_each_status(fake_clock: FakeClock) -> None:
     """Issue 24, 3: where a backend batches, its answers must agree with each job's own."""
     batched(Batching())
-    with pytest.raises(AssertionError, match=r"job_statuses\(\) agrees with status\(\)"):
+    with pytest.raises(
+        AssertionError,
+        match=r"^FakeJob '[^']+': job_statuses\(\) agrees with status\(\): it answered "
+        r"<JobStatus.DONE: 'job has successfully run'> where status\(\) answers ERROR$",
+    ):
         batched(Batching(answer=JobStatus.DONE))  # the failed job is said DONE
     with pytest.raises(AssertionError, match=r"agrees with status\(\).*'no such'"):
         batched(Batching(answer="no such"))
@@ -503,7 +507,11 @@ class NoHint(FakeJob):
 
 def test_a_poll_hint_is_checked_where_the_job_gives_one(fake_clock: FakeClock) -> None:
     kit(NoHint)
-    with pytest.raises(AssertionError, match=r"poll_hint\(\) gives None or .*it gave -1.0"):
+    with pytest.raises(
+        AssertionError,
+        match=r"^NegativeHint '[^']+': poll_hint\(\) gives None or a finite number of seconds "
+        r">= 0: it gave -1.0 for RUNNING$",
+    ):
         kit(NegativeHint)
 
 
@@ -517,11 +525,19 @@ def test_a_reference_must_restore_the_same_job(
     kit(FakeJob)  # the test kit's own jobs round-trip
 
     monkeypatch.setattr(_conformance, "restore", lambda reference: FakeJob(None, "another"))
-    with pytest.raises(AssertionError, match="restores a job with the same id"):
+    with pytest.raises(
+        AssertionError,
+        match=r"^FakeJob '[^']+': to_reference\(\) restores a job with the same id: "
+        r"it came back as 'another'$",
+    ):
         kit(FakeJob)
 
     monkeypatch.setattr(_conformance, "restore", lambda reference: _Running(real(reference)))
-    with pytest.raises(AssertionError, match="restores a job in the same status"):
+    with pytest.raises(
+        AssertionError,
+        match=r"^FakeJob '[^']+': to_reference\(\) restores a job in the same status: "
+        r"it is \w+, and came back <JobStatus.RUNNING: 'job is actively running'>$",
+    ):
         kit(FakeJob)
 
 
