@@ -126,9 +126,11 @@ def resync_of(job: Any) -> float | None:
             or a finite number of seconds ``> 0``.
     """
     seconds = getattr(job, "resync_interval", None)
-    if seconds is None:
-        return None
-    name = f"resync_interval of {job!r}"
+    return None if seconds is None else _declared(seconds, f"resync_interval of {job!r}")
+
+
+def _declared(seconds: object, name: str) -> float:
+    """``seconds`` as a class declares it under ``name``: a finite number of seconds ``> 0``."""
     number = real(name, seconds)
     if not (0 < number < math.inf):
         raise ValueError(f"{name} must be None or finite seconds > 0, got {seconds!r}")
@@ -146,13 +148,8 @@ def long_poll_of(kind: type) -> float | None:
             ``None`` or a finite number of seconds ``> 0``.
     """
     seconds = getattr(kind, "status_long_poll", None)
-    if seconds is None:
-        return None
-    name = f"status_long_poll of {kind.__qualname__}"
-    number = real(name, seconds)
-    if not (0 < number < math.inf):
-        raise ValueError(f"{name} must be None or finite seconds > 0, got {seconds!r}")
-    return number
+    name = "status_long_poll of " + kind.__qualname__  # a class: no repr to pay for
+    return None if seconds is None else _declared(seconds, name)
 
 
 def gives_hints(job: Any) -> bool:
