@@ -18,6 +18,7 @@ from jobv1 import (
     Interrupt,
     JobFailedError,
     JobStatus,
+    JobTimeoutError,
     RateLimit,
     Retry,
     WaitInterruptedError,
@@ -134,3 +135,64 @@ def test_a_failed_job_whose_result_returns_says_so(fake_clock: FakeClock, drive:
     assert caught.value.status is E
     assert str(caught.value) == f"job {job.job_id()!r} ended in ERROR: it has no result"
     assert caught.value.__cause__ is None
+
+
+@DRIVERS
+def test_a_fetch_whose_turn_comes_after_the_deadline_times_out(
+    fake_clock: FakeClock, drive: Drive
+) -> None:
+    for statuses in ([D], [E]):  # the result, or the provider's own error for a failed job
+        job = Timed(fake_clock, statuses)
+        with pytest.raises(JobTimeoutError) as caught:
+            drive("result", job, timeout=5, rate_limit=RateLimit(1, per=10))
+        assert str(caught.value) == (
+            "the result of job 'timed' could not be fetched before the deadline: "
+            "its rate limit had no turn for it"
+        )
+        assert [what for what, _ in job.asked] == ["status"]  # no fetch
+        fake_clock.advance(10)  # the limit's next turn, for the next round
+
+
+class Limited:
+    """A backend that declares its own rate limit."""
+
+    status_rate_limit = RateLimit(1, per=10)
+
+
+@DRIVERS
+def test_the_fetch_waits_its_turn_with_the_backends_rate_limit(
+    fake_clock: FakeClock, drive: Drive
+) -> None:
+    job = Timed(fake_clock, [D])
+    job._backend = Limited()  # type: ignore[assignment]
+    drive("result", job)
+    assert job.asked == [("status", 0), ("result", 10)]
+    cancelled = Timed(fake_clock, [R])
+    cancelled._backend = job._backend
+    drive("cancel", cancelled)
+    assert cancelled.asked == [("cancel", 20), ("status", 30)]
+
+
+class Failing(Timed):
+    def result(self) -> Any:
+        raise KeyError("no such result")
+
+
+@DRIVERS
+def test_a_fetch_that_fails_with_no_retry_raises_the_providers_error(
+    fake_clock: FakeClock, drive: Drive
+) -> None:
+    with pytest.raises(KeyError, match="no such result"):
+        drive("result", Failing(fake_clock, [D]))
+
+
+class Synchronous(Timed):
+    _async = False
+
+
+@DRIVERS
+def test_a_job_final_when_made_that_answers_no_status_is_named(
+    fake_clock: FakeClock, drive: Drive
+) -> None:
+    with pytest.raises(TypeError, match=r"^status\(\) of job 'timed' returned 'odd'"):
+        drive("result", Synchronous(fake_clock, ["odd"]))

@@ -146,7 +146,9 @@ def test_a_ridden_out_result_fetch_is_a_warning(
     job = FakeBackend().run(result=1)
     assert jobv1.result(job, fetch=fetch, retry=Retry(ConnectionError)) == "counts"
     (warning,) = records(caplog, logging.WARNING)
-    assert warning.getMessage().startswith("a result fetch of job fake-1 failed (1 of 5")
+    assert warning.getMessage() == (
+        "a result fetch of job fake-1 failed (1 of 5 failures allowed): ConnectionError('reset')"
+    )
 
 
 def test_nobody_listening_means_no_observer_and_the_fast_path(fake_clock: FakeClock) -> None:

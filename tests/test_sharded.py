@@ -255,4 +255,6 @@ def test_gathers_old_argument_name_still_works_and_says_the_new_one(
     ) as warned:
         settled = gather(saved, Inline(), shards=1, wait=1)
     assert [one.result for one in settled] == [1]
-    assert warned[0].filename == __file__  # it points at the call that used the old name
+    # It points at the call that used the old name (under mutation testing, a trampoline
+    # of mutmut's sits between the call and jobv1's function, and takes its place).
+    assert warned[0].filename == __file__ or "mutmut" in warned[0].filename
