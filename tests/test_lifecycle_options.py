@@ -196,3 +196,17 @@ def test_a_job_final_when_made_that_answers_no_status_is_named(
 ) -> None:
     with pytest.raises(TypeError, match=r"^status\(\) of job 'timed' returned 'odd'"):
         drive("result", Synchronous(fake_clock, ["odd"]))
+
+
+@CALLS
+@DRIVERS
+def test_a_job_final_when_made_is_asked_once_and_told_to_on_status(
+    fake_clock: FakeClock, drive: Drive, call: str
+) -> None:
+    job = Synchronous(fake_clock, [D])
+    job.cancel = lambda: job.asked.append(("cancel", 0))  # type: ignore[method-assign]  # too late
+    seen: list[JobStatus] = []
+    drive(call, job, on_status=lambda _job, status: seen.append(status))
+    assert seen == [D]  # as for any job: each status it is seen in
+    asked = [what for what, _ in job.asked]
+    assert asked == (["status", "result"] if call == "result" else ["cancel", "status"])

@@ -22,7 +22,7 @@ from ._options import DEFAULT_POLL
 from ._polling import general
 from ._requests import Sleep, outcome_of
 from ._retry import Tries, chained
-from ._status import JobStatus, check_status
+from ._status import JobStatus
 from ._traits import limit_of
 from ._typing import TYPE_CHECKING
 
@@ -56,7 +56,6 @@ __all__ = [
     "limits_of",
     "request_cancel",
     "result",
-    "settled",
 ]
 
 
@@ -175,11 +174,6 @@ def _turn(
 def limits_of(poller: Poller[Any], view: JobV1[Any]) -> Limits:
     """The rate limits a result fetch or a cancel of ``view`` draws from, as its queries do."""
     return (poller.rate_limit, limit_of(view))
-
-
-def settled(job: JobV1[Any]) -> JobStatus:
-    """The status of a job that is final when made (as Qiskit's synchronous jobs are): one query."""
-    return check_status(job, job.status())
 
 
 def fetch_here(fetch: Generator[Request, object, Any], clock: Clock) -> Any:
@@ -308,7 +302,7 @@ def result(
     )
     limits = limits_of(poller, view)
     try:
-        status = final_status(poller) if getattr(view, "_async", True) else settled(view)
+        status = final_status(poller)
     except JobTimeoutError:
         if cancel_on_timeout:
             request_cancel(view, limits, poller.clock)
@@ -378,5 +372,5 @@ def cancel(
         rate_limit=rate_limit,
     )
     request_cancel(view, limits_of(poller, view), poller.clock)
-    status = final_status(poller) if getattr(view, "_async", True) else settled(view)
+    status = final_status(poller)
     return status is JobStatus.CANCELLED

@@ -32,7 +32,7 @@ from ._arguments import check_one
 from ._deadline import LAST_QUERY_SECONDS
 from ._errors import JobTimeoutError
 from ._interop import as_job
-from ._lifecycle import begin, fetching, limits_of, request_cancel, settled
+from ._lifecycle import begin, fetching, limits_of, request_cancel
 from ._many import (
     ALL_COMPLETED,
     DEFAULT_MAX_IN_FLIGHT,
@@ -282,14 +282,6 @@ class AsCompleted(Generic[J]):
         return f"<AsCompleted: {self._left} jobs not done>"
 
 
-async def _call(call: Callable[[], Any]) -> Any:
-    """What ``call()`` returns, called on a worker thread; what it raises, raised here."""
-    ok, value = await off_loop(call)
-    if not ok:
-        raise value
-    return value
-
-
 async def _cancel(job: JobV1[Any], given: object, poller: Poller[Any]) -> None:
     """Ask ``job`` (a view of ``given``) to cancel, on a worker thread; a JobError if it cannot.
 
@@ -309,8 +301,6 @@ async def _cancel(job: JobV1[Any], given: object, poller: Poller[Any]) -> None:
 
 async def _final(poller: Poller[Any], job: JobV1[Any]) -> JobStatus:
     """Await the wait of ``poller`` on ``job`` (its view); the job's final status."""
-    if not getattr(job, "_async", True):
-        return await _call(lambda: settled(job))  # type: ignore[no-any-return]
     rounds = drive(poller)
     try:
         [(_, status)] = await anext(rounds)
