@@ -184,6 +184,57 @@ def test_a_script_runs_the_command(tmp_path: Path) -> None:
     assert "ERROR" in every.stdout
 
 
+@pytest.mark.realtime
+@pytest.mark.parametrize(
+    ("ends", "said", "code"),
+    [
+        ([None, None], "all done: 2 jobs", 0),
+        ([None, E], "some failed:", 0),
+        ([Q], "still running after an hour", 0),
+    ],
+    ids=["done", "failed", "timeout"],
+)
+def test_the_sweeps_pages_shell_script_runs(
+    tmp_path: Path, ends: list[Any], said: str, code: int
+) -> None:
+    """The script of docs/sweeps.md, run by a real shell on jobs saved in a file."""
+    import re
+    import shutil
+
+    page = (Path(__file__).parent.parent / "docs" / "sweeps.md").read_text()
+    [script] = re.findall(r"```sh\n(.*?)```", page, re.DOTALL)
+    if ends == [Q]:  # the timeout comes first: an hour is made a tenth of a second
+        script = script.replace("--timeout 3600", "--timeout 0.1")
+    backend = FakeBackend()
+    jobs = [
+        backend.run(script=[Hold(R, seconds=60)], end=D)
+        if end is Q
+        else backend.run(script=[Hold(R, seconds=0.1)], end=end)
+        for end in ends
+    ]
+    (tmp_path / "sweep.json").write_text(json.dumps([job.to_reference() for job in jobs]))
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    python = bin_ / "python"  # the script's python: this one, with its environment
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    shell = shutil.which("sh")
+    assert shell is not None
+    ran = subprocess.run(
+        [shell, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"JOBV1_RESTORE_FAKE_JOBS": "1", "PATH": f"{bin_}:/usr/bin:/bin"},
+        check=False,
+        timeout=120,
+    )
+    assert ran.returncode == code, ran.stderr
+    assert ran.stdout.startswith(said), ran.stdout
+    if ends == [None, E]:
+        assert '"ERROR"' in ran.stdout
+
+
 def test_the_commands_write_to_the_streams_they_are_given(
     saved: Any, fake_clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:

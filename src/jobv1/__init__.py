@@ -15,9 +15,11 @@ from ._errors import (
     JobError,
     JobFailedError,
     JobTimeoutError,
+    TooManyPendingError,
     WaitInterruptedError,
 )
 from ._futures import ExecutorBackend, FutureJob
+from ._intake import Submit
 from ._interop import as_job
 from ._interrupt import Interrupt
 from ._job import Job, JobV1
@@ -112,6 +114,8 @@ __all__ = [
     "PollPolicy",
     "RateLimit",
     "Retry",
+    "Submit",
+    "TooManyPendingError",
     "WaitInterruptedError",
     "as_completed",
     "as_job",

@@ -100,6 +100,19 @@ class Ahead(Generic[J]):
             raise error
         raise StopIteration
 
+    def finish(self) -> tuple[collections.deque[J], BaseException | None]:
+        """Stop the thread and wait for it: the jobs it kept, and what ended the wait, if anything.
+
+        For a wait taken over by another (:meth:`jobv1.AsCompleted.add`):
+        every job that ended is in what it kept, or still pending.
+        """
+        with self._turn:
+            self._halt.stop()
+            self._turn.notify_all()
+            while not self.over:
+                self._turn.wait()
+        return self._ready, self.error
+
     def stop(self) -> None:
         """Stop the thread: from the caller, on ``close()`` or when the iterator is dropped."""
         with self._turn:
@@ -160,6 +173,11 @@ class AsyncAhead(Generic[J]):
             error, self.error = self.error, None
             raise error
         raise StopAsyncIteration
+
+    async def finish(self) -> tuple[collections.deque[J], Exception | None]:
+        """Stop the task and wait for it: the jobs it kept, and what ended the wait, if anything."""
+        await self.stop()
+        return self._ready, self.error
 
     async def stop(self) -> None:
         """Stop the task, and wait until it has undone the wait's watches."""

@@ -13,6 +13,7 @@ never blocks it:
   back early, as the blocking driver does.
 - :class:`~jobv1._requests.Sleep`: an asyncio sleep that the waker cuts
   short (a clock other than the system's sleeps in a worker thread).
+- :class:`~jobv1._requests.Call`: the call, on a worker thread.
 - :class:`~jobv1._requests.Breathe`: ``asyncio.sleep(0)``.
 """
 
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._clock import SystemClock
 from ._deadline import query_end
-from ._requests import EARLY, SLICE, UNBEGUN, Ask, Breathe, Launch, Sleep, outcome_of
+from ._requests import EARLY, SLICE, UNBEGUN, Ask, Breathe, Call, Launch, Sleep, outcome_of
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Callable
@@ -363,6 +364,8 @@ async def drive(layout: Layout[J]) -> AsyncGenerator[list[tuple[J, JobStatus]], 
             elif isinstance(request, Breathe):
                 await asyncio.sleep(0)
                 request = steps.send(None)
+            elif isinstance(request, Call):
+                request = steps.send(await off_loop(request.call))
             elif isinstance(request, Sleep):
                 woken = await sleep(layout.clock, request.seconds, wakers[0] if wakers else None)
                 request = steps.send(woken)

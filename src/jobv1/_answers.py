@@ -61,6 +61,11 @@ class Answers(Generic[J]):
         #: Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
         self.observer: Observer | None = None
 
+    def seen(self, pending: list[int]) -> dict[int, JobStatus]:
+        """The status each job of ``pending`` was last told in, by the job's id."""
+        jobs, seen = self._jobs, self._seen
+        return {id(jobs[i]): status for i in pending if seen and (status := seen[i]) is not None}
+
     def untold(self) -> bool:
         """Whether nobody is told of each answer: no ``on_status``, and nobody listening."""
         return self._on_status is None and self.observer is None

@@ -211,6 +211,8 @@ class Checked(Generic[J]):
         native: The classes of ``kinds`` that are jobv1's ``JobV1``: only
             their backends say what the waits go by (a job of another
             library is read through a view that declares nothing).
+        native_of: Says whether a class is jobv1's ``JobV1``, for the jobs an
+            open wait takes in later; ``None`` where it takes in none.
     """
 
     __slots__ = (
@@ -222,6 +224,7 @@ class Checked(Generic[J]):
         "given",
         "kinds",
         "native",
+        "native_of",
         "options",
         "started",
     )
@@ -236,9 +239,11 @@ class Checked(Generic[J]):
         started: float,
         adapt: Callable[[J], Pollable] | None = None,
         native: frozenset[type] = frozenset(),
+        native_of: Callable[[type], bool] | None = None,
     ) -> None:
         self.given = given
         self.native = native
+        self.native_of = native_of
         self.kinds = kinds
         self.options = options
         self.clock = clock
@@ -261,14 +266,25 @@ class Checked(Generic[J]):
                 not an int ``>= 1``.
         """
         if self._bound is None:
-            bound = self.options.max_in_flight
-            if bound > 1 and self.native:
-                for backend in _backends(self.jobs, self.native, self.kinds):
-                    declared = status_bound(backend)
-                    if declared is not None and declared < bound:
-                        bound = declared
-            self._bound = bound
+            self._bound = self._least(self.jobs, self.native, self.kinds)
         return self._bound
+
+    def bound_of(self, jobs: list[J]) -> int:
+        """:meth:`bound` for ``jobs``, taken into the wait after it began."""
+        kinds = set(map(type, jobs))
+        native = self.native_of
+        mine = frozenset() if native is None else frozenset(filter(native, kinds))
+        return self._least(jobs, mine, kinds)
+
+    def _least(self, jobs: list[J], native: frozenset[type], kinds: set[type]) -> int:
+        """``max_in_flight``, or the least ``max_status_in_flight`` of the backends of ``jobs``."""
+        bound = self.options.max_in_flight
+        if bound > 1 and native:
+            for backend in _backends(jobs, native, kinds):
+                declared = status_bound(backend)
+                if declared is not None and declared < bound:
+                    bound = declared
+        return bound
 
     @property
     def jobs(self) -> list[J]:

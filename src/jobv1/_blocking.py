@@ -13,6 +13,7 @@ thread; :mod:`jobv1.aio` carries out the same requests on an event loop.
   loop makes it itself, told that this driver's thread may block.
 - :class:`~jobv1._requests.Sleep`: the clock's sleep, cut short by the
   waker, which is a :class:`threading.Event`.
+- :class:`~jobv1._requests.Call`: the call, made here.
 - :class:`~jobv1._requests.Breathe`: nothing; there is no event loop to let run.
 """
 
@@ -22,7 +23,7 @@ import math
 
 from ._clock import SystemClock, waited
 from ._deadline import query_end
-from ._requests import EARLY, UNBEGUN, Ask, Breathe, Launch, Sleep
+from ._requests import EARLY, UNBEGUN, Ask, Breathe, Call, Launch, Sleep, outcome_of
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -93,7 +94,8 @@ class Halt:
     A driver given one wakes its sleeps on :attr:`event` (the wait's own
     waker, if it makes one, is this event too) and, once :attr:`stopped`,
     ends before the next request: the loop is closed as a caller's
-    ``close()`` closes it. A round of queries under way ends first.
+    ``close()`` closes it. A round of queries under way ends first, and
+    the jobs it ended are still yielded.
     """
 
     __slots__ = ("event", "stopped")
@@ -141,9 +143,13 @@ def drive(
                 )
             elif isinstance(request, Breathe):
                 request = steps.send(None)
+            elif isinstance(request, Call):
+                request = steps.send(outcome_of(request.call))
             else:
                 yield request
                 request = next(steps)
+        if isinstance(request, list):  # halted with jobs that ended: they are not lost
+            yield request
     except StopIteration:
         return
     finally:

@@ -7,7 +7,8 @@ The tree::
         ├── JobTimeoutError      a wait reached its deadline (also a TimeoutError)
         ├── WaitInterruptedError a wait was stopped through its Interrupt
         ├── JobFailedError       a job whose result was asked for ended in ERROR
-        └── JobCancelledError    a job whose result was asked for was cancelled
+        ├── JobCancelledError    a job whose result was asked for was cancelled
+        └── TooManyPendingError  a service refused a job: too many of the caller's are pending
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "JobError",
     "JobFailedError",
     "JobTimeoutError",
+    "TooManyPendingError",
     "WaitInterruptedError",
 ]
 
@@ -47,6 +49,17 @@ class JobTimeoutError(JobError, TimeoutError):
 
 class WaitInterruptedError(JobError):
     """A wait was stopped early, from another thread, through the interrupt it was given."""
+
+
+class TooManyPendingError(JobError):
+    """A service refused to take a job because too many of the caller's are pending.
+
+    A provider raises it (or a subclass) from its submission when the
+    service answers so ("you have reached the limit of 3 pending jobs").
+    :func:`jobv1.as_completed` given such a submission as a
+    :class:`~jobv1.Submit` waits for one of its jobs to end and submits it
+    again, instead of failing the sweep.
+    """
 
 
 class _EndedError(JobError):

@@ -145,6 +145,23 @@ class FutureWait(Driven[J]):
         jobs = self._jobs
         return [jobs[place] for place in self._pending()]
 
+    def had(self) -> set[int]:
+        """The ids of every job of the wait."""
+        return set(map(id, self._jobs))
+
+    def seen(self) -> dict[int, JobStatus]:
+        """The status each pending job was last told to ``on_status`` in, by its id."""
+        if self._handed is not None:
+            return self._handed.seen()
+        jobs, seen = self._jobs, self._seen
+        if not seen:
+            return {}
+        return {
+            id(jobs[place]): status
+            for place in self._pending()
+            if (status := seen[place]) is not None
+        }
+
     def steps(
         self, make_waker: Callable[[], Waker], *, blocking: bool = False
     ) -> Generator[Step[J], object, None]:

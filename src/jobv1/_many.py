@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from ._blocking import drive
 from ._choose import layout
-from ._errors import JobTimeoutError
-from ._options import DEFAULT_MAX_IN_FLIGHT, DEFAULT_POLL, check_many
+from ._errors import JobTimeoutError, TooManyPendingError
+from ._intake import REFUSED, Intake, Submit, check_max_pending, check_refused
+from ._moving import Taking, open_intake
+from ._options import (
+    DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_POLL,
+    check_jobs,
+    check_many,
+    element,
+    given_jobs,
+)
+from ._polling import Poller, general
 from ._requests import StopIterationError, unshielded
 from ._status import JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Iterable
+    from collections.abc import Callable, Generator, Iterable, Iterator
     from typing import Any, Final
 
     from ._ahead import Ahead
@@ -19,8 +30,8 @@ if TYPE_CHECKING:
     from ._interrupt import Interrupt
     from ._limit import RateLimit
     from ._plain import Plain
-    from ._polling import Poller
     from ._protocols import PollPolicy
+    from ._requests import Layout
     from ._retry import Retry
 
 __all__ = [
@@ -101,23 +112,23 @@ class DoneAndNotDone(tuple[set[J], set[J]], Generic[J]):
         return f"DoneAndNotDone(done={self[0]!r}, not_done={self[1]!r}{failures})"
 
 
-class AsCompleted(Generic[J]):
+class AsCompleted(Taking[J]):
     """What :func:`as_completed` returns: an iterator over the jobs as they end.
 
     A job whose status could not be read (its ``status()`` raised, and no
     ``retry`` rode it out; it answered what is not a status) is yielded
     like the others, ended in ``ERROR``: :meth:`exception` gives its error,
     as a future's ``exception()`` does. The other jobs are still waited on.
+
+    :meth:`add` puts a job made meanwhile into the wait.
     """
 
-    __slots__ = ("__weakref__", "_ahead", "_jobs", "_layout", "_left")
+    __slots__ = ("__weakref__", "_ahead", "_rounds")
 
-    def __init__(self, layout: Poller[J] | Plain[J] | FutureWait[J]) -> None:
-        self._layout = layout
-        # How many jobs are not yielded yet.
-        self._left = len(layout.not_done())
-        # The jobs as the loop yields them, once begun here (on a clock of a test's)...
-        self._jobs: Generator[J, None, None] | None = None
+    def __init__(self, layout: Layout[J], wait: Checked[J]) -> None:
+        super().__init__(layout, wait)
+        # The rounds, as the loop yields them, once begun here (on a clock of a test's)...
+        self._rounds: Generator[list[tuple[J, JobStatus]], None, None] | None = None
         # ... or as a jobv1 thread reads them ahead (on the system's clock).
         self._ahead: Ahead[J] | None = None
 
@@ -125,21 +136,35 @@ class AsCompleted(Generic[J]):
         return self
 
     def __next__(self) -> J:
-        if self._ahead is None and self._jobs is None:
-            self._begin()
-        if self._ahead is not None:
-            job = self._ahead.take()
-        else:
-            assert self._jobs is not None  # _begin made one or the other
-            job = next(self._jobs)
-        self._left -= 1
+        move = self._move
+        if move.due():
+            self._moved()
+        while (job := self._next_ready()) is None:
+            if not self._pulled():
+                if not move.taken_back():
+                    raise StopIteration
+                self._moved()  # jobs added as the wait ended: waited on now
         return job
+
+    def _pulled(self) -> bool:
+        """Wait for the next jobs that end, into ``_ready``; ``False`` if the wait is over."""
+        if self._ahead is None and self._rounds is None:
+            self._begin()
+        try:
+            if self._ahead is not None:
+                self._ready.append(self._ahead.take())
+            else:
+                assert self._rounds is not None  # _begin made one or the other
+                self._ready.extend(job for job, _ in next(self._rounds))
+        except StopIteration:
+            return False
+        return True
 
     def _begin(self) -> None:
         """Begin the wait: read ahead in a jobv1 thread, on the system's clock (``_ahead``)."""
-        layout = self._layout
+        layout = self._move.layout
         if not layout.reads_early():
-            self._jobs = (job for finished in layout for job, _ in finished)
+            self._rounds = drive(layout)
             return
         import weakref
 
@@ -148,28 +173,32 @@ class AsCompleted(Generic[J]):
         ahead = self._ahead = Ahead(layout)
         weakref.finalize(self, ahead.stop)  # dropped unfinished: the thread stops
 
+    def _moved(self) -> None:
+        """Stop the wait as it is, and go on in the general loop with the jobs added."""
+        if self._ahead is not None:
+            ended = self._ended(*self._ahead.finish())
+            self._ahead = None
+            if ended:
+                return
+        elif self._rounds is not None:
+            self._rounds.close()
+            self._rounds = None
+        self._move.move()
+
     def close(self) -> None:
         """Stop waiting: the wait's watches are undone, and no other query is made.
 
         Once a round of queries under way, if any, is over: the jobs it ends are
         not yielded.
         """
+        self._closed = True
+        self._ready.clear()
         if self._ahead is not None:
             self._ahead.stop()
         else:
-            if self._jobs is None:  # closed before it began: it begins closed, asking nothing
-                self._jobs = (job for finished in self._layout for job, _ in finished)
-            self._jobs.close()
-
-    def exception(self, job: J) -> Exception | None:
-        """The error that ended ``job``, if its status could not be read; else ``None``.
-
-        ``None`` too for a job not yielded yet.
-        """
-        return self._layout.failure_of(job)
-
-    def __repr__(self) -> str:
-        return f"<AsCompleted: {self._left} jobs not done>"
+            if self._rounds is None:  # closed before it began: it begins closed, asking nothing
+                self._rounds = drive(self._move.layout)
+            self._rounds.close()
 
 
 def check_hashable(wait: Checked[Any]) -> None:
@@ -218,12 +247,37 @@ def ended(
 
 
 def begin_as_completed(
-    jobs: Iterable[J], timeout: float | None, **options: Any
-) -> Poller[J] | Plain[J] | FutureWait[J]:
-    """Check the arguments of :func:`as_completed` (or its ``aio`` twin); its layout."""
-    made = layout(check_many(jobs, timeout=timeout, **options))
-    made.eager = True  # it yields each job as it ends
-    return made
+    jobs: Iterable[J],
+    timeout: float | None,
+    *,
+    max_pending: int | None = None,
+    refused: object = REFUSED,
+    **options: Any,
+) -> tuple[Layout[J], Checked[J]]:
+    """Check the arguments of :func:`as_completed` (or its ``aio`` twin); its layout and wait.
+
+    With ``max_pending``, or a :class:`~jobv1.Submit` among the jobs, the
+    general loop draws the jobs through a window (:mod:`jobv1._intake`).
+    """
+    bound = check_max_pending(max_pending)
+    refusal = check_refused(refused)
+    if bound is None:
+        given, kinds = given_jobs(jobs)
+        if Submit not in kinds:
+            checked = check_many(given, timeout=timeout, kinds=kinds, **options)
+            made = layout(checked)
+            made.eager = True  # it yields each job as it ends
+            if isinstance(made, Poller):
+                made.intake = open_intake()
+            return made, checked
+        source: Iterator[object] = iter(given)
+    else:
+        source = iter(check_jobs(jobs))
+    checked = check_many([], timeout=timeout, kinds=set(), **options)
+    poller = general(checked)
+    poller.eager = True
+    poller.intake = Intake(source, bound, refusal, element)
+    return poller, checked
 
 
 def enough(return_when: str, finished: list[tuple[J, JobStatus]]) -> bool:
@@ -344,6 +398,10 @@ def as_completed(
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     rate_limit: RateLimit | None = None,
     until: Iterable[JobStatus] = (),
+    max_pending: int | None = None,
+    refused: type[Exception] | tuple[type[Exception], ...] | Callable[[Exception], object] = (
+        TooManyPendingError
+    ),
 ) -> AsCompleted[J]:
     """Yield each job once, as soon as it is seen in a final state.
 
@@ -369,6 +427,18 @@ def as_completed(
     :class:`~jobv1.testing.FakeClock` it polls as it is asked, in the
     caller's thread.
 
+    Jobs made while it runs join it with :meth:`~jobv1.AsCompleted.add`.
+    Given ``max_pending=N``, it reads ``jobs`` lazily: it draws jobs as
+    its first round begins until ``N`` are pending, and the next one each
+    time one ends, so that a generator ``(backend.run(c) for c in
+    circuits)`` submits each job when there is room for it (no job is
+    drawn once the deadline has come; one ended by ``until=`` makes room
+    too). A :class:`~jobv1.Submit` among the jobs is a submission the wait
+    makes itself, when there is room: if the service refuses it for having
+    too many jobs pending (it raises what ``refused`` names), the wait
+    submits it again once one of its jobs has ended, instead of failing.
+    Jobs are drawn, and submissions made, in the thread that polls.
+
     Args:
         jobs: The jobs to wait on, of any kind :func:`wait` takes.
         timeout: Seconds to wait at most; ``None`` for no limit.
@@ -385,6 +455,13 @@ def as_completed(
             backend declares as ``status_rate_limit``, if any).
         until: Statuses that count as arrived besides the final ones, as
             :func:`wait` takes them: a job is yielded when it is seen in one.
+        max_pending: How many of the jobs may be pending at once, at most:
+            ``jobs`` is then read lazily. ``None`` reads them all at the call.
+        refused: What a :class:`~jobv1.Submit`'s failure is when the service
+            refuses a job for too many pending: an exception class, a tuple
+            of them, or a function of the failure that says so. A refusal
+            while none of the wait's jobs is pending is raised (no end would
+            make room).
 
     Returns:
         An :class:`~jobv1.AsCompleted`: an iterator over the jobs, as they
@@ -392,22 +469,26 @@ def as_completed(
 
     Raises:
         JobTimeoutError: While iterating, at the deadline, if some jobs are
-            not final; its message says how many.
+            not final, or some were not drawn yet; its message says how many.
         WaitInterruptedError: While iterating, when ``interrupt`` is set.
         TypeError: ``jobs`` is not an iterable of jobs, or another
-            argument is of the wrong type.
+            argument is of the wrong type. While iterating, with
+            ``max_pending``: an element drawn is not a job.
         ValueError: An argument is out of range.
+        Exception: While iterating, what the jobs' iterator raised, or a
+            submission's failure that is not a refusal.
     """
-    return AsCompleted(
-        begin_as_completed(
-            jobs,
-            timeout,
-            poll=poll,
-            on_status=on_status,
-            retry=retry,
-            interrupt=interrupt,
-            max_in_flight=max_in_flight,
-            rate_limit=rate_limit,
-            until=until,
-        )
+    made, checked = begin_as_completed(
+        jobs,
+        timeout,
+        poll=poll,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        max_in_flight=max_in_flight,
+        rate_limit=rate_limit,
+        until=until,
+        max_pending=max_pending,
+        refused=refused,
     )
+    return AsCompleted(made, checked)

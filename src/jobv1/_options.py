@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from ._retry import Retry
     from ._status import JobStatus
 
-__all__ = ["DEFAULT_MAX_IN_FLIGHT", "DEFAULT_POLL", "check_many"]
+__all__ = [
+    "DEFAULT_MAX_IN_FLIGHT",
+    "DEFAULT_POLL",
+    "check_jobs",
+    "check_many",
+    "element",
+    "given_jobs",
+    "native",
+]
 
 #: How a wait on many jobs paces its queries, by default.
 DEFAULT_POLL: Final = Backoff()
@@ -30,20 +38,35 @@ DEFAULT_MAX_IN_FLIGHT: Final = 8
 J = TypeVar("J")
 
 
-def _given(jobs: Iterable[J]) -> tuple[list[J], set[type]]:
+def check_jobs(jobs: Iterable[J]) -> Iterable[J]:
+    """``jobs``, if it is an iterable (of jobs, checked as they are read).
+
+    Raises:
+        TypeError: ``jobs`` is not an iterable, or it is a job or a string.
+    """
+    if isinstance(jobs, (JobV1, str, bytes)) or not hasattr(jobs, "__iter__"):
+        raise TypeError(f"jobs must be an iterable of jobs, not {jobs!r}")
+    return jobs
+
+
+def given_jobs(jobs: Iterable[J]) -> tuple[list[J], set[type]]:
     """The jobs as given, in a list, and their classes.
 
     Raises:
         TypeError: ``jobs`` is not an iterable.
     """
-    if isinstance(jobs, (JobV1, str, bytes)) or not hasattr(jobs, "__iter__"):
-        raise TypeError(f"jobs must be an iterable of jobs, not {jobs!r}")
-    given = list(jobs)
+    given = list(check_jobs(jobs))
     return given, set(map(type, given))
 
 
-def _element(job: object) -> JobV1[Any]:
+def element(job: object) -> JobV1[Any]:
+    """``job``, or the view of it that the waits query; a ``TypeError`` if it is no job."""
     return view(job, "jobs must hold only jobs")
+
+
+def native(kind: type) -> bool:
+    """Whether ``kind`` is a class of jobv1's jobs, whose backends say what the waits go by."""
+    return JobV1 in kind.__mro__
 
 
 def check_many(
@@ -57,15 +80,20 @@ def check_many(
     max_in_flight: int,
     rate_limit: RateLimit | None,
     until: Iterable[JobStatus] = (),
+    kinds: set[type] | None = None,
 ) -> Checked[J]:
     """Check the arguments of a wait on many jobs, naming any that is bad.
 
     A wait on many jobs keeps each job's failure its own (the option
-    ``own_failures``: see :class:`~jobv1._arguments.Options`).
+    ``own_failures``: see :class:`~jobv1._arguments.Options`). ``kinds``
+    are the jobs' classes, if ``jobs`` is a list :func:`given_jobs` made.
     """
     clock = current_clock()
     started = clock.monotonic()  # the deadline runs from the call, not from the checks' end
-    given, kinds = _given(jobs)
+    if kinds is None:
+        given, kinds = given_jobs(jobs)
+    else:
+        given = jobs  # type: ignore[assignment]  # a list, as given_jobs made it
     options = check_wait(
         timeout=timeout,
         poll=("poll", poll),
@@ -77,7 +105,13 @@ def check_many(
         own_failures=True,
         until=until,
     )
-    native = frozenset(kind for kind in kinds if JobV1 in kind.__mro__)
     return Checked(
-        given, kinds, options, clock=clock, started=started, adapt=_element, native=native
+        given,
+        kinds,
+        options,
+        clock=clock,
+        started=started,
+        adapt=element,
+        native=frozenset(filter(native, kinds)),
+        native_of=native,
     )

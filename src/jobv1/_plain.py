@@ -172,6 +172,14 @@ class Plain(Driven[J]):
         """The failure that ended ``job``, with the option ``own_failures``; else ``None``."""
         return self._answers.failures.get(id(job))
 
+    def seen(self) -> dict[int, JobStatus]:
+        """The status each pending job was last told to ``on_status`` in, by its id."""
+        return self._answers.seen(self.pending)
+
+    def had(self) -> set[int]:
+        """The ids of every job of the wait."""
+        return set(map(id, self._jobs))
+
     def not_done(self) -> list[J]:
         """The jobs not seen in a final state yet, in their order."""
         jobs = self._jobs

@@ -35,21 +35,21 @@ from ._deadline import Deadline, timeout_message, within
 from ._events import Events
 from ._limit import turn as limit_turn
 from ._observe import ending, observer
+from ._opening import Open
 from ._pacing import Planner
 from ._policy import delays_of, drawn_once
-from ._queries import Entry, asked, groups
+from ._queries import asked, groups
 from ._reading import Reader, Sorted
 from ._requests import (
     Sleep,
     shielded,
 )
+from ._roster import Roster
 from ._schedule import Schedule
 from ._traits import (
-    awaits_status,
     batch_of,
     gives_hints,
     limit_of,
-    long_poll_of,
     resync_of,
     retry_of,
     watches,
@@ -62,9 +62,10 @@ if TYPE_CHECKING:
 
     from ._arguments import Checked
     from ._errors import JobTimeoutError
+    from ._intake import Intake
     from ._limit import RateLimit
     from ._observe import Observer
-    from ._queries import BatchOf, Request
+    from ._queries import BatchOf, Entry, Request
     from ._requests import Step, Waker
     from ._retry import Retry
     from ._status import JobStatus
@@ -94,7 +95,7 @@ def _every_job(job: Pollable) -> bool:
     return True
 
 
-class Poller(Driven[J]):
+class Poller(Driven[J], Open[J]):
     """One wait over a set of jobs, with one deadline.
 
     Iterating it gives, round after round, the jobs that reached a final
@@ -163,32 +164,22 @@ class Poller(Driven[J]):
         self._drawn = drawn_once(policy)
         if self._drawn is None:
             delays_of(policy)  # a policy that gives no delays is refused before any query
-        monotonic = clock.monotonic
-        #: The entries of the jobs not final yet, by index, in the jobs' order.
-        self.pending = {
-            index: Entry(index, job, job if adapt is None else adapt(job), monotonic)  # type: ignore[arg-type]
-            for index, job in enumerate(wait.jobs)
-        }
-        self._total = len(self.pending)
-        limits = limit_of or _no_limit
-        hints = hints_of or _every_job
-        retries = retry_of if retry_of is not None and options.retry is None else _no_limit
-        awaited = {kind for kind in wait.kinds if awaits_status(kind)}
-        # The classes whose status() may be held for news (status_long_poll), by class.
-        long_polls = {kind: long_poll_of(kind) for kind in wait.kinds}
-        long_polled = any(seconds is not None for seconds in long_polls.values())
-        for entry in self.pending.values():  # one pass over the jobs for all of them
-            entry.limit = limits(entry.job)
-            entry.hinted = hints(entry.job)
-            entry.retry = retries(entry.job)
-            entry.awaited = bool(awaited) and type(entry.job) in awaited
-            if long_polled:
-                entry.long_poll = long_polls.get(type(entry.job))
-                entry.deadline = self._deadline
-        #: Whether any query of the wait draws from a rate limit.
-        self._limited = rate_limit is not None or any(
-            entry.limit is not None for entry in self.pending.values()
+        # Makes the entries, of the jobs given and of those an open wait takes in later.
+        self._roster = roster = Roster(
+            wait.kinds,
+            wait.jobs,
+            adapt=adapt,
+            clock=clock.monotonic,
+            deadline=self._deadline,
+            limits=limit_of or _no_limit,
+            hints=hints_of or _every_job,
+            retries=retry_of if retry_of is not None and options.retry is None else _no_limit,
         )
+        #: The entries of the jobs not final yet, by index, in the jobs' order.
+        self.pending = {entry.index: entry for entry in roster.entries(wait.jobs)}
+        self._total = roster.total
+        #: Whether any query of the wait draws from a rate limit.
+        self._limited = rate_limit is not None or roster.limited
         # When the jobs are next due to be polled: every job is due now.
         self._calendar = Schedule(now, list(self.pending.values()))
         # Plans each job's next query into the calendar.
@@ -209,12 +200,21 @@ class Poller(Driven[J]):
         )
         # A long-poll is held in a worker, where an interrupt can give it up; without
         # one, a query made alone may be held in the driver's own thread.
-        self._reader.long_polled = long_polled
+        self._reader.long_polled = roster.long_polled
         self._reader.held_here = self.interrupt is None
         # Has the event-driven jobs call back, and wakes the driver's sleeps.
         self._events = Events(self._calendar, watches_of or _every_job, resync_of or _no_resync)
         # Who listens to the wait (the jobv1 logger, a span), once it starts; if anyone.
         self._observer: Observer | None = None
+        #: What an open wait (``as_completed``'s ``add()``, a submission window) has
+        #: yet to take in; ``None`` for a wait on the jobs it was given alone.
+        self.intake: Intake | None = None
+        self._wait = wait
+        # How many jobs have ended (a refused submission waits for one more).
+        self._ended = 0
+        # What the driver's waker is made by, and the undos of the watches.
+        self._make_waker: Callable[[], Waker] | None = None
+        self._undo: list[Callable[[], object]] = []
 
     def failure_of(self, job: J) -> Exception | None:
         """The failure that ended ``job``, with the option ``own_failures``; else ``None``."""
@@ -238,7 +238,10 @@ class Poller(Driven[J]):
         """
         self._reader.blocking = blocking
         self._reader.early = self.reads_early()
-        undo: list[Callable[[], object]] = []
+        undo = self._undo
+        self._make_waker = make_waker
+        if self.intake is not None:  # a job added from another thread wakes its sleep
+            self.intake.waker = self._events.ensure_waker(make_waker)
         watcher = self._observer = self._reader.observer = observer(self._total, self.timeout)
         outcome, error = "done", None
         try:
@@ -276,16 +279,15 @@ class Poller(Driven[J]):
         # early without being woken (a test's stand-in for time.sleep) is thus
         # not slept again for the remainder.
         slept_to = -math.inf
-        while self.pending:
-            if self._events.waker is not None:
-                self._events.waker.clear()
+        while (yield from self._goes_on(at_deadline)):
             if self.interrupt is not None and self.interrupt.is_set():
                 raise self._limit.interrupted(self._what())
             finished, waiting, failed, stopped = yield from self._round(at_deadline, slept_to)
             if finished:
+                self._ended += len(finished)
                 yield finished
             if not self.pending:
-                return
+                continue  # an open wait may take in more: room for the window's next jobs
             if self.interrupted() or (stopped and not self._limit.passed()):
                 raise self._limit.interrupted(self._what())
             if deadline is not None and (at_deadline or clock.monotonic() >= deadline):
@@ -306,7 +308,7 @@ class Poller(Driven[J]):
             wake, seconds, why = planner.nap(now, planner.schedule(now, waiting, failed))
             if self._observer is not None:
                 self._observer.sleeping(seconds, why)
-            woken = yield Sleep(seconds)
+            woken = yield from self._sleep(seconds)
             slept_to = -math.inf if woken else wake
             at_deadline = self._limit.reached(bool(woken), wake)
 

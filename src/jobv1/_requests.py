@@ -44,6 +44,7 @@ __all__ = [
     "UNBEGUN",
     "Ask",
     "Breathe",
+    "Call",
     "Launch",
     "Sleep",
     "StopIterationError",
@@ -151,6 +152,23 @@ class Breathe:
 SLICE = 1000
 
 
+class Call:
+    """A request to the driver: make one call of the caller's code; send back its outcome.
+
+    An open wait draws its next job so (a generator's ``next()``, a
+    :class:`~jobv1.Submit`'s submission): a blocking driver makes the call
+    in its own thread, an asyncio driver on a worker thread, so that a
+    provider's blocking submission never blocks the event loop. The outcome
+    is ``(True, value)`` or ``(False, exception)``, as :func:`outcome_of`
+    gives it.
+    """
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: Callable[[], object]) -> None:
+        self.call = call
+
+
 class Sleep:
     """A request to the driver: sleep ``seconds``, or until the waker is set; send back woken.
 
@@ -167,7 +185,7 @@ class Sleep:
 if TYPE_CHECKING:
     #: What the loop yields to its driver: a request, or the list of the jobs
     #: that ended in a round, with their final statuses.
-    Step = Union[Ask, Launch, Sleep, Breathe, list[tuple[J, JobStatus]]]  # noqa: UP007
+    Step = Union[Ask, Launch, Sleep, Breathe, Call, list[tuple[J, JobStatus]]]  # noqa: UP007
 
     class Waker(Protocol):
         """Wakes a driver's sleep, from any thread; :class:`threading.Event` is one."""
@@ -208,6 +226,16 @@ if TYPE_CHECKING:
 
         def failure_of(self, job: J) -> Exception | None:
             """The failure of its own that ended ``job`` (``own_failures``), or ``None``."""
+
+        def had(self) -> set[int]:
+            """The ids of every job the wait has had: each counts once."""
+
+        def seen(self) -> dict[int, JobStatus]:
+            """The status each pending job was last told to ``on_status`` in, by its id.
+
+            Empty if the wait has no ``on_status``: what a wait that takes the
+            jobs over starts from, so that no status is told twice.
+            """
 
         def steps(
             self, make_waker: Callable[[], Waker], *, blocking: bool = False

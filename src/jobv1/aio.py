@@ -23,14 +23,14 @@ A job's ``poll_hint()`` runs in its query's thread, right after ``status()``;
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _flight as flight
 from ._ahead import AsyncAhead, cancel_task
 from ._aiodrive import drive, off_loop, sleep
 from ._arguments import check_one
 from ._deadline import LAST_QUERY_SECONDS
-from ._errors import JobTimeoutError
+from ._errors import JobTimeoutError, TooManyPendingError
 from ._interop import as_job
 from ._lifecycle import begin, fetching, limits_of, request_cancel
 from ._many import (
@@ -43,6 +43,7 @@ from ._many import (
     ended,
     enough,
 )
+from ._moving import Taking
 from ._polling import general
 from ._requests import Sleep
 from ._status import JobStatus
@@ -50,6 +51,7 @@ from ._status import JobStatus
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Callable, Iterable
 
+    from ._arguments import Checked
     from ._interrupt import Interrupt
     from ._job import JobV1
     from ._limit import RateLimit
@@ -185,101 +187,117 @@ def as_completed(
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     rate_limit: RateLimit | None = None,
     until: Iterable[JobStatus] = (),
+    max_pending: int | None = None,
+    refused: type[Exception] | tuple[type[Exception], ...] | Callable[[Exception], object] = (
+        TooManyPendingError
+    ),
 ) -> AsCompleted[J]:
     """Iterate, with ``async for``, over the jobs as they end; :func:`jobv1.as_completed`, async.
 
     The arguments are checked and the deadline set when it is called. On
     the system's clock a task of its own polls on while the ``async for``
     body runs (hooks are called in it), as the blocking iterator's thread
-    does; ``aclose()``, or dropping the iterator, stops it.
+    does; ``aclose()``, or dropping the iterator, stops it. With
+    ``max_pending``, the jobs' iterator is read, and each
+    :class:`~jobv1.Submit` made, on a worker thread: a blocking submission
+    never blocks the event loop.
 
     Raises:
         JobTimeoutError: While iterating, at the deadline, if some jobs are
-            not final.
+            not final, or some were not drawn yet.
         WaitInterruptedError: While iterating, when ``interrupt`` is set.
         TypeError: ``jobs`` is not an iterable of jobs, or another
             argument is of the wrong type.
         ValueError: An argument is out of range.
     """
-    return AsCompleted(
-        begin_as_completed(
-            jobs,
-            timeout,
-            poll=poll,
-            on_status=on_status,
-            retry=retry,
-            interrupt=interrupt,
-            max_in_flight=max_in_flight,
-            rate_limit=rate_limit,
-            until=until,
-        )
+    made, checked = begin_as_completed(
+        jobs,
+        timeout,
+        poll=poll,
+        on_status=on_status,
+        retry=retry,
+        interrupt=interrupt,
+        max_in_flight=max_in_flight,
+        rate_limit=rate_limit,
+        until=until,
+        max_pending=max_pending,
+        refused=refused,
     )
+    return AsCompleted(made, checked)
 
 
-async def _flatten(poller: Layout[J]) -> AsyncGenerator[J, None]:
-    rounds = drive(poller)
-    try:
-        async for finished in rounds:
-            for job, _ in finished:
-                yield job
-    finally:
-        await rounds.aclose()
-
-
-class AsCompleted(Generic[J]):
+class AsCompleted(Taking[J]):
     """What :func:`as_completed` returns: an async iterator over the jobs as they end.
 
     :class:`jobv1.AsCompleted`'s twin: a job whose status could not be read
-    is yielded, ended in ``ERROR``, and :meth:`exception` gives its error. On
-    the system's clock a task of its own polls on while the ``async for``
-    body runs, as :class:`jobv1.AsCompleted`'s thread does.
+    is yielded, ended in ``ERROR``, and :meth:`exception` gives its error;
+    :meth:`add` puts a job made meanwhile into the wait. On the system's
+    clock a task of its own polls on while the ``async for`` body runs, as
+    :class:`jobv1.AsCompleted`'s thread does.
     """
 
-    __slots__ = ("__weakref__", "_ahead", "_jobs", "_layout", "_left")
+    __slots__ = ("__weakref__", "_ahead", "_rounds")
 
-    def __init__(self, layout: Layout[J]) -> None:
-        self._layout = layout
-        # How many jobs are not yielded yet.
-        self._left = len(layout.not_done())
-        self._jobs: AsyncGenerator[J, None] | None = None
+    def __init__(self, layout: Layout[J], wait: Checked[J]) -> None:
+        super().__init__(layout, wait)
+        self._rounds: AsyncGenerator[list[tuple[J, JobStatus]], None] | None = None
         self._ahead: AsyncAhead[J] | None = None
 
     def __aiter__(self) -> AsCompleted[J]:
         return self
 
     async def __anext__(self) -> J:
-        if self._ahead is None and self._jobs is None:
-            if self._layout.reads_early():
-                ahead = self._ahead = AsyncAhead(drive(self._layout))
+        move = self._move
+        if move.due():
+            await self._moved()
+        while (job := self._next_ready()) is None:
+            if not await self._pulled():
+                if not move.taken_back():
+                    raise StopAsyncIteration
+                await self._moved()  # jobs added as the wait ended: waited on now
+        return job
+
+    async def _pulled(self) -> bool:
+        """Await the next jobs that end, into ``_ready``; ``False`` if the wait is over."""
+        if self._ahead is None and self._rounds is None:
+            layout = self._move.layout
+            if layout.reads_early():
+                ahead = self._ahead = AsyncAhead(drive(layout))
                 weakref.finalize(self, cancel_task, ahead.task)
             else:
-                self._jobs = _flatten(self._layout)
+                self._rounds = drive(layout)
+        try:
+            if self._ahead is not None:
+                self._ready.append(await self._ahead.take())
+            else:
+                assert self._rounds is not None  # made just above, if not before
+                self._ready.extend(job for job, _ in await anext(self._rounds))
+        except StopAsyncIteration:
+            return False
+        return True
+
+    async def _moved(self) -> None:
+        """Stop the wait as it is, and go on in the general loop with the jobs added."""
         if self._ahead is not None:
-            job = await self._ahead.take()
-        else:
-            assert self._jobs is not None  # made just above, if not before
-            job = await self._jobs.__anext__()
-        self._left -= 1
-        return job
+            ended = self._ended(*await self._ahead.finish())
+            self._ahead = None
+            if ended:
+                return
+        elif self._rounds is not None:
+            await self._rounds.aclose()
+            self._rounds = None
+        self._move.move()
 
     async def aclose(self) -> None:
         """Stop waiting: the wait's watches are undone, and no other query is made."""
+        self._closed = True
+        self._ready.clear()
         if self._ahead is not None:
             await self._ahead.stop()
             return
-        if self._jobs is None:  # closed before it began: it begins closed, asking nothing
-            self._jobs = _flatten(self._layout)
-        await self._jobs.aclose()
-
-    def exception(self, job: J) -> Exception | None:
-        """The error that ended ``job``, if its status could not be read; else ``None``.
-
-        ``None`` too for a job not yielded yet.
-        """
-        return self._layout.failure_of(job)
-
-    def __repr__(self) -> str:
-        return f"<AsCompleted: {self._left} jobs not done>"
+        if self._rounds is None:  # closed before it began: it begins closed, asking nothing
+            self._rounds = drive(self._move.layout)
+        await self._rounds.aclose()
 
 
 async def _cancel(job: JobV1[Any], given: object, poller: Poller[Any]) -> None:
