@@ -233,7 +233,7 @@ def _run(
 
     with (
         clock,
-        mock.patch.object(_many, "layout", spy),  # the aio waits' too
+        mock.patch.object(_choose, "layout", spy),  # the aio waits' too
         mock.patch.object(_futures, "future_status", status),
         mock.patch.object(_futurewait, "future_status", status),
         Listening(log, clock, listen=listen),

@@ -358,7 +358,7 @@ def test_every_path_traces_a_wait_as_the_general_loop_does(
     import asyncio
     import concurrent.futures
 
-    from jobv1 import FutureJob, _job, _many, _polling, aio
+    from jobv1 import FutureJob, _choose, _job, _polling, aio
     from jobv1.testing import FakeClock
 
     def one() -> None:
@@ -386,8 +386,10 @@ def test_every_path_traces_a_wait_as_the_general_loop_does(
             asyncio.run(aio.wait(jobs, timeout=5))
 
     fast = [_spans(spans) for run in (one, many, futures) if run() is None]
-    monkeypatch.setattr(_job, "wait_alone", lambda *arguments: False)  # none takes the one-job path
-    monkeypatch.setattr(_many, "layout", _polling.general)  # the aio waits' too
+    monkeypatch.setattr(
+        _job, "_wait_alone", lambda *arguments: False
+    )  # none takes the one-job path
+    monkeypatch.setattr(_choose, "layout", _polling.general)  # the aio waits' too
     general = [_spans(spans) for run in (one, many, futures) if run() is None]
     assert fast == general
     assert [len(found) for found in fast] == [2, 2, 1]

@@ -118,6 +118,23 @@ def test_importing_jobv1_imports_no_heavy_module() -> None:
     assert out.strip() == "[]"
 
 
+def test_the_waits_engine_loads_with_the_first_wait() -> None:
+    """``import jobv1`` loads the public names, not the loop that runs a wait."""
+    engine = ["jobv1._polling", "jobv1._alone", "jobv1._plain", "jobv1._choose", "jobv1._blocking"]
+    code = (
+        "import sys, jobv1; "
+        f"print([m for m in {engine!r} if m in sys.modules]); "
+        "from jobv1.testing import FakeBackend, FakeClock; "
+        "clock = FakeClock().__enter__(); "
+        "job = FakeBackend().run(); job.wait_for_final_state(); "
+        f"print([m for m in {engine!r} if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == ["[]", "['jobv1._alone']"]  # the one-job path: enough here
+
+
 @pytest.mark.realtime
 def test_the_demo_runs_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     from jobv1.__main__ import main

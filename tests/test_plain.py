@@ -35,7 +35,6 @@ from jobv1 import (
     Retry,
     WaitInterruptedError,
     _choose,
-    _many,
     _options,
     aio,
 )
@@ -197,7 +196,7 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
             taken.append(type(made))
             return made
 
-        with mock.patch.object(_many, "layout", spy):  # the aio waits' too
+        with mock.patch.object(_choose, "layout", spy):  # the aio waits' too
             try:
                 if driver == "asyncio":
                     asyncio.run(_awaited(way, jobs, options, log, clock))

@@ -42,7 +42,6 @@ from jobv1 import (
     JobV1,
     WaitInterruptedError,
     _choose,
-    _many,
     _polling,
     aio,
 )
@@ -133,13 +132,14 @@ def _tracing(on: bool) -> Iterator[None]:
 def _path(path: str, expected: type) -> Iterator[None]:
     """Make the waits on many jobs take ``path``: their own layout, or the general loop."""
     taken: list[object] = []
+    real = _choose.layout
 
     def chosen(wait: Any) -> Any:
-        made = _polling.general(wait) if path == "general" else _choose.layout(wait)
+        made = _polling.general(wait) if path == "general" else real(wait)
         taken.append(made)
         return made
 
-    with mock.patch.object(_many, "layout", chosen):  # the aio waits' too
+    with mock.patch.object(_choose, "layout", chosen):  # the aio waits' too
         yield
     assert [type(made) for made in taken] == [_polling.Poller if path == "general" else expected]
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from ._alone import wait_alone
 from ._arguments import check_one
 from ._deadline import ERRORS
 from ._errors import JobError
-from ._polling import general
 from ._requests import StopIterationError, unshielded
 from ._status import JOB_FINAL_STATES, JobStatus
 from ._traits import GROUP, base
@@ -319,7 +317,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
             and retry is None
             and interrupt is None
             and rate_limit is None
-            and wait_alone(self, timeout, wait, callback)
+            and _wait_alone(self, timeout, wait, callback)
         ):
             return  # the common case, on a path of its own: it behaves as the loop does
         checked = check_one(
@@ -332,12 +330,27 @@ class JobV1(Job, ABC, Generic[ResultT]):
             interrupt=interrupt,
             rate_limit=rate_limit,
         )
+        from ._polling import general  # loaded by _wait_alone already
+
         poller = general(checked)  # a policy that gives no delays is refused here
         if self._async:
             final_status(poller)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} job_id={self._job_id!r}>"
+
+
+def _wait_alone(job: JobV1[Any], timeout: object, wait: object, callback: object) -> bool:
+    """The one-job fast path, :func:`jobv1._alone.wait_alone`: loaded by the first wait.
+
+    ``import jobv1`` does not load the waits' engine. The first call puts
+    the engine's function in this one's place, so later calls go straight to it.
+    """
+    global _wait_alone  # noqa: PLW0603 - replaced once, by the engine's own
+    from ._alone import wait_alone
+
+    _wait_alone = wait_alone
+    return wait_alone(job, timeout, wait, callback)
 
 
 def final_status(poller: Poller[Any]) -> JobStatus:

@@ -17,9 +17,7 @@ from ._errors import JobCancelledError, JobError, JobFailedError, JobTimeoutErro
 from ._interop import as_job
 from ._job import final_status
 from ._limit import hold, turn
-from ._observe import ridden_out
 from ._options import DEFAULT_POLL
-from ._polling import general
 from ._requests import Sleep, outcome_of
 from ._retry import Tries, chained
 from ._status import JobStatus
@@ -142,6 +140,8 @@ def fetching(
         if tries is None or not tries.retry.rides_out(value):
             raise value
         count = tries.failed(value)
+        from ._observe import ridden_out
+
         ridden_out(None, name, value, count, tries.retry.max_failures, what="result fetch")
         delay = tries.delay()
         if tries.asked:  # the service asked for the pause: every wait on the limits keeps it
@@ -223,6 +223,8 @@ def begin(
         rate_limit=rate_limit,
         adapt=as_job,
     )
+    from ._polling import general  # the engine loads with the first wait
+
     return general(checked), as_job(job)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ._blocking import drive
-from ._choose import layout
 from ._errors import JobTimeoutError, TooManyPendingError
 from ._intake import REFUSED, Intake, Submit, check_max_pending, check_refused
 from ._moving import Taking, open_intake
@@ -15,7 +13,6 @@ from ._options import (
     element,
     given_jobs,
 )
-from ._polling import Poller, general
 from ._requests import StopIterationError, unshielded
 from ._status import JobStatus
 from ._typing import TYPE_CHECKING, Generic, TypeVar
@@ -30,6 +27,7 @@ if TYPE_CHECKING:
     from ._interrupt import Interrupt
     from ._limit import RateLimit
     from ._plain import Plain
+    from ._polling import Poller
     from ._protocols import PollPolicy
     from ._requests import Layout
     from ._retry import Retry
@@ -162,6 +160,8 @@ class AsCompleted(Taking[J]):
 
     def _begin(self) -> None:
         """Begin the wait: read ahead in a jobv1 thread, on the system's clock (``_ahead``)."""
+        from ._blocking import drive
+
         layout = self._move.layout
         if not layout.reads_early():
             self._rounds = drive(layout)
@@ -197,6 +197,8 @@ class AsCompleted(Taking[J]):
             self._ahead.stop()
         else:
             if self._rounds is None:  # closed before it began: it begins closed, asking nothing
+                from ._blocking import drive
+
                 self._rounds = drive(self._move.layout)
             self._rounds.close()
 
@@ -225,6 +227,8 @@ def begin_wait(
     jobs: Iterable[J], timeout: float | None, return_when: str, **options: Any
 ) -> Poller[J] | Plain[J] | FutureWait[J]:
     """Check the arguments of :func:`wait` (or its ``aio`` twin); its layout."""
+    from ._choose import layout  # the engine loads with the first wait
+
     checked = check_many(jobs, timeout=timeout, **options)
     made = layout(checked)
     check_return_when(return_when)
@@ -259,6 +263,9 @@ def begin_as_completed(
     With ``max_pending``, or a :class:`~jobv1.Submit` among the jobs, the
     general loop draws the jobs through a window (:mod:`jobv1._intake`).
     """
+    from ._choose import layout  # the engine loads with the first wait
+    from ._polling import Poller, general
+
     bound = check_max_pending(max_pending)
     refusal = check_refused(refused)
     if bound is None:

@@ -20,7 +20,6 @@ import collections
 from ._arguments import Checked
 from ._intake import REFUSED, Intake, check_refused
 from ._interop import view
-from ._polling import general
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -115,6 +114,8 @@ class Move(Generic[J]):
             native=native,
             native_of=native_of,
         )
+        from ._polling import general  # the engine loads with the first wait
+
         new = general(moved)
         new.eager = True
         new.intake = open_intake()
