@@ -19,6 +19,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent / "src" / "jobv1"
 FLOORS: list[list[str]] = [
     ["_typing", "_status", "_protocols", "_backend"],
     ["_errors", "_checks", "_clock", "_interrupt", "_observe", "_flight"],
+    ["_notifier"],
     ["_policy", "_limit", "_deadline", "_workers", "testing._clock", "testing._faults"],
     ["_retry", "_requests", "_schedule"],
     ["_traits", "_intake"],

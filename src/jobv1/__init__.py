@@ -34,6 +34,7 @@ from ._many import (
     as_completed,
     wait,
 )
+from ._notifier import Notifier
 from ._policy import Backoff, PerStatus
 from ._reference import restore
 from ._retry import Retry
@@ -110,6 +111,7 @@ __all__ = [
     "JobStatus",
     "JobTimeoutError",
     "JobV1",
+    "Notifier",
     "PerStatus",
     "PollPolicy",
     "RateLimit",

@@ -80,8 +80,9 @@ def wait_alone(job: JobV1[Any], timeout: object, wait: object, callback: object)
     if backend is not None and (
         getattr(backend, "status_rate_limit", None) is not None
         or getattr(backend, "status_retry", None) is not None
+        or getattr(backend, "notifier", None) is not None
     ):
-        return False  # the loop sees to the backend's rate limit, or its retry
+        return False  # the loop sees to the backend's rate limit, retry or push channel
     # The arguments, checked as the loop checks them (the common ones inline).
     limit = None if timeout is None else real("timeout", timeout)
     pace: float | PollPolicy

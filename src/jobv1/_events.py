@@ -9,6 +9,7 @@ wakes the driver's sleep. It also makes the waker an interrupt sets.
 
 from __future__ import annotations
 
+from ._notifier import notifier_of
 from ._requests import SLICE, Breathe, shielded
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Iterable
 
     from ._interrupt import Interrupt
+    from ._notifier import Notifier
     from ._queries import Entry
     from ._requests import Waker
     from ._schedule import Schedule
@@ -38,6 +40,26 @@ class _Wakeup(Generic[J]):
 
     def __call__(self) -> None:
         self.events.wake(self.entry)
+
+
+class _Channels:
+    """The push channel of each job's backend (``notifier``), looked up once a backend."""
+
+    __slots__ = ("_by_backend",)
+
+    def __init__(self) -> None:
+        self._by_backend: dict[int, Notifier | None] = {}
+
+    def of(self, job: Pollable) -> Notifier | None:
+        backend = getattr(job, "_backend", None)
+        if backend is None:
+            return None
+        key = id(backend)
+        try:
+            return self._by_backend[key]
+        except KeyError:
+            found = self._by_backend[key] = notifier_of(job)
+            return found
 
 
 class Events(Generic[J]):
@@ -72,9 +94,14 @@ class Events(Generic[J]):
     ) -> Generator[Breathe, object, None]:
         """Have every job that can call back when it ends do so; keep the undos in ``undo``."""
         watches = self._watches_of
+        channels = _Channels()
         for count, entry in enumerate(entries, 1):
             if not count % SLICE:
                 yield Breathe()
+            notifier = channels.of(entry.job)
+            if notifier is not None:  # its backend's push channel calls back
+                self._notified(entry, notifier, make_waker, undo)
+                continue
             if not watches(entry.job):  # its watch() is the base's, which arranges nothing
                 continue
             stop = shielded("watch()", entry.job.watch)(_Wakeup(self, entry))
@@ -88,6 +115,20 @@ class Events(Generic[J]):
                 entry.event_driven = True
                 entry.resync = self._resync_of(entry.job)
                 self.ensure_waker(make_waker)
+
+    def _notified(
+        self,
+        entry: Entry[J],
+        notifier: Notifier,
+        make_waker: Callable[[], Waker],
+        undo: list[Callable[[], object]],
+    ) -> None:
+        """Have ``notifier`` wake ``entry``'s job, resynced at the notifier's pace."""
+        undo.append(notifier.watch(entry.job.job_id(), _Wakeup(self, entry)))
+        entry.event_driven = True
+        entry.notifier = notifier
+        entry.resync = notifier.resync
+        self.ensure_waker(make_waker)
 
     def listen(
         self,

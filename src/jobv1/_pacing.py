@@ -236,8 +236,8 @@ class Planner:
         together: dict[Batch, list[tuple[Entry[Any], float]]] = {}
         drawn = self._drawn
         for entry in waiting:
-            if entry.event_driven:  # it calls back when it ends; maybe resynced
-                if entry.resync is not None:
+            if entry.event_driven and self._called_back(entry):
+                if entry.resync is not None:  # it calls back when it ends; maybe resynced
                     self.calendar.resyncing = True
                     soonest = self._plan(entry, now, entry.resync, soonest, "resync")
                 continue
@@ -267,6 +267,18 @@ class Planner:
         for entry in failed:  # a failure ridden out: its tries say when to try again
             soonest = self._plan(entry, now, self._retry_delay(entry, now), soonest, "retry")
         return soonest
+
+    def _called_back(self, entry: Entry[Any]) -> bool:
+        """Whether an event-driven ``entry`` waits for its call back: not while its channel is down.
+
+        Polled meanwhile, it may be called back with a query planned, whose
+        time the schedule then sees is out of date.
+        """
+        notifier = entry.notifier
+        if notifier is None or notifier.is_up:
+            return True
+        self.calendar.resyncing = True
+        return False
 
     def _iterated(self, entry: Entry[Any]) -> float:
         """The next of ``entry``'s own delays, after its last status if they follow it."""

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from typing import Any, Union
 
     from ._limit import RateLimit
+    from ._notifier import Notifier
     from ._protocols import Clock
     from ._requests import Answer, Answers
     from ._retry import Retry, Tries
@@ -115,6 +116,7 @@ class Entry(Generic[J]):
         "job",
         "limit",
         "long_poll",
+        "notifier",
         "resync",
         "retry",
         "status",
@@ -158,6 +160,9 @@ class Entry(Generic[J]):
         #: For an event-driven job: every how many seconds it is queried all
         #: the same, or ``None``.
         self.resync: float | None = None
+        #: The push channel that wakes it (its backend's ``notifier``), if any: while
+        #: the channel is down, the job is polled as any other.
+        self.notifier: Notifier | None = None
         #: When it is next due, as last planned.
         self.when = 0.0
         #: When its last answer came, on the wait's clock: a hint counts from then.

@@ -76,12 +76,14 @@ def base(function: F) -> F:
 def asks_alone(backend: object) -> bool:
     """Whether a backend's jobs are queried one by one, freely: no batch, limit or retry of its own.
 
-    That is, no ``job_statuses``, ``status_rate_limit`` or ``status_retry``.
+    That is, no ``job_statuses``, ``status_rate_limit``, ``status_retry`` or
+    ``notifier`` (a push channel).
     """
     return (
         not callable(getattr(backend, "job_statuses", None))
         and getattr(backend, "status_rate_limit", None) is None
         and getattr(backend, "status_retry", None) is None
+        and getattr(backend, "notifier", None) is None
     )
 
 
