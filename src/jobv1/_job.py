@@ -330,7 +330,7 @@ class JobV1(Job, ABC, Generic[ResultT]):
             interrupt=interrupt,
             rate_limit=rate_limit,
         )
-        from ._polling import general  # loaded by _wait_alone already
+        from ._polling import general  # the engine loads with the first wait
 
         poller = general(checked)  # a policy that gives no delays is refused here
         if self._async:
