@@ -152,9 +152,9 @@ class TestWaits:
         notifier = Notifier(remember=2)
         jobs = jobs_ending(channel, notifier, {"a": 0, "b": 0, "c": 0})
         notifier.notify("a", "DONE")
-        notifier.notify("b")
+        notifier.notify("b", "QUEUED")
         notifier.notify("c", JobStatus.DONE)
-        assert [notifier.status_of(name) for name in "abc"] == [None, None, D]  # "a" dropped
+        assert [notifier.status_of(name) for name in "abc"] == [None, Q, D]  # "a" dropped
         woken: list[str] = []
         undo = notifier.watch("c", lambda: woken.append("c"))
         assert woken == ["c"]  # at once: its notification came before
@@ -234,10 +234,15 @@ class TestArguments:
         assert str(raised.value).startswith("notifier of <")
         assert str(raised.value).endswith("must be a jobv1.Notifier or None, not 42")
 
+    def test_its_defaults_and_a_resync_under_a_second(self) -> None:
+        notifier = Notifier()
+        assert (notifier.resync, notifier.remember, notifier.is_up) == (60.0, 10_000, True)
+        assert Notifier(resync=0.5).resync == 0.5
+
     def test_repr_says_down(self) -> None:
         notifier = Notifier(resync=2.5)
         notifier.down()
-        assert not notifier.is_up
+        assert notifier.is_up is False
         assert repr(notifier) == "<Notifier down: resync=2.5 s, 0 jobs watched>"
 
 

@@ -9,10 +9,11 @@ through ``add()``. Each test runs under both drivers, in virtual time.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -196,6 +197,41 @@ class TestSubmit:
         assert service.refused <= 6
         assert all(pending <= 2 for _, pending in service.asked)
 
+    def test_a_refused_submission_waits_for_an_end_before_it_is_made_again(
+        self, driver: str, fake_clock: FakeClock
+    ) -> None:
+        service = Service(fake_clock, [2, 2, 2], limit=1)
+        taken = swept(driver, [Submit(service.run, n) for n in range(3)], max_pending=3, poll=1)
+        assert len(taken) == 3
+        assert service.asked == [(0, 0), (0, 1), (2, 0), (2, 1), (4, 0)]  # (time, pending)
+        assert service.refused == 2
+
+    def test_a_job_added_while_a_refused_submission_waits_is_taken_in(
+        self, driver: str, fake_clock: FakeClock
+    ) -> None:
+        service = Service(fake_clock, [3, 3], limit=1)
+        extra = ScriptedJob([Q, D], "x")
+        box: list[Any] = []
+
+        def told(job: Any, status: JobStatus) -> None:
+            if status is R and job.job_id() == "svc-1":
+                box[0].add(extra)  # before any job ended: the refused one still waits
+
+        submissions = [Submit(service.run, n) for n in range(2)]
+        if driver == "blocking":
+            made: Any = jobv1.as_completed(submissions, max_pending=3, poll=1, on_status=told)
+            box.append(made)
+            taken = list(made)
+        else:
+
+            async def main() -> list[Any]:
+                made = aio.as_completed(submissions, max_pending=3, poll=1, on_status=told)
+                box.append(made)
+                return [job async for job in made]
+
+            taken = asyncio.run(main())
+        assert sorted(ids(taken)) == ["svc-1", "svc-2", "x"]
+
     def test_a_refusal_with_none_pending_is_raised(
         self, driver: str, fake_clock: FakeClock
     ) -> None:
@@ -259,6 +295,7 @@ class TestSubmit:
         with pytest.raises(TypeError):
             hash(submit)
         assert Submit(str, 5)() == "5"
+        assert Submit(int, "ff", base=16)() == 255
         with pytest.raises(TypeError, match=r"^fn must be callable, not 42$"):
             Submit(42)  # type: ignore[arg-type]
 
@@ -566,3 +603,197 @@ def swept_real(
         return taken
 
     return asyncio.run(take())
+
+
+class TestWhatAMoveKeeps:
+    """A wait that moves to the general loop keeps what it was given and what it had."""
+
+    def test_a_new_job_added_twice_before_the_move_counts_once(
+        self, driver: str, loop: str, fake_clock: FakeClock
+    ) -> None:
+        first = [ScriptedJob([D], "a"), ScriptedJob([Q, D], "b")]
+        extra = ScriptedJob([Q, D], "c")
+
+        def body(made: Any, job: Any) -> None:
+            if job.job_id() == "a":
+                made.add(extra)
+                made.add(extra)
+
+        assert sorted(ids(swept(driver, first, body, poll=1))) == ["a", "b", "c"]
+
+    def test_a_job_yielded_before_the_move_and_added_after_counts_once(
+        self, driver: str, loop: str, fake_clock: FakeClock
+    ) -> None:
+        first = [ScriptedJob([D], "a"), ScriptedJob([Q, Q, D], "b")]
+
+        def body(made: Any, job: Any) -> None:
+            if job.job_id() == "a":
+                made.add(ScriptedJob([Q, D], "c"))  # moves a plain wait
+            elif job.job_id() == "c":
+                made.add(first[0])  # yielded already: not again
+
+        assert sorted(ids(swept(driver, first, body, poll=1))) == ["a", "b", "c"]
+
+    def test_the_deadline_stays_the_one_set_at_the_call(
+        self, driver: str, loop: str, fake_clock: FakeClock
+    ) -> None:
+        first = [ScriptedJob([D], "a"), ScriptedJob([Q], "b")]
+        taken: list[Any] = []
+
+        def body(made: Any, job: Any) -> None:
+            taken.append(job)
+            made.add(ScriptedJob([Q], "c"))
+
+        with pytest.raises(JobTimeoutError):
+            swept(driver, first, body, poll=1, timeout=5)
+        assert ids(taken) == ["a"]
+        assert fake_clock.monotonic() == 5
+
+    @pytest.mark.parametrize("when", ["at-the-move", "after-it"])
+    def test_a_backend_bound_of_the_jobs_added_holds_after_the_move(
+        self, loop: str, fake_clock: FakeClock, when: str
+    ) -> None:
+        """One query at a time, made in the caller's own thread (an event loop's are not)."""
+
+        class Single:
+            """A client that takes one request at a time."""
+
+            name = "single"
+            max_status_in_flight = 1
+
+            def run(self, run_input: Any, /, **options: Any) -> jobv1.JobV1:
+                raise NotImplementedError
+
+        class Threaded(ScriptedJob):
+            threads: ClassVar[set[int]] = set()
+
+            def status(self) -> JobStatus:
+                Threaded.threads.add(threading.get_ident())
+                return super().status()
+
+        first = [ScriptedJob([D], "a"), ScriptedJob([Q, Q, D], "b")]
+        extras = [Threaded([Q, Q, D], f"c{n}") for n in range(3)]
+        for extra in extras:
+            extra._backend = Single()
+
+        plain = ScriptedJob([Q, D], "p")
+
+        def body(made: Any, job: Any) -> None:
+            if when == "at-the-move" and job.job_id() == "a":
+                for extra in extras:
+                    made.add(extra)
+            elif job.job_id() == "a":
+                made.add(plain)  # the move, with no bound of its own
+            elif job is plain:
+                for extra in extras:  # taken in by the general loop after the move
+                    made.add(extra)
+
+        taken = swept("blocking", first, body, poll=1)
+        assert len(taken) == (5 if when == "at-the-move" else 6)
+        assert Threaded.threads == {threading.get_ident()}  # one at a time, in this thread
+
+    def test_jobs_of_another_library_are_read_as_their_views_read_them(
+        self, driver: str, loop: str, fake_clock: FakeClock
+    ) -> None:
+        class Foreign:
+            """Another library's job: it answers its status's name."""
+
+            def __init__(self, job_id: str, names: list[str]) -> None:
+                self.id, self.names = job_id, names
+
+            def job_id(self) -> str:
+                return self.id
+
+            def status(self) -> str:
+                return self.names.pop(0) if len(self.names) > 1 else self.names[0]
+
+        first = [Foreign("a", ["DONE"]), Foreign("b", ["RUNNING", "RUNNING", "DONE"])]
+        extra = Foreign("c", ["QUEUED", "DONE"])
+        failures: list[Any] = []
+
+        def body(made: Any, job: Any) -> None:
+            failures.append(made.exception(job))
+            if job.job_id() == "a":
+                made.add(extra)
+
+        assert sorted(ids(swept(driver, first, body, poll=1))) == ["a", "b", "c"]
+        assert failures == [None, None, None]
+
+    def test_the_iterator_takes_a_job_added_after_it_was_exhausted(
+        self, fake_clock: FakeClock
+    ) -> None:
+        made = jobv1.as_completed([ScriptedJob([D], "a"), ScriptedJob([Q, D], "b")], poll=1)
+        assert ids(made) == ["a", "b"]
+        made.add(ScriptedJob([Q, D], "c"))
+        assert ids(made) == ["c"]
+        assert ids(made) == []
+
+    def test_repr_counts_the_jobs_kept_and_not_taken(self, fake_clock: FakeClock) -> None:
+        made = jobv1.as_completed([ScriptedJob([D], "a"), ScriptedJob([D], "b")])
+        assert next(made).job_id() == "a"
+        assert repr(made) == "<AsCompleted: 1 jobs not done>"  # "b", ended with it, kept
+
+
+class TestWhatTheGeneralLoopTakesIn:
+    def test_a_job_added_whose_backend_limits_its_queries(self, fake_clock: FakeClock) -> None:
+        class Limited:
+            name = "limited"
+            status_rate_limit = jobv1.RateLimit(1, per=10)
+
+            def run(self, run_input: Any, /, **options: Any) -> jobv1.JobV1:
+                raise NotImplementedError
+
+        class Timed(ScriptedJob):
+            times: list[float]
+
+            def status(self) -> JobStatus:
+                self.times.append(fake_clock.monotonic())
+                return super().status()
+
+        extras = [Timed([Q, D], f"c{n}") for n in range(2)]
+        for extra in extras:
+            extra.times = []
+            extra._backend = Limited()
+        made = jobv1.as_completed([ScriptedJob([Q, Q, D], "a")], poll=1)
+        for extra in extras:
+            made.add(extra)
+        assert sorted(ids(made)) == ["a", "c0", "c1"]
+        times = sorted(time for extra in extras for time in extra.times)
+        assert all(later - earlier >= 10 for earlier, later in itertools.pairwise(times))
+
+    def test_a_job_added_that_long_polls_is_held(self, fake_clock: FakeClock) -> None:
+        class Held(ScriptedJob):
+            status_long_poll = 30
+            waits: list[float]
+
+            def status(self, wait: float = 0.0) -> JobStatus:
+                self.waits.append(wait)
+                fake_clock.advance(wait)
+                return super().status()
+
+        extra = Held([Q, D], "held")
+        extra.waits = []
+        made = jobv1.as_completed([ScriptedJob([Q, Q, D], "a")], poll=1, timeout=100)
+        made.add(extra)
+        assert sorted(ids(made)) == ["a", "held"]
+        assert extra.waits[0] > 0
+
+    def test_a_job_added_that_calls_back_is_watched_and_undone(
+        self, driver: str, fake_clock: FakeClock
+    ) -> None:
+        undone: list[str] = []
+
+        class Calling(ScriptedJob):
+            def watch(self, wakeup: Callable[[], object]) -> Callable[[], object]:
+                return lambda: undone.append(self.job_id())
+
+        extra = Calling([Q, D], "w")
+        extra.resync_interval = 1
+
+        def body(made: Any, job: Any) -> None:
+            if job.job_id() == "a":
+                made.add(extra)
+
+        taken = swept(driver, [ScriptedJob([D], "a"), ScriptedJob([Q, Q, Q, D], "b")], body, poll=1)
+        assert sorted(ids(taken)) == ["a", "b", "w"]
+        assert undone == ["w"]

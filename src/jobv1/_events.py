@@ -58,7 +58,7 @@ class _Channels:
         try:
             return self._by_backend[key]
         except KeyError:
-            found = self._by_backend[key] = notifier_of(job)
+            found = self._by_backend[key] = notifier_of(backend)
             return found
 
 

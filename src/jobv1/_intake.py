@@ -128,7 +128,7 @@ class Intake:
         max_pending: How many jobs may be pending at once, at most, before
             the next is drawn; ``None`` for no bound.
         refused: Whether a submission's failure is a refusal for too many
-            jobs pending.
+            jobs pending; ``None`` for a wait that makes no submission.
         check: Checks a job drawn or added, raising a ``TypeError`` if it
             is none.
     """
@@ -148,7 +148,7 @@ class Intake:
         self,
         source: Iterator[object] | None,
         max_pending: int | None,
-        refused: Callable[[Exception], bool],
+        refused: Callable[[Exception], bool] | None,
         check: Callable[[object], object],
     ) -> None:
         self._source = source
@@ -178,12 +178,11 @@ class Intake:
         return [added.popleft() for _ in range(len(added))]
 
     def ready(self, pending: int, ended: int) -> bool:
-        """Whether there are jobs to take in now: added, or drawn into room the window has.
+        """Whether the window has jobs to draw now, into room it has.
 
-        ``pending`` and ``ended`` are as :meth:`take` takes them.
+        ``pending`` and ``ended`` are as :meth:`take` takes them. (A job
+        added sets the waker, which ends the sleep this saves.)
         """
-        if self._added:
-            return True
         if self.max_pending is not None and pending >= self.max_pending:
             return False
         if self._held is not None:
@@ -195,7 +194,7 @@ class Intake:
         return bool(self._added) or self._source is not None or self._held is not None
 
     def take(
-        self, pending: int, ended: int, *, draw: bool = True
+        self, pending: int, ended: int, *, draw: bool
     ) -> Generator[Step[Any], object, list[object]]:
         """The jobs to take in now: those added, then those the window has room for.
 
@@ -229,8 +228,7 @@ class Intake:
             else:
                 ok, drawn = yield from _called(self._next)
                 if not ok:
-                    self._source = None
-                    raise drawn  # the iterator's own exception
+                    raise drawn  # the iterator's own exception: the wait ends with it
                 item = drawn
                 if item is _END:
                     self._source = None
@@ -238,7 +236,8 @@ class Intake:
             if isinstance(item, Submit):
                 ok, made = yield from _called(item)
                 if not ok:
-                    if not self._refused(made) or pending + len(taken) == 0:
+                    refused = self._refused is not None and self._refused(made)
+                    if not refused or pending + len(taken) == 0:
                         raise made
                     self._held, self._held_at = item, ended
                     break

@@ -18,7 +18,7 @@ from __future__ import annotations
 import collections
 
 from ._arguments import Checked
-from ._intake import REFUSED, Intake, check_refused
+from ._intake import Intake
 from ._interop import view
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -40,7 +40,7 @@ def check_added(job: object) -> object:
 
 def open_intake() -> Intake:
     """The intake of an ``as_completed`` wait with no window: for the jobs added."""
-    return Intake(None, None, check_refused(REFUSED), check_added)
+    return Intake(None, None, None, check_added)
 
 
 class Move(Generic[J]):

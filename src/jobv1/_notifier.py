@@ -162,13 +162,12 @@ class Notifier:
         return f"<Notifier {state}: resync={self.resync:g} s, {len(self._waiters)} jobs watched>"
 
 
-def notifier_of(job: object) -> Notifier | None:
-    """The notifier the job's backend declares as ``notifier``, if any.
+def notifier_of(backend: object) -> Notifier | None:
+    """The notifier ``backend`` declares as ``notifier``, if any.
 
     Raises:
         TypeError: ``notifier`` is not a :class:`Notifier`.
     """
-    backend = getattr(job, "_backend", None)
     notifier = getattr(backend, "notifier", None)
     if notifier is None or isinstance(notifier, Notifier):
         return notifier
