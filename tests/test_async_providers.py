@@ -117,6 +117,30 @@ class Stuck(AsyncJob):
         raise AssertionError("never answers")
 
 
+def test_an_aio_wait_awaits_the_async_jobs_and_asks_the_others_as_ever(
+    fake_clock: FakeClock,
+) -> None:
+    from conftest import ScriptedJob
+
+    sync = ScriptedJob([Q, D], "sync")
+    mixed = [AsyncJob("async", [Q, D]), sync]
+    done, not_done = asyncio.run(aio.wait(mixed, poll=1))
+    assert (done, not_done) == (set(mixed), set())
+    assert sync.queries == 2
+    added = ScriptedJob([Q, D], "added")
+
+    async def take() -> list[str]:
+        made = aio.as_completed([AsyncJob("first", [D])], poll=1)
+        taken = []
+        async for job in made:
+            taken.append(job.job_id())
+            if job.job_id() == "first":
+                made.add(added)  # a class the wait had not seen: asked, not awaited
+        return taken
+
+    assert asyncio.run(take()) == ["first", "added"]
+
+
 def test_an_awaited_query_is_given_up_at_the_deadline() -> None:
     jobs = [Stuck("stuck0"), Stuck("stuck1"), AsyncJob("fine", [R])]
 
