@@ -130,7 +130,8 @@ def test_an_aio_wait_awaits_the_async_jobs_and_asks_the_others_as_ever(
     added = ScriptedJob([Q, D], "added")
 
     async def take() -> list[str]:
-        made = aio.as_completed([AsyncJob("first", [D])], poll=1)
+        first: list[JobV1] = [AsyncJob("first", [D])]
+        made = aio.as_completed(first, poll=1)
         taken = []
         async for job in made:
             taken.append(job.job_id())
