@@ -266,25 +266,29 @@ class Checked(Generic[J]):
                 not an int ``>= 1``.
         """
         if self._bound is None:
-            self._bound = self._least(self.jobs, self.native, self.kinds)
+            bound = self.options.max_in_flight
+            if bound > 1 and self.native:
+                for backend in _backends(self.jobs, self.native, self.kinds):
+                    declared = status_bound(backend)
+                    if declared is not None and declared < bound:
+                        bound = declared
+            self._bound = bound
         return self._bound
 
-    def bound_of(self, jobs: list[J]) -> int:
-        """:meth:`bound` for ``jobs``, taken into the wait after it began."""
+    def over(self, jobs: list[J]) -> Checked[J]:
+        """The same wait (options, clock, start, so its deadline) over ``jobs``, taken in later."""
         kinds = set(map(type, jobs))
-        native = self.native_of
-        mine = frozenset() if native is None else frozenset(filter(native, kinds))
-        return self._least(jobs, mine, kinds)
-
-    def _least(self, jobs: list[J], native: frozenset[type], kinds: set[type]) -> int:
-        """``max_in_flight``, or the least ``max_status_in_flight`` of the backends of ``jobs``."""
-        bound = self.options.max_in_flight
-        if bound > 1 and native:
-            for backend in _backends(jobs, native, kinds):
-                declared = status_bound(backend)
-                if declared is not None and declared < bound:
-                    bound = declared
-        return bound
+        native_of = self.native_of
+        return Checked(
+            jobs,
+            kinds,
+            self.options,
+            clock=self.clock,
+            started=self.started,
+            adapt=self.adapt,
+            native=frozenset() if native_of is None else frozenset(filter(native_of, kinds)),
+            native_of=native_of,
+        )
 
     @property
     def jobs(self) -> list[J]:

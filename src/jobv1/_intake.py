@@ -2,8 +2,8 @@
 
 A sweep submits more jobs than a service lets one user have pending. Given
 ``max_pending=N``, :func:`jobv1.as_completed` reads its jobs lazily: it
-draws the first ``N`` when it is called, and the next one only when a job
-it waits on has ended. A generator such as ``(backend.run(c) for c in
+draws jobs as its first round begins until ``N`` are pending, and the next
+one only when a job it waits on has ended. A generator such as ``(backend.run(c) for c in
 circuits)`` thus submits each job when there is room for it. An element
 may also be a :class:`Submit`, a submission the wait makes itself: when
 the service refuses it for having too many jobs pending
@@ -210,9 +210,7 @@ class Intake:
                 a refusal while other jobs are pending (a refusal with none
                 pending is raised: no end would come to make room).
         """
-        taken: list[object] = []
-        while self._added:
-            taken.append(self._added.popleft())
+        taken = self.drain()
         if not draw:
             return taken
         bound = self.max_pending

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import collections
 
-from ._arguments import Checked
 from ._intake import Intake
 from ._interop import view
 from ._typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
+    from ._arguments import Checked
     from ._requests import Layout
 
 __all__ = ["Move", "Taking", "check_added", "open_intake"]
@@ -92,6 +90,8 @@ class Move(Generic[J]):
 
     def move(self) -> None:
         """Go on in the general loop with the jobs still pending and those added."""
+        from ._polling import general  # the engine loads with the first wait
+
         old, wait = self.layout, self._wait
         added = self._added
         had = old.had()
@@ -101,21 +101,7 @@ class Move(Generic[J]):
             if id(job) not in had:  # given twice: it counts once
                 had.add(id(job))
                 jobs.append(job)
-        kinds = set(map(type, jobs))
-        native_of: Callable[[type], bool] | None = wait.native_of
-        native = frozenset() if native_of is None else frozenset(filter(native_of, kinds))
-        moved = Checked(
-            jobs,
-            kinds,
-            wait.options,
-            clock=wait.clock,
-            started=wait.started,
-            adapt=wait.adapt,
-            native=native,
-            native_of=native_of,
-        )
-        from ._polling import general  # the engine loads with the first wait
-
+        moved = wait.over(jobs)
         new = general(moved)
         new.eager = True
         new.intake = open_intake()

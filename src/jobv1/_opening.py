@@ -129,7 +129,7 @@ class Open(Generic[J]):
             self._calendar.make_due(entry, now)
         self._limited = self._limited or roster.limited
         self._reader.long_polled = roster.long_polled
-        self.max_in_flight = min(self.max_in_flight, self._wait.bound_of(jobs))
+        self.max_in_flight = min(self.max_in_flight, self._wait.over(jobs).bound())
         assert self._make_waker is not None  # taken in only while the loop runs
         yield from self._events.watch(entries, self._make_waker, self._undo)
 
