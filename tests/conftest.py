@@ -21,6 +21,12 @@ pytest_plugins = ["pytester"]
 # Virtual time makes every example fast, but a loaded machine (CI, coverage) can still
 # stretch one past hypothesis' default 200 ms deadline: time is not what these tests check.
 settings.register_profile("jobv1", deadline=None, print_blob=True)
+# scripts/mutation runs the suite once per mutant: the same examples each time (a mutant's
+# verdict must not depend on the draw) and fewer of them, saved nowhere
+# (pyproject.toml's tool.mutmut passes --hypothesis-profile=mutation).
+settings.register_profile(
+    "mutation", settings.get_profile("jobv1"), derandomize=True, max_examples=30, database=None
+)
 settings.load_profile("jobv1")
 
 
