@@ -52,6 +52,30 @@ class AsyncJob(JobV1):
         return f"result of {self.job_id()}"
 
 
+class HintedAsyncJob(AsyncJob):
+    """An async job whose poll hints say how soon it may change, by its status."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__("hinted", [Q, R, R, D])
+        self.clock = clock
+        self.times: list[float] = []
+
+    async def status(self) -> JobStatus:  # type: ignore[override]
+        self.times.append(self.clock.monotonic())
+        return await super().status()
+
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return {Q: 0.5, R: 2.0}.get(status)
+
+
+def test_an_awaited_status_gives_its_jobs_hint_for_the_status_it_answered(
+    fake_clock: FakeClock,
+) -> None:
+    job = HintedAsyncJob(fake_clock)
+    assert asyncio.run(aio.wait([job], poll=10)).done == {job}
+    assert job.times == [0.0, 0.5, 2.5, 4.5]
+
+
 class ForeignAsyncJob:
     """A job of another library, async too."""
 
@@ -110,10 +134,16 @@ def test_the_aio_waits_await_an_async_status_on_the_loop(fake_clock: FakeClock) 
 
 
 class Stuck(AsyncJob):
-    """Its status() never answers."""
+    """Its status() never answers; it notes whether its query was cancelled."""
+
+    query_cancelled = False
 
     async def status(self) -> JobStatus:  # type: ignore[override]
-        await asyncio.Event().wait()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.query_cancelled = True
+            raise
         raise AssertionError("never answers")
 
 
@@ -143,14 +173,18 @@ def test_an_aio_wait_awaits_the_async_jobs_and_asks_the_others_as_ever(
 
 
 def test_an_awaited_query_is_given_up_at_the_deadline() -> None:
-    jobs = [Stuck("stuck0"), Stuck("stuck1"), AsyncJob("fine", [R])]
+    stuck = [Stuck("stuck0"), Stuck("stuck1")]
+    jobs = [*stuck, AsyncJob("fine", [R])]
 
     async def run() -> Any:
-        return await aio.wait(jobs, timeout=0.3, poll=0.05, max_in_flight=2)
+        waited = await aio.wait(jobs, timeout=0.3, poll=0.05, max_in_flight=2)
+        await asyncio.sleep(0)
+        return waited, [job.query_cancelled for job in stuck]
 
-    done, not_done = asyncio.run(run())
+    (done, not_done), cancelled = asyncio.run(run())
     assert (done, not_done) == (set(), set(jobs))
     assert len(jobs[2].threads) == 1  # not begun while the stuck ones held both turns: asked once
+    assert cancelled == [False, False]  # given up, not cancelled: they end on their own
 
 
 def test_at_most_max_in_flight_are_awaited_at_once(fake_clock: FakeClock) -> None:
@@ -215,17 +249,19 @@ class AsyncBatches:
 
 
 class Batched(JobV1):
-    """A job of :class:`AsyncBatches`: its own status() is never asked by a wait."""
+    """A job of :class:`AsyncBatches`; a wait asks its own status() only when it is due alone."""
 
     def __init__(self, backend: AsyncBatches, job_id: str, answers: list[JobStatus]) -> None:
         super().__init__(backend, job_id)
         self.answers = list(answers)
+        self.alone = 0
 
     def submit(self) -> None:
         """Submitted on creation."""
 
     def status(self) -> JobStatus:
-        raise AssertionError("asked in batches only")
+        self.alone += 1
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
 
     def result(self) -> None:
         """No result."""
@@ -238,10 +274,17 @@ def test_the_aio_waits_await_an_async_job_statuses(fake_clock: FakeClock) -> Non
     async def run() -> tuple[Any, int]:
         return await aio.wait(jobs, poll=1), threading.get_ident()
 
-    (done, not_done), loop_thread = asyncio.run(run())
-    assert (done, not_done) == (set(jobs), set())
+    waited, loop_thread = asyncio.run(run())
+    assert (waited.done, waited.not_done, waited.failures) == (set(jobs), set(), {})
     assert {ident for ident, _ in backend.calls} == {loop_thread}
-    assert [ids for _, ids in backend.calls[:2]] == [["job0", "job1"], ["job2", "job3"]]
+    # Two a batch; a job due alone (job3, at 1 s and 3 s) is asked by its own status().
+    assert [ids for _, ids in backend.calls] == [
+        ["job0", "job1"],
+        ["job2", "job3"],
+        ["job1", "job2"],
+        ["job2", "job3"],
+    ]
+    assert [job.alone for job in jobs] == [0, 0, 0, 2]
 
 
 def test_the_blocking_waits_refuse_an_async_job_statuses(fake_clock: FakeClock) -> None:

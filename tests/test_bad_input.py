@@ -649,6 +649,12 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "cancel_on_timeout must be a bool, not 1",
     ),
     (
+        "aio.result",
+        lambda: run_async(aio_.result(job(), fetch="get_result")),
+        TypeError,
+        "fetch must be callable or None, not 'get_result'",
+    ),
+    (
         "aio.cancel",
         lambda: run_async(aio_.cancel(job(), timeout="soon")),
         TypeError,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import re
 from typing import Any
 
 import pytest
@@ -491,8 +492,57 @@ def test_a_backends_job_statuses_is_checked_against_each_status(fake_clock: Fake
     with pytest.raises(AssertionError, match=r"one status per job: it answered 2 for 3"):
         batched(Batching(short=True))
     for wrong in (JobStatus.DONE, "no such"):  # a pending job said final, or said nothing
-        with pytest.raises(AssertionError, match=r"for a job whose status\(\) is RUNNING"):
+        with pytest.raises(
+            AssertionError,
+            match=r"^FakeJob '[^']+': job_statuses\(\) agrees with status\(\): it answered "
+            rf"{re.escape(repr(wrong))} for a job whose status\(\) is RUNNING$",
+        ):
             batched(Batching(pending=wrong))
+
+
+class Counting(Batching):
+    """A batching backend that keeps the jobs of each call and declares its largest batch."""
+
+    def __init__(self, largest: int | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_status_batch = largest
+        self.calls: list[list[str]] = []
+
+    def job_statuses(self, jobs: Any) -> list[Any]:
+        self.calls.append([job.job_id() for job in jobs])
+        return super().job_statuses(jobs)
+
+
+@pytest.mark.parametrize(("largest", "sizes"), [(None, [3]), (3, [3]), (2, [2, 1]), (1, [1, 1, 1])])
+def test_the_batch_check_keeps_the_backends_largest_batch(
+    fake_clock: FakeClock, largest: int | None, sizes: list[int]
+) -> None:
+    """Each ended or pending job is asked once, in calls no larger than max_status_batch."""
+    backend = Counting(largest)
+    batched(backend)
+    assert [len(call) for call in backend.calls] == sizes
+    assert len({job for call in backend.calls for job in call}) == 3
+
+
+def test_the_batch_check_asks_every_backend_among_the_jobs(fake_clock: FakeClock) -> None:
+    """The done job's backend batching rightly does not vouch for the others' backends."""
+    good, plain, lying = Batching(), FakeBackend(), Batching(answer=JobStatus.DONE)
+    for first in (good, plain):
+        with pytest.raises(
+            AssertionError,
+            match=r"^FakeJob '[^']+': job_statuses\(\) agrees with status\(\): it answered "
+            r"<JobStatus.DONE: 'job has successfully run'> where status\(\) answers ERROR$",
+        ):
+            batched(
+                lying,
+                done=lambda first=first: first.run(script=[Hold(R, seconds=0.5)]),
+            )
+    batched(
+        lying,
+        done=lambda: good.run(script=[Hold(R, seconds=0.5)]),
+        error=lambda: good.run(error=OSError()),
+        pending=lambda: good.run(script=[Hold(R)]),
+    )
 
 
 class NegativeHint(FakeJob):
@@ -505,6 +555,18 @@ class NoHint(FakeJob):
         return None
 
 
+class SomeHint(FakeJob):
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return 0.25
+
+
+class QueuedHint(FakeJob):
+    """A hint that is wrong only for QUEUED, the status of the check's pending job alone."""
+
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return -1.0 if status is JobStatus.QUEUED else 0.25
+
+
 def test_a_poll_hint_is_checked_where_the_job_gives_one(fake_clock: FakeClock) -> None:
     kit(NoHint)
     with pytest.raises(
@@ -513,6 +575,19 @@ def test_a_poll_hint_is_checked_where_the_job_gives_one(fake_clock: FakeClock) -
         r">= 0: it gave -1.0 for RUNNING$",
     ):
         kit(NegativeHint)
+
+
+def test_a_hint_in_seconds_passes_and_each_hint_is_asked_for_its_status(
+    fake_clock: FakeClock,
+) -> None:
+    kit(SomeHint)
+    kit(QueuedHint)  # no job of the check is QUEUED
+    with pytest.raises(
+        AssertionError,
+        match=r"^QueuedHint 'QueuedHint': poll_hint\(\) gives None or a finite number of "
+        r"seconds >= 0: it gave -1.0 for QUEUED$",
+    ):
+        kit(QueuedHint, pending=lambda: make(QueuedHint, script=[Hold(JobStatus.QUEUED)]))
 
 
 def test_a_reference_must_restore_the_same_job(
@@ -539,6 +614,32 @@ def test_a_reference_must_restore_the_same_job(
         r"it is \w+, and came back <JobStatus.RUNNING: 'job is actively running'>$",
     ):
         kit(FakeJob)
+
+
+def test_a_restored_job_may_answer_names_where_its_class_says_so(
+    fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The restored job's answer is read as the waits read that job's: by its own class."""
+    from jobv1 import restore as real
+    from jobv1.testing import _conformance
+
+    monkeypatch.setattr(_conformance, "restore", lambda reference: _Named(real(reference)))
+    kit(FakeJob)
+
+
+class _Named:
+    """A restored job whose class says its status() may answer a status's name."""
+
+    _status_names = True
+
+    def __init__(self, job: Any) -> None:
+        self.job = job
+
+    def job_id(self) -> str:
+        return self.job.job_id()  # type: ignore[no-any-return]
+
+    def status(self) -> str:
+        return self.job.status().name  # type: ignore[no-any-return]
 
 
 class _Running:

@@ -103,6 +103,18 @@ def test_no_long_poll_is_held_past_the_deadline(fake_clock: FakeClock) -> None:
     assert fake_clock.monotonic() == 70
 
 
+@pytest.mark.parametrize("loop", ["alone", "general"])
+def test_a_long_poll_under_a_second_from_the_deadline_is_held_that_long(
+    fake_clock: FakeClock, driver: str, loop: str
+) -> None:
+    job = Held(LIFE)
+    jobs = [job] if loop == "alone" else [job, Held(LIFE, "other")]
+    assert waited(driver, jobs, timeout=55.25).not_done == set(jobs)
+    asked = [query for one in jobs for query in one.asked]
+    assert (55, 0.25) in asked  # held to the deadline, a quarter of a second away
+    assert all(at + wait <= 55.25 for at, wait in asked)
+
+
 def test_a_service_that_does_not_hold_is_polled_by_the_policy(fake_clock: FakeClock) -> None:
     job = Held(LIFE, holds=False)
     job.wait_for_final_state(wait=40, timeout=200)

@@ -384,6 +384,7 @@ def test_the_elapsed_time_of_many_jobs_ticks(
     jobs = [fake_backend.run(script=[Hold(R)]) for _ in range(2)]
     monitor = Monitor(screen)
     monitor.tick()  # nothing drawn yet: nothing to redraw
+    assert screen.getvalue() == ""
     for job in jobs:
         monitor(job, R)
     fake_clock.advance(7)
@@ -391,7 +392,29 @@ def test_the_elapsed_time_of_many_jobs_ticks(
     assert screen.getvalue().endswith(
         "\r2 jobs: 2 RUNNING · 7.0 s · waiting longest: fake-1, fake-2"
     )
-    Monitor(io.StringIO()).tick()  # a log has no line to tick
+    log = io.StringIO()
+    logged = Monitor(log)
+    logged(jobs[0], R)
+    before = log.getvalue()
+    logged.tick()  # a log has no line to tick
+    assert log.getvalue() == before
+
+
+def test_a_stand_in_for_a_terminal_is_taken_as_80_columns(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    """A stream that says it is a terminal but has no size: the line is cut to 79 columns."""
+    screen = Terminal()
+    job = FakeBackend("b" * 100).run(script=[Hold(R)])
+    Monitor(screen)(job, R)
+    [line] = screen.getvalue().split("\r")[1:]
+    assert len(line) == 79
+
+
+def test_the_live_line_ticks_every_second_by_default() -> None:
+    import inspect
+
+    assert inspect.signature(Monitor).parameters["refresh"].default == 1.0
 
 
 @pytest.mark.realtime
@@ -442,7 +465,9 @@ def test_a_display_that_fails_never_ends_the_wait(
         monitor.print("still here")
     assert job.status() is D
     assert Full.writes == 1  # the first failure stopped the display
-    assert "the monitor stopped displaying: OSError(28, 'No space left on device')" in caplog.text
+    assert "the monitor stopped displaying: OSError(28, 'No space left on device')" in (
+        caplog.messages
+    )
 
 
 def test_in_a_notebook_the_line_is_updated_in_place(
@@ -454,6 +479,7 @@ def test_in_a_notebook_the_line_is_updated_in_place(
 
     class Handle:
         def update(self, data: dict[str, str], raw: bool) -> None:
+            assert raw is True
             shown.append(("update", data["text/plain"]))
 
     def display(data: dict[str, str], raw: bool, display_id: bool) -> Handle:
@@ -483,6 +509,8 @@ def test_in_a_notebook_the_line_is_updated_in_place(
     ]
     assert out.getvalue() == ""
     kernel.kernel = None  # IPython in a terminal: not a notebook
+    assert repr(Monitor()) == "<Monitor lines: 0 jobs, 0 not final>"
+    del kernel.kernel  # a shell with no kernel at all
     assert repr(Monitor()) == "<Monitor lines: 0 jobs, 0 not final>"
     monkeypatch.delitem(sys.modules, "IPython")
     assert repr(Monitor()) == "<Monitor lines: 0 jobs, 0 not final>"
@@ -554,6 +582,7 @@ def test_a_line_is_cut_by_cells() -> None:
     assert _cut("量子ab", 3) == ("量", 2)  # the second wide character would straddle the edge
     assert _cut("e\u0301e\u0301e", 2) == ("e\u0301e\u0301", 2)  # accents take no cell
     assert _cut("量子", 4) == ("量子", 4)
+    assert _cut("\uff21\uff22c", 3) == ("\uff21", 2)  # full-width forms take two cells too
 
 
 @pytest.mark.parametrize("refresh", [math.inf, 1e10])

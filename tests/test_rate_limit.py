@@ -426,6 +426,14 @@ def test_a_result_fetch_and_a_cancel_draw_from_the_limit(fake_clock: FakeClock) 
     with pytest.raises(jobv1.JobFailedError):  # the provider's own error is fetched at a turn
         jobv1.result(job, rate_limit=slow)
     assert (job.times, job.fetched) == ([60.0], [70.0])
+    for run in (jobv1.result, lambda *a, **k: asyncio.run(aio.result(*a, **k))):
+        job = Fetched(fake_clock, [jobv1.JobStatus.RUNNING], "given up")
+        job.fetched = []
+        start = fake_clock.monotonic()
+        with pytest.raises(jobv1.JobTimeoutError):  # the cancel after the timeout, at its turn
+            run(job, timeout=5, cancel_on_timeout=True, rate_limit=slow)
+        # No query had a turn before the deadline; the cancel waits for the next turn.
+        assert (job.times, [t - start for t in job.fetched]) == ([], [10.0])
 
 
 def test_a_fetch_told_to_wait_holds_the_limit(fake_clock: FakeClock) -> None:
@@ -439,10 +447,10 @@ def test_a_fetch_told_to_wait_holds_the_limit(fake_clock: FakeClock) -> None:
             return "ok"
 
     class Noted(RateLimit):
-        held: list[float] = []  # noqa: RUF012 - one limit
+        held: list[tuple[float, object]] = []  # noqa: RUF012 - one limit
 
         def hold(self, until: float, clock: object = None) -> None:
-            self.held.append(until)
+            self.held.append((until, clock))
             super().hold(until, clock)
 
     limit = Noted(100, per=1)
@@ -451,7 +459,10 @@ def test_a_fetch_told_to_wait_holds_the_limit(fake_clock: FakeClock) -> None:
     first, second = job.fetched
     assert first < 0.1  # its turn after the status query's
     assert 7 <= second < 7.1  # told to wait 7 s
-    assert limit.held == [pytest.approx(first + 7)]  # every wait on the limit keeps the pause
+    # Every wait on the limit with the same clock keeps the pause.
+    [(until, clock)] = limit.held
+    assert until == pytest.approx(first + 7)
+    assert clock is fake_clock
 
 
 def test_no_turn_before_the_deadline_is_a_timeout_for_a_fetch(fake_clock: FakeClock) -> None:

@@ -160,6 +160,34 @@ def test_a_shard_that_fails_or_does_not_report_fails_its_jobs(fake_clock: FakeCl
     assert str(settled[2].error) == "a shard of 1 jobs did not report within 0 s of the deadline"
 
 
+@pytest.mark.parametrize(("timeout", "grace", "most"), [(0, 0, 0.0), (100, 30, 130.0)])
+def test_the_shards_are_waited_for_until_the_deadline_and_the_grace(
+    fake_clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    timeout: float,
+    grace: float,
+    most: float,
+) -> None:
+    """The caller waits for its shards until the wall-clock deadline plus ``grace``, no longer."""
+    from jobv1 import sharded
+
+    limits: list[float | None] = []
+
+    def waited(reported: Callable[[float | None], bool], limit: float | None) -> None:
+        limits.append(limit)
+        reported(0)
+
+    monkeypatch.setattr(sharded, "waited", waited)
+    saved = references(FakeBackend(), {"result": 1})
+    before = time.time()
+    settled = gather(saved, Inline(), shards=1, timeout=timeout, grace=grace)
+    spent = time.time() - before
+    assert [one.result for one in settled] == [1]
+    [limit] = limits
+    assert limit is not None
+    assert most - spent <= limit <= most
+
+
 def test_one_jobs_failure_leaves_the_others_their_outcomes(
     fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -634,6 +634,32 @@ class TestWhatAMoveKeeps:
 
         assert sorted(ids(swept(driver, first, body, poll=1))) == ["a", "b", "c"]
 
+    def test_the_general_loop_it_moved_to_takes_later_jobs_in_itself(
+        self, driver: str, loop: str, fake_clock: FakeClock
+    ) -> None:
+        """A second job added after a move is taken in: no second move re-asks the pending."""
+        first = [ScriptedJob([D], "a"), ScriptedJob([Q] * 8 + [D], "b")]
+        extras = {"a": ScriptedJob([Q, D], "c"), "c": ScriptedJob([Q, D], "d")}
+        times: list[float] = []
+        slow = first[1]
+        asked = slow.status
+
+        def noted() -> JobStatus:
+            times.append(fake_clock.monotonic())
+            return asked()
+
+        slow.status = noted  # type: ignore[method-assign]
+
+        def body(made: Any, job: Any) -> None:
+            if job.job_id() in extras:
+                made.add(extras[job.job_id()])
+
+        assert ids(swept(driver, first, body, poll=1)) == ["a", "c", "d", "b"]
+        if loop == "general":
+            assert times == [0, 1, 2, 3, 4, 5, 6, 7, 8]
+        else:  # the one move (as "a" ends) asks it once more, at once; "d" moves nothing
+            assert times == [0, 0, 1, 2, 3, 4, 5, 6, 7]
+
     def test_the_deadline_stays_the_one_set_at_the_call(
         self, driver: str, loop: str, fake_clock: FakeClock
     ) -> None:

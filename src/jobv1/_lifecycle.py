@@ -69,15 +69,15 @@ def cannot_cancel(job: JobV1[Any], error: NotImplementedError) -> JobError:
     return JobError(f"job {job.job_id()!r} cannot be cancelled: {error}")
 
 
-def request_cancel(job: JobV1[Any], limits: Limits = _NONE, clock: Clock | None = None) -> None:
+def request_cancel(job: JobV1[Any], limits: Limits, clock: Clock) -> None:
     """Ask ``job`` (a view) to cancel; a :class:`~jobv1.JobError` if it cannot.
 
     The request waits (on ``clock``) for its turn with ``limits``, as a query does.
     """
-    if clock is not None and limits != _NONE:
+    if limits != _NONE:
         when = turn(limits, clock, None)  # with no deadline: a cancel is always made
         assert when is not None
-        clock.sleep(max(0.0, when - clock.monotonic()), None)
+        clock.sleep(max(0.0, when - clock.monotonic()))
     try:
         job.cancel()
     except NotImplementedError as error:
@@ -182,7 +182,7 @@ def fetch_here(fetch: Generator[Request, object, Any], clock: Clock) -> Any:
         request = next(fetch)
         while True:
             if isinstance(request, Sleep):
-                clock.sleep(request.seconds, None)
+                clock.sleep(request.seconds)
                 request = fetch.send(None)
             else:
                 request = fetch.send(outcome_of(request))

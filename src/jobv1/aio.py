@@ -317,8 +317,8 @@ async def _cancel(job: JobV1[Any], given: object, poller: Poller[Any]) -> None:
         raise value
 
 
-async def _final(poller: Poller[Any], job: JobV1[Any]) -> JobStatus:
-    """Await the wait of ``poller`` on ``job`` (its view); the job's final status."""
+async def _final(poller: Poller[Any]) -> JobStatus:
+    """Await the wait of ``poller``, on one job; that job's final status."""
     rounds = drive(poller)
     try:
         [(_, status)] = await anext(rounds)
@@ -361,7 +361,7 @@ async def result(
         rate_limit=rate_limit,
     )
     try:
-        status = await _final(poller, view)
+        status = await _final(poller)
     except JobTimeoutError:
         if cancel_on_timeout:
             await _cancel(view, job, poller)
@@ -417,4 +417,4 @@ async def cancel(
         rate_limit=rate_limit,
     )
     await _cancel(view, job, poller)
-    return await _final(poller, view) is JobStatus.CANCELLED
+    return await _final(poller) is JobStatus.CANCELLED

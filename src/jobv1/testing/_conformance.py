@@ -185,24 +185,34 @@ def _check_cancel(job: JobV1[Any], cancel: str, timeout: float) -> None:
 def _check_batch(jobs: list[JobV1[Any]]) -> None:
     """Where a job's backend has ``job_statuses``, its answers agree with each job's ``status()``.
 
-    ``jobs`` are the checks' jobs, the first one ended: those on its backend
-    are asked together, once; the ended ones must answer as ``status()``
-    does, the others a status that is not final.
+    ``jobs`` are the checks' jobs, some ended: those of each backend that
+    batches are asked together, in calls of at most its ``max_status_batch``;
+    the ended ones must answer as ``status()`` does, the others a status that
+    is not final.
     """
-    found = batch_of(jobs[0])
-    if found is None:
-        return
-    method, _ = found
-    backend = jobs[0]._backend
-    together = [job for job in jobs if job._backend is backend]
-    answers = list(method(together))
-    if len(answers) != len(together):
+    by_backend: dict[int, list[JobV1[Any]]] = {}
+    for job in jobs:
+        by_backend.setdefault(id(job._backend), []).append(job)
+    for together in by_backend.values():
+        found = batch_of(together[0])
+        if found is None:
+            continue
+        method, largest = found
+        size = largest or len(together)
+        for start in range(0, len(together), size):
+            _check_answers(method, together[start : start + size])
+
+
+def _check_answers(method: Callable[[Any], Any], jobs: list[JobV1[Any]]) -> None:
+    """One call of a backend's ``job_statuses`` over ``jobs``, checked against each job."""
+    answers = list(method(jobs))
+    if len(answers) != len(jobs):
         raise _fail(
             "job_statuses() answers one status per job",
             jobs[0],
-            f"it answered {len(answers)} for {len(together)} jobs",
+            f"it answered {len(answers)} for {len(jobs)} jobs",
         )
-    for job, answer in zip(together, answers, strict=True):
+    for job, answer in zip(jobs, answers, strict=True):
         status = _read(job, answer)
         alone = _status(job)
         if alone in JOB_FINAL_STATES and status is not alone:
