@@ -498,6 +498,34 @@ def test_a_job_a_hint_paces_joins_its_batchs_next_request(
     assert len(on) <= 1.3 * len(off)  # it was 11 requests against 6 with a hint of 2.5
 
 
+def test_a_hinted_job_joins_only_its_own_batchs_requests(fake_clock: FakeClock) -> None:
+    """Jobs of another batch backend, due a little earlier, keep their own time."""
+    first, second = BatchBackend(), BatchBackend()
+    late = [hinted(first, 10, hint=4) for _ in range(2)]
+    early = [hinted(second, 10, hint=3.5) for _ in range(2)]
+    started = fake_clock.monotonic()
+    assert jobv1.wait([*late, *early], poll=20).done == {*late, *early}
+    assert {job.queries[1].time - started for job in late} == {4}
+    assert {job.queries[1].time - started for job in early} == {3.5}
+
+
+def test_a_jittered_retry_keeps_a_batch_together(fake_clock: FakeClock) -> None:
+    """After a failed batch request, its jobs are asked again in one request, not scattered."""
+
+    class Failing(BatchBackend):
+        def job_statuses(self, jobs: Sequence[JobV1]) -> list[JobStatus]:
+            if not self.requests:
+                self.requests.append(len(jobs))
+                raise ConnectionError("the service is busy")
+            return super().job_statuses(jobs)
+
+    batch = Failing()
+    jobs = [batch.run(script=[Hold(R, seconds=1)]) for _ in range(6)]
+    retry = Retry(ConnectionError, backoff=Backoff(initial=1, jitter=0.9, seed=7))
+    assert jobv1.wait(jobs, poll=60, retry=retry).done == set(jobs)
+    assert batch.requests == [6, 6, 6]  # failed; asked again together (RUNNING); DONE
+
+
 class Starting(FakeJob):
     """A queued job whose hint is the time left until it starts, as a service would say."""
 

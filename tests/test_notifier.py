@@ -132,6 +132,21 @@ class TestWaits:
         assert jobs[0].queries == [0, 2, 3, 4, 5]
         assert jobs[1].queries == [0, 2, 3, 4, 5, 6, 20]
 
+    def test_a_job_called_back_while_the_channel_is_down_drops_the_poll_it_had_planned(
+        self, driver: str, channel: Channel
+    ) -> None:
+        notifier = Notifier(resync=100)
+        jobs = jobs_ending(channel, notifier, {"a": 30, "b": 20})
+        channel.at(2, notifier.down)
+        channel.at(3.5, lambda: notifier.notify("b"))  # heard while down: asked at once
+        channel.at(5.5, notifier.up)
+        channel.at(20, lambda: notifier.notify("b"))
+        channel.at(30, lambda: notifier.notify("a"))
+        assert [job.job_id() for job in completed(driver, jobs, poll=1)] == ["b", "a"]
+        # "b", asked at 3.5 for its event, is next polled a second later: not also at 4, 5
+        assert jobs[1].queries == [0, 2, 3, 3.5, 4.5, 5.5, 20]
+        assert jobs[0].queries == [0, 2, 3, 4, 5, 6, 30]
+
     def test_the_notifiers_pace_is_every_jobs(self, driver: str, channel: Channel) -> None:
         notifier = Notifier(resync=2)
         [job] = jobs_ending(channel, notifier, {"a": 3})

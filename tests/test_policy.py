@@ -313,3 +313,15 @@ def test_each_job_keeps_its_own_step_in_the_policy(fake_clock: FakeClock, policy
     assert hinted.times == [0, 0.5, 1.5, 3.5, 4.5, 8.5]
     # Counted is asked once before any query, then once per job; Backoff never per job
     assert Counted.calls == (3 if type(policy) is Counted else 0)
+
+
+def test_under_a_hint_the_steps_are_counted_to_the_last_delay_that_fits() -> None:
+    from jobv1._pacing import HINT_STEPS, under_hint
+
+    drawn = drawn_once(Backoff(initial=1, multiplier=2, maximum=64))
+    assert drawn is not None
+    assert [under_hint(drawn, 0, s) for s in (0.5, 1, 6.5, 7, 14, 15)] == [0, 1, 2, 3, 3, 4]
+    assert under_hint(drawn, 2, 4) == 3  # from the third delay (4 s) on
+    fast = drawn_once(Fixed(0.01))
+    assert fast is not None
+    assert under_hint(fast, 0, 10) == HINT_STEPS  # a thousand delays fit: 64 go by

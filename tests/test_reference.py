@@ -51,6 +51,14 @@ def test_a_restored_job_goes_on_from_where_its_script_was(fake_clock: FakeClock)
     assert fake_clock.monotonic() == 8  # the RUNNING step began at 3 and lasts 5 s
 
 
+def test_a_job_that_refuses_to_cancel_still_refuses_once_restored(fake_clock: FakeClock) -> None:
+    job = FakeBackend("sim").run(script=[Hold(R)], cancellable=False)
+    assert job.to_reference()["cancellable"] is False
+    restored = trip(job)
+    assert restored.cancel() is False
+    assert restored.status() is R
+
+
 def test_the_reference_is_small_json_with_the_standard_keys(fake_clock: FakeClock) -> None:
     job = FakeBackend("sim").run(script=[Hold(Q, seconds=3)], result=1)
     fake_clock.advance(1)
@@ -344,8 +352,13 @@ def test_a_forged_reference_to_a_fake_job_is_refused_unless_a_test_allows_it(
     forged = FakeBackend("ibm_brisbane").run(result=0).to_reference()  # the shape, by hand
     forged.update(job_id="mine", result={"counts": {"11": 4096}})
     monkeypatch.delenv(RESTORING)  # this module's tests allow it: not this one
-    with pytest.raises(JobError, match=r"restored only where a test allows it"):
+    with pytest.raises(JobError) as refused:
         restore(forged)
+    assert str(refused.value) == (
+        "a reference to a fake job of jobv1's test kit (provider 'jobv1-fake') is restored "
+        "only where a test allows it: inside `with jobv1.testing.restoring_fakes():`, or with "
+        "the `restoring_fakes` fixture"
+    )
     (settled,) = sharded.settle([forged], until=None)
     assert isinstance(settled.error, JobError)
     assert (settled.status, settled.result) == (None, None)

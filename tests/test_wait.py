@@ -295,8 +295,14 @@ def test_a_custom_policy_that_runs_out_or_misbehaves_is_an_error(fake_clock: Fak
         def delays(self) -> Any:
             return iter(self._delays)
 
+        def __repr__(self) -> str:
+            return f"Short{self._delays}"
+
     with pytest.raises(ValueError, match="ran out of delays"):
         ScriptedJob([R]).wait_for_final_state(wait=Short(1.0))
+    many = [ScriptedJob([R], "a"), ScriptedJob([R], "b")]  # the general loop, with a hook
+    with pytest.raises(ValueError, match=r"^poll policy Short\(1.0,\) ran out of delays$"):
+        jobv1.wait(many, poll=Short(1.0), on_status=lambda *told: None)
     with pytest.raises(ValueError, match="gave the delay -2"):
         ScriptedJob([R]).wait_for_final_state(wait=Short(-2))
     with pytest.raises(ValueError, match="gave the delay 'x'"):
