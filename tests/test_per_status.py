@@ -130,6 +130,11 @@ def test_it_is_an_immutable_value() -> None:
     assert repr(PerStatus({R: 5}, default=1)) == (
         "PerStatus({JobStatus.RUNNING: Fixed(interval=5.0)}, default=Fixed(interval=1.0))"
     )
+    assert repr(PerStatus({Q: 20, R: 5})) == (
+        "PerStatus({JobStatus.QUEUED: Fixed(interval=20.0), JobStatus.RUNNING: "
+        "Fixed(interval=5.0)}, default=Backoff(initial=0.05, multiplier=1.5, maximum=5.0, "
+        "jitter=0.0, seed=None))"
+    )
     assert policy.policy_for(R) == Fixed(5)
     assert policy.policy_for(JobStatus.INITIALIZING) == Fixed(2)
 

@@ -13,7 +13,7 @@ from jobv1._clock import current_clock
 from jobv1._interop import as_job
 from jobv1._policy import Fixed
 from jobv1._polling import Poller, general
-from jobv1.testing import FakeBackend, FakeClock, Hold
+from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold
 
 if TYPE_CHECKING:
     from jobv1._traits import Pollable
@@ -120,3 +120,18 @@ def test_with_own_failures_a_batch_that_fails_too_often_ends_all_its_jobs(
     rounds = general(Checked(jobs, {OnDown}, options, clock=fake_clock, started=0.0, adapt=as_job))
     assert list(rounds) == [[(job, E) for job in jobs]]
     assert all(isinstance(rounds.failure_of(job), ConnectionError) for job in jobs)
+
+
+def test_by_default_the_loop_takes_every_jobs_hints(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    """A loop told nothing of the jobs' traits asks each job's poll_hint(), as the docs say."""
+
+    class Hinted(FakeJob):
+        def poll_hint(self, status: JobStatus) -> float | None:
+            return 0.25
+
+    job = Hinted(fake_backend, "hinted", script=[Hold(R, seconds=1)])
+    job.submit()
+    assert list(flat(poller([job]))) == [job]
+    assert [query.time for query in job.queries] == [0, 0.25, 0.5, 0.75, 1]

@@ -162,9 +162,10 @@ def test_an_interrupt_ends_the_wait_for_a_turn() -> None:
     clock = Interrupting()
     with clock:
         jobs = [ScriptedJob([R], f"job-{n}") for n in range(3)]
-        with pytest.raises(WaitInterruptedError):
+        with pytest.raises(WaitInterruptedError) as caught:
             jobv1.wait(jobs, rate_limit=RateLimit(1, per=10.0), interrupt=interrupt)
     assert [job.queries for job in jobs] == [1, 0, 0]
+    assert str(caught.value) == "the wait for 3 of 3 jobs was interrupted"
 
 
 def test_a_job_that_calls_back_while_the_wait_waits_for_a_turn_is_seen_at_once() -> None:
