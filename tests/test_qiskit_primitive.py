@@ -20,7 +20,7 @@ from qiskit.providers import JobTimeoutError as QiskitTimeout
 import jobv1
 from jobv1 import FIRST_COMPLETED, JobStatus, aio
 from jobv1.qiskit import JobError, JobTimeoutError, PrimitiveJob
-from jobv1.testing import FakeClock, check_jobv1
+from jobv1.testing import FakeBackend, FakeClock, check_jobv1
 
 
 class RuntimeLike(PrimitiveJob):
@@ -49,6 +49,8 @@ def test_it_is_both_libraries_primitive_job() -> None:
         job.backend()
     with pytest.raises(JobError, match="submitted by its primitive's run"):
         job.submit()
+    backend = FakeBackend("sampler-backend")
+    assert RuntimeLike("p-2", ["DONE"], backend=backend).backend() is backend
 
 
 @pytest.mark.parametrize("answer", ["DONE", JobStatus.DONE, QiskitStatus.DONE])

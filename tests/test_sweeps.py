@@ -271,14 +271,17 @@ class TestSubmit:
         self, driver: str, fake_clock: FakeClock
     ) -> None:
         backend = FakeBackend()
+        calls: list[float] = []
 
         def run() -> FakeJob:
+            calls.append(fake_clock.monotonic())
             if backend.jobs:
                 raise ConnectionError("down")
             return backend.run(script=[Hold(R, seconds=1)])
 
         with pytest.raises(ConnectionError, match=r"^down$"):
             swept(driver, [Submit(run), Submit(run)], max_pending=2)
+        assert calls == [0, 0]  # raised at once: not kept to be made again as a refusal is
 
     def test_a_submission_that_returns_no_job_is_refused(
         self, driver: str, fake_clock: FakeClock
@@ -403,7 +406,8 @@ class TestAdd:
 
             def body(made: Any, job: Any) -> None:
                 if job is first[0]:
-                    made.add(ScriptedJob([D], "c"))
+                    made.add(ScriptedJob([Q, D], "c"))  # "f1" moved QUEUED, told so already
+                elif job.job_id() == "c":
                     ends[1].set_result(2)
 
             taken = swept(driver, first, body, poll=1, on_status=lambda j, s: seen.append((j, s)))
