@@ -708,8 +708,10 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         "restore",  # an entry point of that name in another group (pytest's) is no provider
         lambda: lib.restore({"provider": "jobv1", "backend": None, "job_id": "a"}),
         JobError,
-        "no provider named 'jobv1' is installed: no entry point of that name in the group "
-        "'jobv1.providers'",
+        (
+            "no provider named 'jobv1' is installed: no entry point of that name in the group "
+            "'jobv1.providers'"
+        ),
     ),
     (
         "FakeJob.from_reference",
