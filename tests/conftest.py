@@ -30,6 +30,16 @@ settings.register_profile(
 settings.load_profile("jobv1")
 
 
+def examples(count: int) -> int:
+    """An explicit ``max_examples`` of ``count``, scaled as the profile loaded scales hypothesis'.
+
+    ``count`` under the default 100 examples a test; so 30% of it under the
+    mutation profile. Called as a test module is imported, after pytest
+    loaded the profile it was given.
+    """
+    return max(1, count * settings().max_examples // 100)
+
+
 class ScriptedJob(JobV1):
     """A job whose status() answers a fixed list of statuses, then repeats the last one."""
 

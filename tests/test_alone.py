@@ -17,7 +17,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import Listening, Recorder, unheard
+from conftest import Listening, Recorder, examples, unheard
 from jobv1 import Backoff, JobStatus, JobTimeoutError, JobV1, PollPolicy
 from jobv1._arguments import check_one
 from jobv1._policy import Fixed
@@ -188,7 +188,7 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     callback_takes=0.0,
     listen=False,
 )
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(
     steps=steps_,
     hints=hints_,
@@ -302,7 +302,7 @@ _any_wait: st.SearchStrategy[Any] = st.sampled_from(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(timeout=_any_timeout, wait=_any_wait, callback=st.sampled_from([None, print, 3, "f"]))
 def test_the_fast_path_checks_its_arguments_as_the_loop_does(
     timeout: Any, wait: Any, callback: Any

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import jobv1
 from benchmarks import pacing
+from conftest import examples
 from jobv1 import Backoff
 from jobv1._options import DEFAULT_POLL
 
@@ -33,7 +34,7 @@ def test_the_table_never_finds_backoff_later_than_fixed_polling() -> None:
         assert later <= 1e-9, label
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(length=st.floats(1, 3600))
 def test_the_default_pacing_is_never_dominated_by_fixed_5_s_polling(length: float) -> None:
     # It asks more often (while it grows), so it must never notice a job's end later:

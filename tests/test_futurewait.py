@@ -24,7 +24,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import jobv1
-from conftest import Listening, Recorder, unheard
+from conftest import Listening, Recorder, examples, unheard
 from jobv1 import (
     FIRST_COMPLETED,
     FIRST_EXCEPTION,
@@ -350,7 +350,7 @@ timeouts = st.none() | st.sampled_from([0.0, 0.5, 3.0])
     timeout=None,
     bound=1,
 )
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     way=ways,
     scenario=scenarios(),
@@ -363,7 +363,7 @@ def test_the_futures_loop_makes_the_general_loops_queries_at_its_times(
     _compare(way, scenario, timeout, bound)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     way=ways,
     scenario=scenarios(),

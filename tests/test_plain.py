@@ -23,7 +23,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import jobv1
-from conftest import Listening, Recorder, unheard
+from conftest import Listening, Recorder, examples, unheard
 from jobv1 import (
     Backoff,
     Interrupt,
@@ -321,7 +321,7 @@ def _compare(  # noqa: PLR0917 - the test's axes, in order
     listen=True,
     foreign=False,
 )
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(
     way=st.sampled_from(["wait", "as_completed"]),
     scripts=scripts_(in_turn=True),
@@ -343,7 +343,7 @@ def test_one_in_flight_the_plain_loop_makes_the_general_loops_calls_at_its_times
     _compare(way, scripts, timeout, poll, 1, hook, listen, foreign)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(
     way=st.sampled_from(["wait", "as_completed"]),
     scripts=scripts_(in_turn=False),
