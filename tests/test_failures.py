@@ -223,8 +223,9 @@ def test_the_async_as_completed_says_what_it_is_and_stops_when_closed(
     assert [job.queries for job in jobs] == [2, 2]
 
 
+@pytest.mark.parametrize(("count", "others"), [(3, " and 2 others"), (2, " and 1 other")])
 def test_a_failed_batch_request_is_one_warning(
-    fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+    fake_clock: FakeClock, caplog: pytest.LogCaptureFixture, count: int, others: str
 ) -> None:
     class Refusing(Batch):
         refusals = 1
@@ -236,13 +237,13 @@ def test_a_failed_batch_request_is_one_warning(
             return super().job_statuses(jobs)
 
     batch = Refusing()
-    jobs = [batch.run(script=[Hold(R, seconds=1)]) for _ in range(3)]
+    jobs = [batch.run(script=[Hold(R, seconds=1)]) for _ in range(count)]
     outcome = jobv1.wait(jobs, poll=1, retry=Retry(ConnectionError, backoff=1))
     assert (outcome.done, outcome.failures) == (set(jobs), {})
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert warned == [
         (
-            f"a batch status query of job {jobs[0].job_id()} and 2 others failed "
+            f"a batch status query of job {jobs[0].job_id()}{others} failed "
             "(1 of 5 failures allowed): ConnectionError('refused')"
         )
     ]

@@ -350,8 +350,9 @@ class Reader(Generic[J]):
             ridden.append(entry)
         if ridden:  # one warning for the request, however many jobs it asked
             name = ridden[0].job.job_id()
-            if len(ridden) > 1:
-                name = f"{name} and {len(ridden) - 1} others"
+            others = len(ridden) - 1
+            if others:
+                name = f"{name} and {others} other{'s' if others > 1 else ''}"
             what = "status query" if len(entries) == 1 else "batch status query"
             ridden_out(self.observer, name, failure, most, retry.max_failures, what=what)
             into.failed.extend(ridden)
