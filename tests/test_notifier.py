@@ -282,7 +282,10 @@ class Live(JobV1):
 @pytest.mark.parametrize("waits", ["blocking", "asyncio"])
 def test_100000_jobs_notified_from_threads_and_a_loop_some_dropped(waits: str) -> None:
     """Every end noticed once; the notified ones soon, the dropped ones by the resync pace."""
-    count, resync, dropped_every = 100_000, 3.0, 500
+    # The resync is long enough that a job found by it, not by its notification, would be
+    # seen at least ~10 s after its event: the median notified lag is held to half of it,
+    # a margin for a machine this busy (2.8 s with a mutation run and a test run on 2 cores).
+    count, resync, dropped_every = 100_000, 12.0, 500
     notifier = Notifier(resync=resync)
     backend = Backend(notifier)
     ended: dict[str, float] = {}  # job id -> when the service ended it
@@ -343,5 +346,5 @@ def test_100000_jobs_notified_from_threads_and_a_loop_some_dropped(waits: str) -
     dropped = [name for name in names if not int(name[1:]) % dropped_every]
     assert max(lags[name] for name in dropped) <= resync + 30  # the resync pace, and a margin
     told = sorted(lags[name] for name in names if int(name[1:]) % dropped_every)
-    assert told[len(told) // 2] < 1.0  # the median notified job: noticed soon after its event
+    assert told[len(told) // 2] < resync / 2  # the median notified job: noticed by its event
     assert repr(notifier).endswith(", 0 jobs watched>")
