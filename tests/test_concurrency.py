@@ -267,9 +267,9 @@ def test_a_round_of_cheap_queries_takes_one_worker(
         submitted.append(task)
         submit(task, bounded=bounded)
 
-    def counted(run: Any, bound: int) -> None:
+    def counted(run: Any, bound: int, clock: object = None) -> None:
         before = len(submitted)
-        start(run, bound)
+        start(run, bound, clock)
         # How many workers the round got: counted as they are given their work (not as
         # run.active, which they count down as they end, maybe before it is read).
         started.append(len(submitted) - before)

@@ -111,8 +111,8 @@ def test_a_backend_that_is_not_thread_safe_gets_one_query_at_a_time(
     started: list[int] = []
     start = _workers.Run.start
 
-    def counted(run: Any, bound: int) -> None:
-        start(run, bound)
+    def counted(run: Any, bound: int, clock: object = None) -> None:
+        start(run, bound, clock)
         started.append(run.active)  # how many workers the round's queries got
 
     monkeypatch.setattr(_workers.Run, "start", counted)

@@ -514,6 +514,16 @@ def test_a_wait_that_polls_without_delay_fails_clearly_in_virtual_time(
     assert len(job.queries) == 10_001  # the first query, then one after each sleep but the last
 
 
+def test_a_wait_that_polls_every_few_femtoseconds_fails_clearly_in_virtual_time(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    """Near 0 such a delay moves the time, but a deadline of 18 s took for ever (hypothesis)."""
+    job = fake_backend.run(script=[Hold(JobStatus.RUNNING)])
+    with pytest.raises(RuntimeError, match="through 10000 sleeps in a row"):
+        job.wait_for_final_state(timeout=17.9, wait=1.4e-201)
+    assert 0 < fake_clock.monotonic() < 1e-190
+
+
 def test_polling_without_delay_still_ends_jobs_that_end_after_some_queries(
     fake_clock: FakeClock, fake_backend: FakeBackend
 ) -> None:

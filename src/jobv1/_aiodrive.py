@@ -157,13 +157,16 @@ async def _run_local(ask: Ask) -> tuple[list[Outcome], list[int]]:
 class Finished:
     """Set from a worker thread when a :class:`~jobv1._workers.Run` is over; awaited on the loop."""
 
-    __slots__ = ("future", "loop")
+    __slots__ = ("future", "loop", "signalled")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.future: asyncio.Future[None] = loop.create_future()
+        #: Whether :meth:`set` was called since the future was made: the loop is told.
+        self.signalled = False
 
     def set(self) -> None:
+        self.signalled = True
         # A loop that is closed has nobody waiting on it any more.
         with contextlib.suppress(RuntimeError):
             self.loop.call_soon_threadsafe(self._arrive)
@@ -175,6 +178,7 @@ class Finished:
     def rearm(self) -> None:
         """Wait for the next :meth:`set`: an eager run's news was told, and it goes on."""
         self.future = self.loop.create_future()
+        self.signalled = False
 
 
 async def _answers(
@@ -242,10 +246,14 @@ async def _awaited(
     woken: asyncio.Future[Any] | None = None
     try:
         while pending and not layout.interrupted():
-            timeout = None if end is None else end - clock.monotonic()
-            if timeout is not None and timeout <= 0:
+            now = clock.monotonic()
+            if end is not None and now >= end:
                 break
-            woken = await _either(pending, waker, woken, timeout)
+            # These queries run on this loop, where a FakeClock cannot see them
+            # asleep: its time moves only as they (or others) move it.
+            woken = await _either(
+                pending, waker, woken, clock=clock, end=end, now=now, ready=lambda: True
+            )
             pending = {task for task in pending if not task.done()}
     finally:
         if woken is not None and not woken.done():
@@ -277,7 +285,7 @@ async def launched(layout: Layout[Any], run: Run, waker: LoopWaker | None) -> li
     going_on = False
     try:
         if not run.begun:
-            run.start(layout.max_in_flight)
+            run.start(layout.max_in_flight, layout.clock)
         going_on = await _waiting(layout, run, end, waker)
     finally:
         if not going_on:
@@ -308,10 +316,17 @@ async def _waiting(
             if run.carries(now):
                 return False  # a round's slow queries: carried over, as given up
             stop_at = run.wait_end(end, now)
-            timeout = None if stop_at is None else stop_at - now
-            if timeout is not None and timeout <= 0:
+            if stop_at is not None and now >= stop_at:
                 return False  # the deadline: the calls still running are given up
-            woken = await _either({finished.future}, waker, woken, timeout)
+            woken = await _either(
+                {finished.future},
+                waker,
+                woken,
+                clock=clock,
+                end=stop_at,
+                now=now,
+                ready=lambda: finished.signalled or (waker is not None and waker.is_set()),
+            )
             if layout.interrupted():
                 return False
             # Else an event-driven job called back: the loop sees to it after these
@@ -325,9 +340,19 @@ async def _either(
     futures: set[asyncio.Future[Any]],
     waker: LoopWaker | None,
     woken: asyncio.Future[Any] | None,
-    timeout: float | None,
+    *,
+    clock: Clock,
+    end: float | None,
+    now: float,
+    ready: Callable[[], bool],
 ) -> asyncio.Future[Any] | None:
-    """Wait until one of ``futures`` is done, ``waker`` is set, or ``timeout`` passed.
+    """Wait until one of ``futures`` is done, ``waker`` is set, or the time reaches ``end``.
+
+    ``now`` is the time read before; ``end`` is ``None`` for no end. On the
+    system's clock the end is a timeout. On a ``FakeClock`` the time moves
+    while this waits, once the queries that take time on it are asleep,
+    unless ``ready()`` says this wait is waking already
+    (:func:`~jobv1._clock.wait_until`).
 
     Returns:
         What waits for ``waker`` (``woken``, or a new one once it ended), for
@@ -338,8 +363,28 @@ async def _either(
         if woken is None or woken.done():
             woken = asyncio.ensure_future(waker.event.wait())
         waiting.add(woken)
-    await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    wait_for = getattr(clock, "_wait_for", None)
+    if wait_for is None:
+        timeout = None if end is None else end - now
+        await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        return woken
+    loop = asyncio.get_running_loop()
+    rung: asyncio.Future[None] = loop.create_future()
+
+    def ring() -> None:  # from the thread that moved the time
+        with contextlib.suppress(RuntimeError):  # a loop closed has nobody waiting
+            loop.call_soon_threadsafe(_resolve, rung)
+
+    done = wait_for(end, ring, ready)
+    try:
+        await asyncio.wait({*waiting, rung}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        done()
     return woken
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    future.set_result(None)  # a wait rings once, and only its ring resolves this future
 
 
 async def drive(layout: Layout[J]) -> AsyncGenerator[list[tuple[J, JobStatus]], None]:

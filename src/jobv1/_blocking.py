@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-from ._clock import SystemClock, waited
+from ._clock import SystemClock, wait_until
 from ._deadline import query_end
 from ._requests import EARLY, UNBEGUN, Ask, Breathe, Call, Launch, Sleep, outcome_of
 from ._typing import TYPE_CHECKING, Generic, TypeVar
@@ -226,7 +226,7 @@ def run_until(
     going_on = False
     try:
         if not run.begun:
-            run.start(bound)
+            run.start(bound, clock)
         going_on = _waiting(run, finished, clock, end, interrupt)
     finally:
         if not going_on:  # at the deadline or the interrupt: those still running are given up
@@ -253,7 +253,7 @@ def _waiting(
         if run.carries(now):
             return False  # a round's slow queries: carried over, as given up
         stop_at = run.wait_end(end, now)
-        if not waited(finished.wait, None if stop_at is None else max(0.0, stop_at - now)):
+        if not wait_until(clock, finished, stop_at, now):
             if stop_at == end:
                 return False  # the deadline: the calls still running are given up
             continue  # the run's until: see whether it carries them over

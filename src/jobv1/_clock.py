@@ -42,7 +42,9 @@ __all__ = [
     "lent",
     "reader",
     "uninstall",
+    "times_queries",
     "use_clock",
+    "wait_until",
     "waited",
 ]
 
@@ -117,6 +119,41 @@ def waited(wait: Callable[[float | None], bool], seconds: float | None) -> bool:
         if wait(_LONGEST):
             return True
     return wait(max(0.0, left))
+
+
+def times_queries(clock: Clock) -> bool:
+    """Whether a query that runs on another thread takes time on ``clock``.
+
+    So it does on the system's clock, and on the test kit's ``FakeClock``,
+    where a query takes the time it sleeps on it: a wait gives up such a
+    query at its deadline, and carries a round's slow ones over. On any
+    other clock a query takes no time: the wait waits for it.
+    """
+    return isinstance(clock, SystemClock) or hasattr(clock, "_wait_for")
+
+
+def wait_until(clock: Clock, event: threading.Event, end: float | None, now: float) -> bool:
+    """Block until ``event`` is set or the time on ``clock`` reaches ``end`` (``None``: no end).
+
+    ``now`` is the time read before. On the system's clock the end is a
+    timeout. On a ``FakeClock`` the time moves while this waits, once the
+    queries that take time on it are asleep (``FakeClock._wait_for``).
+
+    Returns:
+        Whether ``event`` was set before the end. (A ``FakeClock`` that
+        reached the end sets it: the caller, which waits on it again,
+        looks before it does.)
+    """
+    if not hasattr(clock, "_wait_for"):
+        if end is None:
+            return event.wait()
+        return waited(event.wait, max(0.0, end - now))
+    done = clock._wait_for(end, event.set, event.is_set)
+    try:
+        event.wait()
+    finally:
+        rang = done()
+    return not rang
 
 
 class _Installation:

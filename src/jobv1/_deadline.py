@@ -11,8 +11,9 @@ What a wait does at its deadline, whatever the loop and the driver:
   a query running in the waiting thread ends first.
 - **The deadline's round.** Then every job still pending that has neither
   answered at or after the deadline nor a query given up is asked once
-  more, at once up to ``max_in_flight``. On the real clock these last
-  queries have :data:`LAST_QUERY_SECONDS` to answer: then those still
+  more, at once up to ``max_in_flight``. On a clock where queries take
+  time (the system's; the test kit's ``FakeClock``, whose time a query may
+  move) these last queries have :data:`LAST_QUERY_SECONDS` to answer: then those still
   running are given up, and those not begun are not asked.
 - **Then the wait ends**, with every answer that came before it ended,
   from a query given up too: a job whose final answer arrived is never
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import math
 
-from ._clock import SystemClock
+from ._clock import times_queries
 from ._errors import JobTimeoutError, WaitInterruptedError
 from ._typing import TYPE_CHECKING
 
@@ -53,11 +54,11 @@ __all__ = [
     "within",
 ]
 
-#: Seconds the deadline's last queries may take to answer, on the real clock, where
-#: queries run off the waiting thread, before the wait ends without them (a query
+#: Seconds the deadline's last queries may take to answer, where queries run off
+#: the waiting thread (on a clock where they take time), before the wait ends without them (a query
 #: begun earlier is given up at the deadline itself).
 LAST_QUERY_SECONDS = 1.0
-#: Seconds a round of queries on the system's clock waits, once every query of it
+#: Seconds a round of queries waits (on a clock where they take time), once every query of it
 #: has begun, for those still running: then it ends without them. Each is carried
 #: over: its job is not asked again until it answers, and its answer is read at
 #: the first round after it came. One slow query holds back no other job.
@@ -116,10 +117,10 @@ def query_end(clock: Clock, deadline: float | None) -> float | None:
 
     A query begun before the deadline is given up at the deadline; one
     begun at it, the deadline's last query, gets :data:`LAST_QUERY_SECONDS`.
-    ``None`` (wait for them) without a deadline, or on a clock other than
-    the system's: virtual time does not pass while a query runs.
+    ``None`` (wait for them) without a deadline, or on a clock where a
+    query takes no time (:func:`~jobv1._clock.times_queries`).
     """
-    if deadline is None or not isinstance(clock, SystemClock):
+    if deadline is None or not times_queries(clock):
         return None
     now = clock.monotonic()
     return deadline if deadline > now else now + LAST_QUERY_SECONDS
@@ -193,9 +194,9 @@ class Deadline:
         """From when a round's queries still running are carried over (:data:`SLOW_QUERY_SECONDS`).
 
         ``None`` in the deadline's round, which has its own end, and on a clock
-        other than the system's: virtual time does not pass while a query runs.
+        where a query takes no time (:func:`~jobv1._clock.times_queries`).
         """
-        if at_deadline or not isinstance(self.clock, SystemClock):
+        if at_deadline or not times_queries(self.clock):
             return None
         return self.clock.monotonic() + SLOW_QUERY_SECONDS
 
@@ -203,7 +204,7 @@ class Deadline:
         """From when a round begins no other query: the deadline, or the end of its own round.
 
         Infinite when there is none: no deadline, or the deadline's round
-        on a clock other than the system's.
+        on a clock where a query takes no time.
         """
         if not at_deadline:
             return math.inf if self.at is None else self.at

@@ -376,6 +376,9 @@ class Poller(Driven[J], Open[J]):
         if part and not stopped:
             stopped = yield from self._reader.take(part, at_deadline, sorted_)
         if sorted_.carried:  # planned as if asked with no answer, as a job busy is
+            # Its answer, read at a later round, ends it or plans it again: the
+            # schedule then finds this plan out of date.
+            self._planner.calendar.resyncing = True
             self._planner.schedule(self._clock.monotonic(), sorted_.carried, [])
         return sorted_.finished, sorted_.waiting, sorted_.failed, stopped
 

@@ -54,8 +54,9 @@ class Schedule(Generic[E]):
         #: The event-driven jobs that called back, appended to from any thread.
         #: (list.append and list.pop are atomic: no lock is needed.)
         self.woken: list[E] = []
-        #: Whether an event-driven job was planned a query: its old time is then
-        #: out of date once it calls back and is planned again.
+        #: Whether a job may have a plan out of date: an event-driven job planned a
+        #: query, once it calls back and is planned again; a job whose slow query was
+        #: carried over, once its answer is read (it ends, or is planned again).
         self.resyncing = False
 
     def make_due(self, entry: E, due: float) -> None:
@@ -74,7 +75,7 @@ class Schedule(Generic[E]):
         due: list[E] = []
         while times and times[0] <= now:
             time = heapq.heappop(times)
-            if self.resyncing:  # an event-driven job called back since it was planned
+            if self.resyncing:  # a job called back, or was read, since it was planned
                 for entry in due_at.pop(time):
                     if entry.when == time and entry.index in pending:
                         entry.when = math.nan  # taken: any other copy is out of date

@@ -15,6 +15,7 @@ made for a wait in virtual time reads the same virtual time.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import queue
@@ -212,6 +213,7 @@ class Run:
         "outcomes",
         "raised",
         "stopped",
+        "timed",
         "told",
         "until",
     )
@@ -253,13 +255,25 @@ class Run:
         self.exhausted = False
         #: Whether the driver ended its wait by carrying over the calls still running.
         self.carried = False
+        #: The wait's clock, where the calls take time on it (a FakeClock): see :meth:`start`.
+        self.timed: Any = None
 
-    def start(self, bound: int) -> None:
-        """Have up to ``bound`` workers make the calls (and no more than :attr:`cap`)."""
+    def start(self, bound: int, clock: object = None) -> None:
+        """Have up to ``bound`` workers make the calls (and no more than :attr:`cap`).
+
+        On a clock where the calls take the time they sleep on it (the test
+        kit's FakeClock), the workers run their shares through it, and
+        :meth:`stop` tells it the wait waits for them no longer.
+        """
         self.begun = True
         self.active = min(bound, self.count, bound if self.cap is None else self.cap)
+        task: Callable[[], None] = self.work
+        if hasattr(clock, "_run_share"):
+            self.timed = clock
+            self.timed._expect(self, self.active)
+            task = functools.partial(self.timed._run_share, self, self.work)
         for _ in range(self.active):
-            submit(self.work)
+            submit(task)
 
     def woken(self, interrupted: bool) -> bool | None:
         """What a driver does once its wait for the run was woken (and set to wake again).
@@ -312,6 +326,8 @@ class Run:
             they are counted takes it from under the count: it makes it.)
         """
         self.stopped = True
+        if self.timed is not None:
+            self.timed._let_go(self)
         return list(self.order)
 
     def work(self) -> None:

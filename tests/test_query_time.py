@@ -1,0 +1,301 @@
+"""Queries that take virtual time: the deadline rule and slow rounds on a ``FakeClock``.
+
+A query that sleeps on the clock (a fake service that takes its time before
+it answers) takes that time: a wait gives up the queries still running on its workers
+once the clock is past its deadline, gives the deadline's own round
+:data:`~jobv1._deadline.LAST_QUERY_SECONDS`, and carries a round's slow
+queries over after :data:`~jobv1._deadline.SLOW_QUERY_SECONDS`, as it does on
+the system's clock (``test_deadline_rule``'s realtime tests), but in
+milliseconds and with every time exact. A query sleeps side by side with the
+others: the time moves once each is asleep or done, so every time here is
+exact whatever the threads' timing. One suite over the blocking driver on
+both of its loops and over the asyncio driver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+
+import jobv1
+from conftest import completed, waited
+from jobv1 import Interrupt, JobStatus, JobTimeoutError, JobV1, aio
+from jobv1._deadline import LAST_QUERY_SECONDS, SLOW_QUERY_SECONDS
+from jobv1.testing import FakeClock
+
+R, D = JobStatus.RUNNING, JobStatus.DONE
+
+#: Real seconds a test waits for an asyncio wait that should have given a query up.
+GATE_SECONDS = 10.0
+
+
+@pytest.fixture(params=["blocking-plain", "blocking-general", "asyncio"])
+def drive(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The blocking driver on each loop it takes for plain jobs, then the asyncio one."""
+    if request.param == "blocking-general":
+        monkeypatch.setattr(jobv1._choose, "plain_fits", lambda jobs, kinds: False)
+    return "asyncio" if request.param == "asyncio" else "blocking"
+
+
+class Taking(JobV1):
+    """A job whose queries sleep the virtual time ``script`` gives them, then answer its status.
+
+    Each step is ``(seconds, status)``, the last repeated.
+    """
+
+    def __init__(
+        self, job_id: str, clock: FakeClock, script: list[tuple[float, JobStatus]]
+    ) -> None:
+        super().__init__(None, job_id)
+        self.clock = clock
+        self.script = list(script)
+        self.begun: list[float] = []
+        self.answered: list[float] = []
+
+    def submit(self) -> None:
+        """Submitted when made."""
+
+    def status(self) -> JobStatus:
+        self.begun.append(self.clock.monotonic())
+        seconds, status = self.script.pop(0) if len(self.script) > 1 else self.script[0]
+        self.clock.sleep(seconds)
+        self.answered.append(self.clock.monotonic())
+        return status
+
+    def result(self) -> None:
+        """No result."""
+
+
+def test_a_query_asleep_at_the_deadline_is_given_up_there(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """A query whose sleep runs past the deadline is given up at the deadline itself."""
+    slow = Taking("slow", fake_clock, [(10.0, D)])
+    quick = Taking("quick", fake_clock, [(0.0, D)])
+    done, not_done = waited(drive, [slow, quick], timeout=5, max_in_flight=2)
+    assert (done, not_done) == ({quick}, {slow})
+    assert slow.begun == [0.0]
+    assert slow.answered == []  # still asleep: given up
+    assert fake_clock.monotonic() == 5.0  # deadline-exact, in virtual time too
+
+
+def test_a_query_that_ends_at_the_deadline_exactly_is_answered(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """A query carried over from the first round, whose sleep ends at the deadline, counts."""
+    exact = Taking("exact", fake_clock, [(5.0, D)])
+    quick = Taking("quick", fake_clock, [(0.0, R)])
+    done, not_done = waited(drive, [exact, quick], timeout=5, max_in_flight=2)
+    assert (done, not_done) == ({exact}, {quick})
+    assert exact.answered == [5.0]
+    assert exact.begun == [0.0]  # carried over, never asked again
+    assert quick.begun[-1] == 5.0  # the deadline's round
+    assert fake_clock.monotonic() == 5.0
+
+
+def test_as_completed_raises_at_the_deadline_with_a_query_asleep(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """as_completed yields what ended, then raises at the deadline, the sleeping query given up.
+
+    The first round ends SLOW_QUERY_SECONDS in, carrying the slow query
+    over; the quick job is polled again ``poll`` after that.
+    """
+    slow = Taking("slow", fake_clock, [(10.0, D)])
+    quick = Taking("quick", fake_clock, [(0.0, R), (0.0, D)])
+    seen: list[Any] = []
+    with pytest.raises(JobTimeoutError, match="1 of 2 jobs"):
+        seen.extend(completed(drive, [slow, quick], timeout=5, poll=2, max_in_flight=2))
+    assert quick.answered == [0.0, SLOW_QUERY_SECONDS + 2]
+    assert slow.begun == [0.0]
+    assert slow.answered == []
+    assert fake_clock.monotonic() == 5.0
+
+
+def test_the_deadlines_own_round_gives_up_a_query_after_last_query_seconds(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """At the deadline each pending job is asked once more; that query has a second, no more."""
+    other = Taking("other", fake_clock, [(0.0, R), (0.0, D)])
+    # Asked at 0 (RUNNING, no time), then at the deadline: 2 s, more than the round's second.
+    late = Taking("late", fake_clock, [(0.0, R), (2 * LAST_QUERY_SECONDS, D)])
+    done, not_done = waited(drive, [other, late], timeout=4, poll=10, max_in_flight=2)
+    assert (done, not_done) == ({other}, {late})
+    assert other.begun == [0.0, 4.0]
+    assert late.begun == [0.0, 4.0]  # the deadline's round
+    assert late.answered == [0.0]  # its last query given up
+    assert fake_clock.monotonic() == 4.0 + LAST_QUERY_SECONDS
+
+
+def test_a_round_carries_a_slow_query_over_and_reads_its_answer_later(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """A query still asleep SLOW_QUERY_SECONDS after the round began every query is carried.
+
+    The round ends then, without it; its job is not asked again while it
+    runs; the other job goes on being polled, ``poll`` after the round's
+    end; the slow answer, which comes at the second round's time, is read
+    in that round.
+    """
+    slow_query = SLOW_QUERY_SECONDS
+    slow = Taking("slow", fake_clock, [(slow_query + 1, D)])
+    polled = Taking("polled", fake_clock, [(0.0, R)] * 3 + [(0.0, D)])
+    seen = completed(drive, [slow, polled], timeout=600, poll=1, max_in_flight=2)
+    assert seen == [slow, polled]
+    assert slow.begun == [0.0]  # carried over, never asked again
+    assert slow.answered == [slow_query + 1]
+    assert polled.begun == [0.0, slow_query + 1, slow_query + 2, slow_query + 3]
+    assert fake_clock.monotonic() == slow_query + 3
+
+
+def test_queries_that_sleep_together_take_the_longest_sleep(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """Three queries of 130 s side by side take 130 s, not 390: virtual time as the real one."""
+    jobs = [Taking(f"j{n}", fake_clock, [(130.0, D)]) for n in range(3)]
+    done, _ = waited(drive, jobs, max_in_flight=3)
+    assert done == set(jobs)
+    assert [job.answered for job in jobs] == [[130.0]] * 3
+    assert fake_clock.monotonic() == 130.0
+
+
+def test_an_interrupt_gives_up_a_query_asleep(fake_clock: FakeClock, drive: str) -> None:
+    """An interrupt set while a query sleeps on a worker ends the wait, the query given up."""
+    interrupt = Interrupt()
+
+    class Interrupting(Taking):
+        def status(self) -> JobStatus:
+            interrupt.set()
+            return super().status()
+
+    slow = Interrupting("slow", fake_clock, [(3.0, R)])
+    quick = Taking("quick", fake_clock, [(0.0, R)])
+    with pytest.raises(jobv1.WaitInterruptedError):
+        waited(drive, [slow, quick], timeout=60, max_in_flight=2, interrupt=interrupt)
+    assert slow.answered == []
+    assert fake_clock.monotonic() == 0.0
+
+
+class Awaited(JobV1):
+    """A job whose ``async def status()`` takes virtual time on the loop, then holds."""
+
+    def __init__(self, job_id: str, clock: FakeClock, seconds: float, status: JobStatus) -> None:
+        super().__init__(None, job_id)
+        self.clock = clock
+        self.seconds = seconds
+        self.answer = status
+        self.begun: list[float] = []
+        self.gate: asyncio.Event | None = None
+
+    def submit(self) -> None:
+        """Submitted when made."""
+
+    async def status(self) -> JobStatus:  # type: ignore[override]
+        self.begun.append(self.clock.monotonic())
+        if self.seconds:
+            self.clock.advance(self.seconds)
+            self.gate = asyncio.Event()
+            await self.gate.wait()  # never set: the wait must give the query up
+        return self.answer
+
+    def result(self) -> None:
+        """No result."""
+
+
+def test_an_awaited_query_past_the_deadline_is_given_up(fake_clock: FakeClock) -> None:
+    """aio's own queries (``async def status()``) are given up at the deadline too."""
+    slow = Awaited("slow", fake_clock, 10.0, D)
+    quick = Awaited("quick", fake_clock, 0.0, D)
+
+    async def main() -> Any:
+        return await asyncio.wait_for(aio.wait([slow, quick], timeout=5), GATE_SECONDS)
+
+    done, not_done = asyncio.run(main())
+    assert (done, not_done) == ({quick}, {slow})
+    assert slow.begun == [0.0]
+    assert fake_clock.monotonic() == 10.0
+
+
+class Hinting(Taking):
+    """A Taking job that asks to be polled again ``hint`` seconds after each answer."""
+
+    hint: float | None = None
+
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return self.hint
+
+
+@pytest.mark.parametrize("end", [D, R])
+def test_a_carried_answer_read_later_leaves_no_plan_to_ask_its_job_again(
+    fake_clock: FakeClock, drive: str, end: JobStatus
+) -> None:
+    """Found by the deadline properties once queries took virtual time on workers.
+
+    A carried job was planned as if asked with no answer; its answer, read at
+    a later round, ended it (or planned it again), and the first plan still
+    came due: its job was asked again, and the answer of that query, read
+    for a job no longer pending, raised ``KeyError`` (on the system's clock
+    too, where a slow query is carried alike).
+    """
+    polled = Hinting("polled", fake_clock, [(0.0, R)])
+    polled.hint = 1.0
+    slow = Hinting("slow", fake_clock, [(3.0, end), (0.0, end)])
+    done, not_done = waited(drive, [polled, slow], timeout=4, poll=1, max_in_flight=2)
+    assert (done, not_done) == (({slow}, {polled}) if end is D else (set(), {polled, slow}))
+    assert slow.answered[0] == 3.0
+    # Running, it is next due a poll after its answer: at the deadline, not at 3.5 as well.
+    assert slow.begun == ([0.0] if end is D else [0.0, 4.0])
+
+
+def test_a_query_left_asleep_wakes_when_the_block_ends_and_sleeps_no_more() -> None:
+    """A query given up while asleep wakes as its FakeClock's block ends, where the time is.
+
+    Its worker is not held for ever: a later sleep of the same query returns at once.
+    """
+    ended = threading.Event()
+    times: list[float] = []
+
+    class Twice(Taking):
+        def status(self) -> JobStatus:
+            self.clock.sleep(10)
+            times.append(self.clock.monotonic())
+            self.clock.sleep(10)  # after the block: at once
+            times.append(self.clock.monotonic())
+            ended.set()
+            return D
+
+    with FakeClock() as clock:
+        slow = Twice("slow", clock, [(0.0, D)])
+        quick = Taking("quick", clock, [(0.0, D)])
+        done, not_done = jobv1.wait([slow, quick], timeout=5, max_in_flight=2)
+        assert (done, not_done) == ({quick}, {slow})
+        assert times == []  # still asleep while the block lasts
+    assert ended.wait(GATE_SECONDS)
+    assert times == [5.0, 5.0]
+
+
+def test_a_share_begun_after_its_wait_let_go_holds_no_time() -> None:
+    """A worker that begins its share once the wait stopped waiting for its run is not counted."""
+    clock = FakeClock()
+    run = object()
+    clock._expect(run, 2)
+    ran: list[int] = []
+    clock._run_share(run, lambda: ran.append(clock._busy))  # the first: counted
+    clock._let_go(run)  # the second never began: its count goes
+    clock._run_share(run, lambda: ran.append(clock._busy))
+    assert ran == [2, 0]
+    assert clock._busy == 0
+
+
+def test_a_wait_with_no_end_lets_the_time_move_to_the_first_sleep_only(
+    fake_clock: FakeClock,
+) -> None:
+    """With no deadline and no sleep to end, a waiting wait moves nothing."""
+    woken = threading.Event()
+    done = fake_clock._wait_for(None, woken.set, woken.is_set)
+    assert fake_clock.monotonic() == 0.0
+    assert not done()
+    assert not woken.is_set()
