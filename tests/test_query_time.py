@@ -288,6 +288,15 @@ def test_a_share_begun_after_its_wait_let_go_holds_no_time() -> None:
     clock._run_share(run, lambda: ran.append(clock._busy))
     assert ran == [2, 0]
     assert clock._busy == 0
+    # Its sleep, uncounted, waits for the time all the same.
+    share = threading.Thread(target=clock._run_share, args=(run, lambda: clock.sleep(1)))
+    share.start()
+    while not clock._sleepers:  # a real wait for a real thread, a few microseconds long
+        share.join(0.001)
+    clock.advance(1)
+    share.join(GATE_SECONDS)
+    assert not share.is_alive()
+    assert clock._busy == 0
 
 
 def test_a_wait_with_no_end_lets_the_time_move_to_the_first_sleep_only(
@@ -297,5 +306,6 @@ def test_a_wait_with_no_end_lets_the_time_move_to_the_first_sleep_only(
     woken = threading.Event()
     done = fake_clock._wait_for(None, woken.set, woken.is_set)
     assert fake_clock.monotonic() == 0.0
+    fake_clock.advance(1)  # the time moved by the test: a wait with no end is not rung
     assert not done()
     assert not woken.is_set()
