@@ -196,6 +196,8 @@ class Awaited(JobV1):
     async def status(self) -> JobStatus:  # type: ignore[override]
         self.begun.append(self.clock.monotonic())
         if self.seconds:
+            for _ in range(3):  # the others answer first: the wait then waits for this one alone
+                await asyncio.sleep(0)
             self.clock.advance(self.seconds)
             self.gate = asyncio.Event()
             await self.gate.wait()  # never set: the wait must give the query up
@@ -205,13 +207,21 @@ class Awaited(JobV1):
         """No result."""
 
 
-def test_an_awaited_query_past_the_deadline_is_given_up(fake_clock: FakeClock) -> None:
-    """aio's own queries (``async def status()``) are given up at the deadline too."""
+@pytest.mark.parametrize("slow_first", [True, False])
+def test_an_awaited_query_past_the_deadline_is_given_up(
+    fake_clock: FakeClock, slow_first: bool
+) -> None:
+    """aio's own queries (``async def status()``) are given up at the deadline too.
+
+    The slow one moves the clock on the loop itself, once the other has
+    answered: that alone wakes the wait.
+    """
     slow = Awaited("slow", fake_clock, 10.0, D)
     quick = Awaited("quick", fake_clock, 0.0, D)
+    jobs = [slow, quick] if slow_first else [quick, slow]
 
     async def main() -> Any:
-        return await asyncio.wait_for(aio.wait([slow, quick], timeout=5), GATE_SECONDS)
+        return await asyncio.wait_for(aio.wait(jobs, timeout=5), GATE_SECONDS)
 
     done, not_done = asyncio.run(main())
     assert (done, not_done) == ({quick}, {slow})

@@ -251,9 +251,7 @@ async def _awaited(
                 break
             # These queries run on this loop, where a FakeClock cannot see them
             # asleep: its time moves only as they (or others) move it.
-            woken = await _either(
-                pending, waker, woken, clock=clock, end=end, now=now, ready=lambda: True
-            )
+            woken = await _either(pending, waker, woken, clock=clock, end=end, now=now, ready=None)
             pending = {task for task in pending if not task.done()}
     finally:
         if woken is not None and not woken.done():
@@ -344,7 +342,7 @@ async def _either(
     clock: Clock,
     end: float | None,
     now: float,
-    ready: Callable[[], bool],
+    ready: Callable[[], bool] | None,
 ) -> asyncio.Future[Any] | None:
     """Wait until one of ``futures`` is done, ``waker`` is set, or the time reaches ``end``.
 
@@ -352,7 +350,9 @@ async def _either(
     system's clock the end is a timeout. On a ``FakeClock`` the time moves
     while this waits, once the queries that take time on it are asleep,
     unless ``ready()`` says this wait is waking already
-    (:func:`~jobv1._clock.wait_until`).
+    (:func:`~jobv1._clock.wait_until`); with ``ready=None`` it never moves
+    by itself for this wait, whose queries run on this loop: it wakes the
+    wait when they, or others, move it to ``end``.
 
     Returns:
         What waits for ``waker`` (``woken``, or a new one once it ended), for
@@ -375,12 +375,16 @@ async def _either(
         with contextlib.suppress(RuntimeError):  # a loop closed has nobody waiting
             loop.call_soon_threadsafe(_resolve, rung)
 
-    done = wait_for(end, ring, ready)
+    done = wait_for(end, ring, ready or _never, jumps=ready is not None)
     try:
         await asyncio.wait({*waiting, rung}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         done()
     return woken
+
+
+def _never() -> bool:
+    return False
 
 
 def _resolve(future: asyncio.Future[None]) -> None:

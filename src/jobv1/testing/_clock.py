@@ -201,18 +201,26 @@ class FakeClock:
             self._settle()
 
     def _wait_for(
-        self, end: float | None, ring: Callable[[], object], woken: Callable[[], bool]
+        self,
+        end: float | None,
+        ring: Callable[[], object],
+        woken: Callable[[], bool],
+        *,
+        jumps: bool = True,
     ) -> Callable[[], bool]:
         """A wait waits, until ``end`` (``None``: no end), for its queries: the time may move.
 
         While it waits (and ``woken()`` says it is not waking already), and
         no query is awake, the time moves to the first end of a query's
-        sleep, or to ``end``: there ``ring()`` is called, once.
+        sleep, or to ``end``: there ``ring()`` is called, once; so it is when
+        something else moves the time to ``end``. With ``jumps=False`` the
+        time never moves by itself for this wait (its queries run where the
+        clock cannot see them asleep): it is only rung.
 
         Returns:
             What the wait calls once it stopped waiting: it says whether it rang.
         """
-        waiter = _Waiter(end, ring, woken)
+        waiter = _Waiter(end, ring, woken, jumps)
         with self._lock:
             self._waiters.append(waiter)
             self._settle()
@@ -300,7 +308,7 @@ class FakeClock:
         """With the lock held, after any change: move the time if every query is asleep."""
         self._changed.notify_all()
         while not self._busy:
-            waiting = [w for w in self._waiters if not w.rang and not w.woken()]
+            waiting = [w for w in self._waiters if w.jumps and not w.rang and not w.woken()]
             if not waiting:
                 return
             if self._wake_due():
@@ -370,14 +378,15 @@ class _Sleeper:
 class _Waiter:
     """A wait waiting for its queries on a FakeClock: see ``FakeClock._wait_for``."""
 
-    __slots__ = ("end", "rang", "ring", "woken")
+    __slots__ = ("end", "jumps", "rang", "ring", "woken")
 
     def __init__(
-        self, end: float | None, ring: Callable[[], object], woken: Callable[[], bool]
+        self, end: float | None, ring: Callable[[], object], woken: Callable[[], bool], jumps: bool
     ) -> None:
         self.end = end
         self.ring = ring
         self.woken = woken
+        self.jumps = jumps
         self.rang = False
 
 
