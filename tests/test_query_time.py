@@ -319,3 +319,51 @@ def test_a_wait_with_no_end_lets_the_time_move_to_the_first_sleep_only(
     fake_clock.advance(1)  # the time moved by the test: a wait with no end is not rung
     assert not done()
     assert not woken.is_set()
+
+
+def test_a_query_blocked_for_real_when_its_wait_ends_holds_the_time_no_more(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """An interrupted wait lets go of its queries: one still blocked does not stop the clock.
+
+    A later wait on the same clock moves the time through its own queries'
+    sleeps while that query stays blocked (a timer opens its gate, in case
+    it would not).
+    """
+    gate = threading.Event()
+    interrupt = Interrupt()
+
+    class Blocked(Taking):
+        def status(self) -> JobStatus:
+            interrupt.set()
+            gate.wait()
+            return super().status()
+
+    blocked = Blocked("blocked", fake_clock, [(0.0, R)])
+    quick = Taking("quick", fake_clock, [(0.0, R)])
+    safety = threading.Timer(GATE_SECONDS, gate.set)
+    safety.start()
+    try:
+        with pytest.raises(jobv1.WaitInterruptedError):
+            waited(drive, [blocked, quick], timeout=60, max_in_flight=2, interrupt=interrupt)
+        slow = Taking("slow", fake_clock, [(10.0, D)])
+        other = Taking("other", fake_clock, [(0.0, R)])
+        done, not_done = waited(drive, [slow, other], timeout=5, max_in_flight=2)
+        assert not gate.is_set()  # the time moved with the blocked query still blocked
+    finally:
+        gate.set()
+        safety.cancel()
+    assert (done, not_done) == (set(), {slow, other})
+    assert fake_clock.monotonic() == 5.0
+
+
+def test_the_shares_of_two_runs_at_once_are_all_counted() -> None:
+    clock = FakeClock()
+    first, second = object(), object()
+    clock._expect(first, 2)
+    clock._expect(second, 1)
+    assert clock._busy == 3
+    clock._let_go(first)
+    assert clock._busy == 1
+    clock._let_go(second)
+    assert clock._busy == 0
