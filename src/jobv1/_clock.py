@@ -145,9 +145,7 @@ def wait_until(clock: Clock, event: threading.Event, end: float | None, now: flo
         looks before it does.)
     """
     if not hasattr(clock, "_wait_for"):
-        if end is None:
-            return event.wait()
-        return waited(event.wait, max(0.0, end - now))
+        return waited(event.wait, None if end is None else max(0.0, end - now))
     done = clock._wait_for(end, event.set, event.is_set)
     try:
         event.wait()

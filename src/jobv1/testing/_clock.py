@@ -204,13 +204,13 @@ class FakeClock:
         self,
         end: float | None,
         ring: Callable[[], object],
-        woken: Callable[[], bool],
+        waking: Callable[[], bool],
         *,
         jumps: bool = True,
     ) -> Callable[[], bool]:
         """A wait waits, until ``end`` (``None``: no end), for its queries: the time may move.
 
-        While it waits (and ``woken()`` says it is not waking already), and
+        While it waits (and ``waking()`` says it is not waking already), and
         no query is awake, the time moves to the first end of a query's
         sleep, or to ``end``: there ``ring()`` is called, once; so it is when
         something else moves the time to ``end``. With ``jumps=False`` the
@@ -220,7 +220,7 @@ class FakeClock:
         Returns:
             What the wait calls once it stopped waiting: it says whether it rang.
         """
-        waiter = _Waiter(end, ring, woken, jumps)
+        waiter = _Waiter(end, ring, waking, jumps)
         with self._lock:
             self._waiters.append(waiter)
             self._settle()
@@ -267,7 +267,7 @@ class FakeClock:
             return
         now = self._now
         for waiter in self._waiters:
-            if waiter.rang or waiter.woken():
+            if waiter.rang or waiter.waking():
                 continue
             if waiter.end is not None and waiter.end <= now:
                 waiter.rang = True
@@ -280,12 +280,10 @@ class FakeClock:
         end, the sleeps that end there wake, and this waits for them to sleep
         again or end, before the time moves on.
         """
-        others_settled = self._none_woken
-        mine = self._shares.get(threading.get_ident())
-        if mine is not None:  # a query that advances the clock: the others, not itself
+        mine = self._shares.get(threading.get_ident())  # a query that advances the clock
 
-            def others_settled() -> bool:
-                return not any(s.woken for s in self._shares.values() if s is not mine)
+        def others_settled() -> bool:
+            return self._none_woken(besides=mine)
 
         self._changed.wait_for(others_settled)
         while True:
@@ -300,15 +298,15 @@ class FakeClock:
         self._ring_due()
         self._settle()
 
-    def _none_woken(self) -> bool:
-        """Whether no query woken by the time is still awake (the lock held)."""
-        return not any(share.woken for share in self._shares.values())
+    def _none_woken(self, besides: _Share | None = None) -> bool:
+        """Whether no query woken by the time, but ``besides``, is still awake (the lock held)."""
+        return not any(share.woken for share in self._shares.values() if share is not besides)
 
     def _settle(self) -> None:
         """With the lock held, after any change: move the time if every query is asleep."""
         self._changed.notify_all()
         while not self._busy:
-            waiting = [w for w in self._waiters if w.jumps and not w.rang and not w.woken()]
+            waiting = [w for w in self._waiters if w.jumps and not w.rang and not w.waking()]
             if not waiting:
                 return
             if self._wake_due():
@@ -378,14 +376,14 @@ class _Sleeper:
 class _Waiter:
     """A wait waiting for its queries on a FakeClock: see ``FakeClock._wait_for``."""
 
-    __slots__ = ("end", "jumps", "rang", "ring", "woken")
+    __slots__ = ("end", "jumps", "rang", "ring", "waking")
 
     def __init__(
-        self, end: float | None, ring: Callable[[], object], woken: Callable[[], bool], jumps: bool
+        self, end: float | None, ring: Callable[[], object], waking: Callable[[], bool], jumps: bool
     ) -> None:
         self.end = end
         self.ring = ring
-        self.woken = woken
+        self.waking = waking
         self.jumps = jumps
         self.rang = False
 
