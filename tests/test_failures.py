@@ -8,6 +8,7 @@ twins must report a job's own failure the same way.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import pickle
 from collections.abc import Sequence
 from typing import Any
@@ -249,14 +250,19 @@ def test_a_failed_batch_request_is_one_warning(
     ]
 
 
-def test_a_hook_raising_stop_iteration_on_the_plain_loop_says_where(fake_clock: FakeClock) -> None:
-    """The plain loop's on_status is shielded under its own name, as the general loop's is."""
+@pytest.mark.parametrize("loop", ["plain", "futures"])
+def test_a_hook_raising_stop_iteration_on_the_plain_loops_says_where(
+    fake_clock: FakeClock, loop: str
+) -> None:
+    """The plain and futures loops' on_status is shielded under its own name, as the general's."""
     raised = StopIteration()
 
     def stop(job: Any, status: JobStatus) -> None:
         raise raised
 
-    jobs = [ScriptedJob([R], "a"), ScriptedJob([R], "b")]
+    jobs: list[Any] = [ScriptedJob([R], "a"), ScriptedJob([R], "b")]
+    if loop == "futures":
+        jobs = [jobv1.FutureJob(None, name, concurrent.futures.Future()) for name in "ab"]
     with pytest.raises(RuntimeError, match=r"^on_status raised StopIteration$") as carried:
         next(iter(jobv1.as_completed(jobs, poll=1, on_status=stop)))
     assert carried.value.__cause__ is raised

@@ -24,7 +24,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import jobv1
-from conftest import Listening, Recorder, examples, unheard
+from conftest import Listening, Recorder, completed, examples, unheard
 from jobv1 import (
     FIRST_COMPLETED,
     FIRST_EXCEPTION,
@@ -343,6 +343,36 @@ timeouts = st.none() | st.sampled_from([0.0, 0.5, 3.0])
     timeout=None,
     bound=1,
 )
+# One at a time, a slow hook crosses the deadline in the first round, and another
+# in the deadline's own round, past that round's second: the jobs left are not asked.
+@example(
+    way="wait",
+    scenario={
+        "states": ["pending", "pending", "pending"],
+        "future_of": [0, 1, 2],
+        "given": [0, 1, 2],
+        "triggers": [
+            (0, Q, ("end", 0, "run")),
+            (1, Q, ("advance", 1.0)),
+            (0, R, ("advance", 1.0)),
+        ],
+    },
+    timeout=0.5,
+    bound=1,
+)
+# At once, a hook sets the interrupt in a round that ends past the deadline: the
+# interrupt, not the deadline, ends the wait.
+@example(
+    way="as_completed",
+    scenario={
+        "states": ["pending", "pending"],
+        "future_of": [0, 1],
+        "given": [0, 1],
+        "triggers": [(0, Q, ("interrupt",))],
+    },
+    timeout=0.0,
+    bound=8,
+)
 # One job given twice: the general loop takes the wait over, and says what is not done.
 @example(
     way="wait",
@@ -449,6 +479,8 @@ def test_future_jobs_take_the_futures_loop_and_every_other_wait_the_general_one(
     assert _loop_of(_jobs(1)) == "general"  # one job: its timeout message names it
     one = _jobs(1)
     assert _loop_of([one[0], one[0]]) == "general"  # given twice, it is still one job
+    three = _jobs(3)
+    assert _loop_of([*three, three[0]]) == "futures"  # one given twice among three: three jobs
     assert _loop_of(_jobs(2), retry=Retry(OSError)) == "general"
     assert _loop_of([*_jobs(1), Polled(None, "p", concurrent.futures.Future())]) == "general"
     assert _loop_of([*_jobs(1), Watchless(None, "w", concurrent.futures.Future())]) == "general"
@@ -677,3 +709,134 @@ def test_a_round_of_thousands_with_a_hook_is_read_whole_then_told_on_both_loops(
         "triggers": [(0, Q, ("end", count - 2, "done"))],  # read already: seen next round
     }
     _compare("as_completed", scenario, 3.0, 8)
+
+
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+def test_a_job_given_twice_counts_once_in_the_futures_loops_timeout(
+    fake_clock: FakeClock, driver: str
+) -> None:
+    """Four places, three jobs: the message counts the jobs, as the general loop's does."""
+    three = _jobs(3)
+    given = [*three, three[0]]
+    with pytest.raises(JobTimeoutError, match=r"^3 of 3 jobs did not reach a final state"):
+        completed(driver, given, timeout=1)
+
+
+class ShortSleeps(FakeClock):
+    """A stand-in clock whose sleeps move it half the time asked: they all end early."""
+
+    def sleep(self, seconds: float, wakeup: Any = None) -> bool:
+        return super().sleep(seconds / 2, wakeup)
+
+
+@pytest.mark.parametrize("bound", [1, 8])
+@pytest.mark.parametrize("path", ["futures", "general"])
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+def test_a_sleep_to_the_deadline_that_ends_early_ends_the_wait_as_the_deadline(
+    path: str, driver: str, bound: int
+) -> None:
+    """Nothing woke the sleep: the deadline is taken as come, whatever the clock reads.
+
+    Each loop then has the deadline's round and raises, rather than sleep on
+    for what is left, and again, half of it each time.
+    """
+    jobs = _jobs(2)
+    statuses: list[tuple[str, JobStatus, float]] = []
+    clock = ShortSleeps()
+    options: dict[str, Any] = {
+        "timeout": 4,
+        "max_in_flight": bound,
+        "on_status": lambda job, status: statuses.append((job.job_id(), status, clock.monotonic())),
+    }
+
+    layout = _polling.general if path == "general" else _choose.layout
+    with (
+        clock,
+        mock.patch.object(_choose, "layout", layout),
+        pytest.raises(JobTimeoutError, match=r"^2 of 2 jobs"),
+    ):
+        completed(driver, jobs, **options)
+    assert clock.monotonic() == 2.0  # half of the sleep to the deadline, then no other sleep
+    assert statuses == [("f0", Q, 0.0), ("f1", Q, 0.0)]  # each told once: the same status
+
+
+@pytest.mark.parametrize("path", ["futures", "general"])
+def test_a_round_told_to_a_hook_hands_the_event_loop_back_every_slice(
+    fake_clock: FakeClock, path: str
+) -> None:
+    """Other tasks run between two slices of hooks told, and never within a slice."""
+    from jobv1._requests import SLICE
+
+    count = 2 * SLICE + 3
+    jobs = _jobs(count)
+    turns = 0
+    seen: list[int] = []  # the event loop's turns, as each hook is told
+
+    async def main() -> None:
+        nonlocal turns
+        spinning = True
+
+        async def spin() -> None:
+            nonlocal turns
+            while spinning:
+                turns += 1
+                await asyncio.sleep(0)
+
+        spinner = asyncio.create_task(spin())
+        await asyncio.sleep(0)
+        await aio.wait(jobs, timeout=0, on_status=lambda job, status: seen.append(turns))
+        spinning = False
+        await spinner
+
+    layout = _polling.general if path == "general" else _choose.layout
+    with mock.patch.object(_choose, "layout", layout):
+        asyncio.run(main())
+    assert len(seen) == count
+    changed = [k for k in range(1, count) if seen[k] != seen[k - 1]]
+    # Where a slice begins is the loop's own (the general loop breathes a hook earlier).
+    assert len(changed) == 2
+    assert changed[0] in (SLICE - 1, SLICE)
+    assert changed[1] == changed[0] + SLICE
+
+
+@pytest.mark.parametrize("misfit", ["own future", "resynced", "batching backend"])
+def test_a_wait_handed_over_under_the_blocking_driver_asks_in_the_callers_thread(
+    fake_clock: FakeClock, misfit: str
+) -> None:
+    """The general loop, taking over, is told the driver may block: FutureJobs are asked here."""
+    jobs = _jobs(3, Batching() if misfit == "batching backend" else None)
+    if misfit == "own future":
+        jobs[2] = FutureJob(None, "own", OwnFuture())
+    elif misfit == "resynced":
+        jobs[2].resync_interval = 30.0  # type: ignore[assignment]
+    threads: set[str] = set()
+    real_status = _futures.future_status
+
+    def status(future: concurrent.futures.Future[Any]) -> JobStatus:
+        threads.add(threading.current_thread().name)
+        return real_status(future)
+
+    with mock.patch.object(_futures, "future_status", status):
+        done, not_done = jobv1.wait(jobs, timeout=1, poll=0.5)
+    assert (done, not_done) == (set(), set(jobs))
+    assert threads == {threading.current_thread().name}
+
+
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+def test_a_failure_of_a_job_handed_over_is_its_own(fake_clock: FakeClock, driver: str) -> None:
+    """Only the general loop ends a job for a failure of its own: handed the wait, it says which."""
+    broken = OSError("the future cannot be read")
+
+    class Unreadable(OwnFuture):
+        def done(self) -> bool:
+            raise broken
+
+    jobs = [*_jobs(1), FutureJob(None, "unreadable", Unreadable())]
+    jobs[0].future.set_result(0)
+    outcome = (
+        jobv1.wait(jobs, timeout=1)
+        if driver == "blocking"
+        else asyncio.run(aio.wait(jobs, timeout=1))
+    )
+    assert (outcome.done, outcome.not_done) == (set(jobs), set())
+    assert outcome.failures == {jobs[1]: broken}

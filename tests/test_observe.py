@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import subprocess
 import sys
@@ -249,6 +250,15 @@ def test_a_span_says_how_the_wait_ended(fake_clock: FakeClock, spans: Any) -> No
     jobv1.wait([done, never], return_when=jobv1.FIRST_COMPLETED)
     for _ in jobv1.as_completed([done, never]):
         break
+    ended: concurrent.futures.Future[int] = concurrent.futures.Future()
+    ended.set_result(1)
+    futures = [
+        jobv1.FutureJob(None, "ended", ended),
+        jobv1.FutureJob(None, "pending", concurrent.futures.Future()),
+    ]
+    jobv1.wait(futures, return_when=jobv1.FIRST_COMPLETED)  # the futures' own loop, too
+    for _ in jobv1.as_completed(futures):
+        break
 
     class Broken(ScriptedJob):
         def status(self) -> JobStatus:
@@ -257,7 +267,7 @@ def test_a_span_says_how_the_wait_ended(fake_clock: FakeClock, spans: Any) -> No
     with pytest.raises(KeyError):
         Broken([R]).wait_for_final_state()
     outcomes = [span.attributes["jobv1.outcome"] for span in spans.get_finished_spans()]
-    assert outcomes == ["timeout", "interrupted", "stopped", "stopped", "error"]
+    assert outcomes == ["timeout", "interrupted", *["stopped"] * 4, "error"]
     failed = spans.get_finished_spans()[-1]
     assert failed.status.status_code.name == "ERROR"
     assert [event.name for event in failed.events] == ["exception"]

@@ -408,3 +408,43 @@ def test_qiskits_backend_sampler_runs_over_a_jobv1_job() -> None:
     assert sum(counts.values()) == 200
     assert [type(job).__name__ for job in backend.jobs] == ["FutureJob"]
     assert backend.jobs[0].status() == qiskit_providers.JobStatus.DONE
+
+
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+@pytest.mark.parametrize("ending", ["timeout", "interrupt"])
+def test_future_backed_jobs_of_the_qiskit_base_raise_qiskits_errors_from_the_futures_loop(
+    fake_clock: Any, monkeypatch: pytest.MonkeyPatch, driver: str, ending: str
+) -> None:
+    """A provider's local jobs (a simulator's, on an executor) may be FutureJobs of the base.
+
+    Their waits take the futures' own loop, which raises the errors their
+    class names, as every other loop does.
+    """
+    import concurrent.futures
+
+    from conftest import completed
+    from jobv1 import _choose, _futurewait
+    from jobv1 import qiskit as both
+
+    class Local(both.JobV1, jobv1.FutureJob[int]):
+        """Submitted to an executor: its future tells its status."""
+
+    jobs = [Local(None, f"local{n}", concurrent.futures.Future()) for n in range(2)]
+    interrupt = jobv1.Interrupt()
+    if ending == "interrupt":
+        interrupt.set()
+    options: dict[str, Any] = {"timeout": 2, "interrupt": interrupt}
+    layouts: list[object] = []
+    real_layout = _choose.layout
+
+    def spy(wait: Any) -> Any:
+        layouts.append(made := real_layout(wait))
+        return made
+
+    expected = both.JobTimeoutError if ending == "timeout" else both.WaitInterruptedError
+    monkeypatch.setattr(_choose, "layout", spy)
+    with pytest.raises(expected) as caught:
+        completed(driver, jobs, **options)
+    assert [type(made) for made in layouts] == [_futurewait.FutureWait]
+    assert isinstance(caught.value, qiskit_providers.JobError)
+    assert "2 of 2 jobs" in caught.value.message

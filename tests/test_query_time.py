@@ -367,3 +367,29 @@ def test_the_shares_of_two_runs_at_once_are_all_counted() -> None:
     assert clock._busy == 1
     clock._let_go(second)
     assert clock._busy == 0
+
+
+@pytest.mark.parametrize("told", [False, True], ids=["untold", "on_status"])
+def test_one_at_a_time_a_query_that_ends_at_the_deadline_leaves_the_rest_to_its_round(
+    fake_clock: FakeClock, drive: str, told: bool
+) -> None:
+    """With ``max_in_flight=1``, no query is begun at the deadline but by the deadline's round.
+
+    The first job's query ends at the deadline exactly: its round asks no
+    other, and the deadline's round asks the second job, whose answer comes
+    within that round's second. Asked in the first round instead, its query
+    would be under way at the deadline, and given up.
+    """
+    at_deadline = Taking("at_deadline", fake_clock, [(2.0, R)])
+    second = Taking("second", fake_clock, [(LAST_QUERY_SECONDS / 2, D)])
+    statuses: list[JobStatus] = []
+    on_status = (lambda job, status: statuses.append(status)) if told else None
+    done, not_done = waited(
+        drive, [at_deadline, second], timeout=2, poll=10, max_in_flight=1, on_status=on_status
+    )
+    assert (done, not_done) == ({second}, {at_deadline})
+    assert at_deadline.begun == [0.0]  # answered at the deadline: not asked again
+    assert second.begun == [2.0]
+    assert second.answered == [2.0 + LAST_QUERY_SECONDS / 2]
+    assert fake_clock.monotonic() == 2.0 + LAST_QUERY_SECONDS / 2
+    assert statuses == ([R, D] if told else [])

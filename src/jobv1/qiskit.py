@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._backend import Backend
+    from ._deadline import Errors
 
 __all__ = ["JobError", "JobTimeoutError", "JobV1", "PrimitiveJob", "WaitInterruptedError"]
 
@@ -70,7 +71,7 @@ class _Qiskits:
     """What both classes here keep: Qiskit's errors from the waits and from ``backend()``."""
 
     #: The errors jobv1's waits raise for these classes: see :mod:`jobv1.qiskit`.
-    _wait_errors = (JobTimeoutError, WaitInterruptedError)
+    _wait_errors: Errors = (JobTimeoutError, WaitInterruptedError)
     _job_id: str
     _backend: Backend | None
 
