@@ -411,6 +411,36 @@ def test_a_stand_in_for_a_terminal_is_taken_as_80_columns(
     assert len(line) == 79
 
 
+def test_a_terminal_that_says_it_has_no_columns_is_taken_as_80(
+    fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pseudo-terminal nobody gave a size reports 0 columns: the line is cut to 79."""
+
+    class Sized(Terminal):
+        def fileno(self) -> int:
+            return 1
+
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((0, 24)))
+    screen = Sized()
+    job = FakeBackend("b" * 100).run(script=[Hold(R)])
+    Monitor(screen)(job, R)
+    [line] = screen.getvalue().split("\r")[1:]
+    assert len(line) == 79
+
+
+def test_a_closed_live_monitor_draws_a_new_line_for_what_comes_after(
+    fake_clock: FakeClock, fake_backend: FakeBackend
+) -> None:
+    """Closing ends the line; a later update starts another, padded to nothing before it."""
+    screen = Terminal()
+    job = fake_backend.run(script=[Hold(R)])
+    monitor = Monitor(screen, refresh=None)
+    monitor(job, R)
+    monitor.close()
+    monitor(job, D)
+    assert screen.getvalue() == "\rfake-1: RUNNING · 0.0 s\n\rfake-1: DONE · 0.0 s\n"
+
+
 def test_the_live_line_ticks_every_second_by_default() -> None:
     import inspect
 
@@ -596,4 +626,5 @@ def test_a_huge_refresh_is_no_ticking(fake_backend: FakeBackend, refresh: float)
         monitor(job, R)
         tickers = [thread for thread in threading.enumerate() if thread.name == "jobv1-monitor"]
         assert len(tickers) == (0 if refresh == math.inf else 1)
+        assert all(thread.daemon for thread in tickers)  # never keeps a program from ending
     assert "RUNNING" in screen.getvalue()
