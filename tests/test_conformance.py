@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import math
 import re
 from typing import Any
 
@@ -458,8 +459,10 @@ class Batching(FakeBackend):
     def __init__(self, answer: Any = None, short: bool = False, pending: Any = None) -> None:
         super().__init__()
         self.answer, self.short, self.pending = answer, short, pending
+        self.asked: list[Any] = []  # the jobs of each call
 
     def job_statuses(self, jobs: Any) -> list[Any]:
+        self.asked.append(list(jobs))
         answers = [job.status() if self.answer is None else self.answer for job in jobs]
         if self.pending is not None:  # right for the jobs that ended, wrong for the others
             answers = [a if a in JOB_FINAL_STATES else self.pending for a in answers]
@@ -489,8 +492,11 @@ def test_a_backends_job_statuses_is_checked_against_each_status(fake_clock: Fake
         batched(Batching(answer=JobStatus.DONE))  # the failed job is said DONE
     with pytest.raises(AssertionError, match=r"agrees with status\(\).*'no such'"):
         batched(Batching(answer="no such"))
-    with pytest.raises(AssertionError, match=r"one status per job: it answered 2 for 3"):
-        batched(Batching(short=True))
+    short = Batching(short=True)
+    with pytest.raises(AssertionError, match=r"one status per job: it answered 2 for 3") as said:
+        batched(short)
+    first = short.asked[-1][0]  # the message names the first job of the call
+    assert str(said.value).startswith(f"FakeJob {first.job_id()!r}: ")
     for wrong in (JobStatus.DONE, "no such"):  # a pending job said final, or said nothing
         with pytest.raises(
             AssertionError,
@@ -653,3 +659,42 @@ class _Running:
 
     def status(self) -> JobStatus:
         return R
+
+
+class RaisesAt(FakeJob):
+    """A job whose wait raises JobTimeoutError ``ulps`` units of the last place from 1.0 s."""
+
+    ulps = 0
+
+    def wait_for_final_state(
+        self, timeout: Any = None, wait: Any = 5, callback: Any = None, **options: Any
+    ) -> None:
+        from jobv1._clock import current_clock
+
+        end = 1.0
+        for _ in range(abs(self.ulps)):
+            end = math.nextafter(end, math.inf if self.ulps > 0 else 0.0)
+        clock = current_clock()
+        clock.sleep(end - clock.monotonic())
+        raise JobTimeoutError("timed out")
+
+
+@pytest.mark.parametrize(
+    ("ulps", "kept"),
+    # Two units of 1.0's last place either way: four below it, where they are half as large.
+    [(-5, False), (-4, True), (0, True), (2, True), (3, False)],
+)
+def test_on_a_virtual_clock_the_deadline_is_kept_to_two_units_of_rounding(
+    fake_clock: FakeClock, ulps: int, kept: bool
+) -> None:
+    """The kit's only slack on a virtual clock: the rounding of ``start + timeout - start``."""
+    from jobv1.testing._conformance import _check_deadline
+
+    assert fake_clock.monotonic() == 0.0
+    job = RaisesAt(FakeBackend(), "at", script=[Hold(R)])
+    job.ulps = ulps
+    if kept:
+        _check_deadline(job, 1.0)
+    else:
+        with pytest.raises(AssertionError, match=r"the wait keeps its deadline: timeout=1\.0 s"):
+            _check_deadline(job, 1.0)
