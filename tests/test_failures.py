@@ -169,13 +169,26 @@ def test_a_batch_answers_one_jobs_error_in_its_place(fake_clock: FakeClock, driv
     assert [job.status() for job in jobs] == [D, D, D]
 
 
-def test_a_retry_rides_out_one_jobs_error_in_a_batch(fake_clock: FakeClock) -> None:
+@pytest.mark.parametrize(
+    ("backoff", "requests", "asked"),
+    [
+        (1.0, [3, 3, 3], [1.0, 2.0]),
+        (0.9, [3, 3, 3], [1.0, 2.0]),
+        (0.8, [3, 3, 3], [1.0, 2.0]),  # the batch's next request, at 1.0, is 0.8 / 4 later
+        (0.7, [3, 2, 2], [0.7, 1.7, 2.7]),  # too much later: asked alone, at its own pace
+    ],
+)
+def test_a_retry_rides_out_one_jobs_error_in_a_batch(
+    fake_clock: FakeClock, backoff: float, requests: list[int], asked: list[float]
+) -> None:
+    """The job asked again after its error joins the batch's next request, if a little later."""
     batch = Batch()
     jobs = [batch.run(script=[Hold(R, seconds=2)]) for _ in range(3)]
     batch.lost[jobs[1].job_id()] = 1
-    outcome = jobv1.wait(jobs, poll=1, retry=Retry(LookupError, backoff=1))
+    outcome = jobv1.wait(jobs, poll=1, retry=Retry(LookupError, backoff=backoff))
     assert (outcome.done, outcome.failures) == (set(jobs), {})
-    assert batch.requests == [3, 3, 3]
+    assert batch.requests == requests
+    assert [query.time for query in jobs[1].queries] == asked
 
 
 def test_what_a_wait_returns_keeps_its_failures_through_a_pickle(fake_clock: FakeClock) -> None:
