@@ -259,6 +259,11 @@ def test_a_span_says_how_the_wait_ended(fake_clock: FakeClock, spans: Any) -> No
     jobv1.wait(futures, return_when=jobv1.FIRST_COMPLETED)  # the futures' own loop, too
     for _ in jobv1.as_completed(futures):
         break
+    both = [done, FakeBackend().run(result=2)]
+    jobv1.wait(both)  # every job ended: done
+    for taken, _ in enumerate(jobv1.as_completed(both), 1):
+        if taken == len(both):
+            break  # closed at its last job, none left: done, not stopped
 
     class Broken(ScriptedJob):
         def status(self) -> JobStatus:
@@ -267,9 +272,13 @@ def test_a_span_says_how_the_wait_ended(fake_clock: FakeClock, spans: Any) -> No
     with pytest.raises(KeyError):
         Broken([R]).wait_for_final_state()
     outcomes = [span.attributes["jobv1.outcome"] for span in spans.get_finished_spans()]
-    assert outcomes == ["timeout", "interrupted", *["stopped"] * 4, "error"]
+    assert outcomes == ["timeout", "interrupted", *["stopped"] * 4, "done", "done", "error"]
     failed = spans.get_finished_spans()[-1]
     assert failed.status.status_code.name == "ERROR"
+    assert failed.status.description == "KeyError('gone')"
+    [raised] = [event for event in failed.events if event.name == "exception"]
+    assert raised.attributes["exception.type"] == "KeyError"
+    assert raised.attributes["exception.message"] == "'gone'"
     assert [event.name for event in failed.events] == ["exception"]
 
 

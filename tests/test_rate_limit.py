@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import jobv1
-from conftest import ScriptedJob
+from conftest import ScriptedJob, completed, waited
 from jobv1 import FutureJob, Interrupt, JobStatus, RateLimit, WaitInterruptedError, aio
 from jobv1.testing import FakeBackend, FakeClock, Hold
 from test_many import BatchBackend
@@ -53,10 +53,19 @@ def test_a_wait_makes_no_more_requests_than_the_limit_allows(
     assert times[:3] == [0, 0.5, 1.0]
 
 
-def test_a_burst_goes_at_once_then_the_rate_holds(fake_clock: FakeClock) -> None:
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+@pytest.mark.parametrize("way", ["wait", "as_completed"])
+def test_a_burst_goes_at_once_then_the_rate_holds(
+    fake_clock: FakeClock, driver: str, way: str
+) -> None:
+    """Every wait on many jobs, of either driver, keeps the limit."""
     times: list[float] = []
     jobs = [Timed([D], f"job-{n}", fake_clock, times) for n in range(8)]
-    jobv1.wait(jobs, rate_limit=RateLimit(2, per=1.0, burst=4))
+    limit = RateLimit(2, per=1.0, burst=4)
+    if way == "wait":
+        waited(driver, jobs, rate_limit=limit)
+    else:
+        assert set(completed(driver, jobs, rate_limit=limit)) == set(jobs)
     assert times == [0, 0, 0, 0, 0.5, 1.0, 1.5, 2.0]
 
 
