@@ -207,16 +207,18 @@ class Awaited(JobV1):
         """No result."""
 
 
+@pytest.mark.parametrize("seconds", [10.0, 5.0], ids=["past", "to"])
 @pytest.mark.parametrize("slow_first", [True, False])
 def test_an_awaited_query_past_the_deadline_is_given_up(
-    fake_clock: FakeClock, slow_first: bool
+    fake_clock: FakeClock, slow_first: bool, seconds: float
 ) -> None:
     """aio's own queries (``async def status()``) are given up at the deadline too.
 
     The slow one moves the clock on the loop itself, once the other has
-    answered: that alone wakes the wait.
+    answered: that alone wakes the wait. A query still running when the
+    clock reads the deadline exactly is given up there as well.
     """
-    slow = Awaited("slow", fake_clock, 10.0, D)
+    slow = Awaited("slow", fake_clock, seconds, D)
     quick = Awaited("quick", fake_clock, 0.0, D)
     jobs = [slow, quick] if slow_first else [quick, slow]
 
@@ -226,7 +228,7 @@ def test_an_awaited_query_past_the_deadline_is_given_up(
     done, not_done = asyncio.run(main())
     assert (done, not_done) == ({quick}, {slow})
     assert slow.begun == [0.0]
-    assert fake_clock.monotonic() == 10.0
+    assert fake_clock.monotonic() == seconds
 
 
 class Hinting(Taking):

@@ -192,7 +192,11 @@ def test_a_view_of_another_librarys_job_cannot_be_saved() -> None:
         def status(self) -> str:
             return "DONE"
 
-    with pytest.raises(JobError, match="job 'theirs-1' is a Theirs, which jobv1 cannot save"):
+    with pytest.raises(
+        JobError,
+        match=r"^job 'theirs-1' is a Theirs, which jobv1 cannot save: only a JobV1 whose class "
+        r"names a provider \(reference_provider\) can be$",
+    ):
         as_job(Theirs()).to_reference()
 
 
