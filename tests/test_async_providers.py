@@ -292,8 +292,10 @@ def test_the_blocking_waits_refuse_an_async_job_statuses(fake_clock: FakeClock) 
     jobs = [Batched(backend, f"job{k}", [D]) for k in range(2)]
     failures = jobv1.wait(jobs, timeout=5).failures
     assert set(failures) == set(jobs)
-    assert "job_statuses() of the backend of job 'job0' returned an awaitable (coroutine)" in str(
-        failures[jobs[0]]
+    assert str(failures[jobs[0]]) == (
+        "job_statuses() of the backend of job 'job0' returned an awaitable (coroutine): only "
+        "the jobv1.aio waits await an async def job_statuses(); the blocking waits call it "
+        "from threads with no event loop"
     )
     gc.collect()  # the coroutine was closed: no warning
 
