@@ -395,3 +395,31 @@ def test_one_at_a_time_a_query_that_ends_at_the_deadline_leaves_the_rest_to_its_
     assert second.answered == [2.0 + LAST_QUERY_SECONDS / 2]
     assert fake_clock.monotonic() == 2.0 + LAST_QUERY_SECONDS / 2
     assert statuses == ([R, D] if told else [])
+
+
+def test_a_job_whose_query_an_earlier_wait_gave_up_is_not_asked_while_it_runs(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """The next wait on it counts it as asked at its deadline, the query still asleep."""
+    stuck = Taking("stuck", fake_clock, [(100.0, D)])
+    other = Taking("other", fake_clock, [(0.0, R)])
+    assert waited(drive, [stuck, other], timeout=1, max_in_flight=2) == (set(), {stuck, other})
+    assert stuck.begun == [0.0]  # given up at 1.0, and asleep until 100
+    before = len(other.begun)
+    done, not_done = waited(drive, [stuck, other], timeout=1, poll=0.5, max_in_flight=2)
+    assert (done, not_done) == (set(), {stuck, other})
+    assert stuck.begun == [0.0]  # never asked again while its query runs
+    assert other.begun[before:] == [1.0, 1.5, 2.0]
+    assert fake_clock.monotonic() == 2.0
+
+
+def test_a_round_whose_every_job_has_a_query_running_asks_none_and_waits_on(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """Every job's query was given up by an earlier wait and runs on: the next wait times out."""
+    stuck = [Taking(f"stuck{n}", fake_clock, [(100.0, D)]) for n in range(2)]
+    assert waited(drive, stuck, timeout=1, max_in_flight=2) == (set(), set(stuck))
+    done, not_done = waited(drive, stuck, timeout=1, poll=0.5, max_in_flight=2)
+    assert (done, not_done) == (set(), set(stuck))
+    assert [job.begun for job in stuck] == [[0.0], [0.0]]
+    assert fake_clock.monotonic() == 2.0
