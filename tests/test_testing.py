@@ -40,7 +40,12 @@ class TestFakeClock:
     ) -> None:
         """Issue 24, 8: a FakeClock() never entered left the fake jobs on the real clock."""
         clock = FakeClock()
-        with pytest.raises(RuntimeError, match=r"FakeClock\(now=0.0\) was made but never entered"):
+        with pytest.raises(
+            RuntimeError,
+            match=r"^FakeClock\(now=0.0\) was made but never entered, so fake job 'fake-1' would "
+            r"run on the system's clock, in real time: make the job inside `with FakeClock\(\) "
+            r"as clock:` \(or under the fake_clock fixture\)$",
+        ):
             FakeBackend().run(script=[Hold(JobStatus.RUNNING, seconds=3600)])
         made: list[BaseException] = []
 
@@ -554,7 +559,12 @@ def test_a_fake_job_made_before_its_fake_clock_says_so() -> None:
     """Issue 24, 8: it finished at the real clock's offset (virtual 4472.87, not 3600), silently."""
     early = FakeBackend().run(script=[Hold(JobStatus.RUNNING, seconds=3600)], result=1)
     with FakeClock():
-        with pytest.raises(JobError, match=r"was submitted on SystemClock\(\) and is asked on"):
+        with pytest.raises(
+            JobError,
+            match=r"^fake job 'fake-1' was submitted on SystemClock\(\) and is asked on "
+            r"FakeClock\(now=0.0\): make it inside the `with FakeClock\(\):` block \(or under "
+            r"the fake_clock fixture\) its waits run in, or restore it there from its reference$",
+        ):
             early.wait_for_final_state()
         with pytest.raises(JobError, match="inside the `with FakeClock\\(\\):` block"):
             early.cancel()
