@@ -423,3 +423,33 @@ def test_a_round_whose_every_job_has_a_query_running_asks_none_and_waits_on(
     assert (done, not_done) == (set(), set(stuck))
     assert [job.begun for job in stuck] == [[0.0], [0.0]]
     assert fake_clock.monotonic() == 2.0
+
+
+class Theirs:
+    """Another library's job, done at once: not jobv1's, so its backend is not looked at."""
+
+    def job_id(self) -> str:
+        return "theirs"
+
+    def status(self) -> JobStatus:
+        return D
+
+
+@pytest.mark.parametrize("mixed", [False, True], ids=["jobv1s", "with-another-librarys"])
+def test_a_backend_that_takes_one_query_at_a_time_bounds_the_wait(
+    fake_clock: FakeClock, drive: str, mixed: bool
+) -> None:
+    """Its ``max_status_in_flight = 1`` holds under ``max_in_flight=2``: the queries take turns."""
+
+    class OneAtATime:
+        max_status_in_flight = 1
+
+    backend = OneAtATime()
+    jobs: list[Any] = [Taking(f"j{n}", fake_clock, [(1.0, D)]) for n in range(2)]
+    for job in jobs:
+        job._backend = backend
+    given = [*jobs, Theirs()] if mixed else jobs
+    done, _ = waited(drive, given, max_in_flight=2)
+    assert len(done) == len(given)
+    assert [job.begun for job in jobs] == [[0.0], [1.0]]
+    assert fake_clock.monotonic() == 2.0
