@@ -132,6 +132,24 @@ def test_a_ridden_out_failure_is_a_warning_even_without_debug(
     assert not records(caplog)  # no debug records: nobody asked for them
 
 
+def test_the_query_after_ridden_out_failures_counts_them_as_attempts(
+    fake_clock: FakeClock, debug: Any
+) -> None:
+    """In a wait on many jobs too: the answer after two failures is the third attempt."""
+    flaky, steady = Failing([D], failures=2), ScriptedJob([R, D], "steady")
+    jobv1.wait([flaky, steady], poll=1, retry=Retry(ConnectionError, backoff=1))
+    told = [
+        (r.jobv1_job_id, r.jobv1_status, r.jobv1_attempt)
+        for r in records(debug)
+        if hasattr(r, "jobv1_attempt")
+    ]
+    assert told == [
+        ("steady", "RUNNING", 1),
+        ("steady", "DONE", 1),
+        ("flaky", "DONE", 3),
+    ]
+
+
 def test_a_ridden_out_result_fetch_is_a_warning(
     fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
