@@ -453,3 +453,29 @@ def test_a_backend_that_takes_one_query_at_a_time_bounds_the_wait(
     assert len(done) == len(given)
     assert [job.begun for job in jobs] == [[0.0], [1.0]]
     assert fake_clock.monotonic() == 2.0
+
+
+def test_a_query_that_fails_at_the_deadline_counts_as_the_deadlines_own(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """A failure the retry rides out, come at the deadline itself, is its job's last query.
+
+    (Its round waits for it: it ends before SLOW_QUERY_SECONDS.)
+    """
+
+    class FailsLate(Taking):
+        def status(self) -> JobStatus:
+            super().status()
+            raise ConnectionError("reset")
+
+    failing = FailsLate("failing", fake_clock, [(SLOW_QUERY_SECONDS / 2, R)])
+    quick = Taking("quick", fake_clock, [(0.0, R)])
+    retry = jobv1.Retry(ConnectionError, backoff=10)
+    deadline = SLOW_QUERY_SECONDS / 2
+    done, not_done = waited(
+        drive, [failing, quick], timeout=deadline, poll=10, max_in_flight=2, retry=retry
+    )
+    assert (done, not_done) == (set(), {failing, quick})
+    assert failing.begun == [0.0]  # not asked again at the deadline
+    assert quick.begun == [0.0, deadline]
+    assert fake_clock.monotonic() == deadline
