@@ -139,7 +139,7 @@ def test_the_query_after_ridden_out_failures_counts_them_as_attempts(
     flaky, steady = Failing([D], failures=2), ScriptedJob([R, D], "steady")
     jobv1.wait([flaky, steady], poll=1, retry=Retry(ConnectionError, backoff=1))
     told = [
-        (r.jobv1_job_id, r.jobv1_status, r.jobv1_attempt)
+        (vars(r)["jobv1_job_id"], vars(r)["jobv1_status"], vars(r)["jobv1_attempt"])
         for r in records(debug)
         if hasattr(r, "jobv1_attempt")
     ]
