@@ -323,6 +323,21 @@ def test_a_wait_with_no_end_lets_the_time_move_to_the_first_sleep_only(
     assert not woken.is_set()
 
 
+def test_a_wait_is_rung_once_and_not_at_all_once_something_else_woke_it(
+    fake_clock: FakeClock,
+) -> None:
+    """The time reaching a wait's end rings it once; a wait woken already is left to wake."""
+    rung: list[str] = []
+    woken = threading.Event()
+    woken.set()  # its queries answered: it is waking, whatever the time does
+    waking = fake_clock._wait_for(5.0, lambda: rung.append("waking"), woken.is_set)
+    waiting = fake_clock._wait_for(5.0, lambda: rung.append("waiting"), lambda: False)
+    assert fake_clock.monotonic() == 5.0  # the one still waiting moved the time to its end
+    fake_clock.advance(1)  # and again past it: neither is rung again
+    assert rung == ["waiting"]
+    assert (waking(), waiting()) == (False, True)
+
+
 def test_a_query_blocked_for_real_when_its_wait_ends_holds_the_time_no_more(
     fake_clock: FakeClock, drive: str
 ) -> None:
