@@ -24,7 +24,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import jobv1
-from conftest import Listening, Recorder, completed, examples, unheard
+from conftest import Listening, Recorder, completed, examples, unheard, waited
 from jobv1 import (
     FIRST_COMPLETED,
     FIRST_EXCEPTION,
@@ -833,10 +833,6 @@ def test_a_failure_of_a_job_handed_over_is_its_own(fake_clock: FakeClock, driver
 
     jobs = [*_jobs(1), FutureJob(None, "unreadable", Unreadable())]
     jobs[0].future.set_result(0)
-    outcome = (
-        jobv1.wait(jobs, timeout=1)
-        if driver == "blocking"
-        else asyncio.run(aio.wait(jobs, timeout=1))
-    )
+    outcome = waited(driver, jobs, timeout=1)
     assert (outcome.done, outcome.not_done) == (set(jobs), set())
     assert outcome.failures == {jobs[1]: broken}
