@@ -144,6 +144,38 @@ def test_an_async_long_poll_is_awaited(fake_clock: FakeClock) -> None:
     assert job.asked == [(0, 55), (55, 55), (100, 55)]
 
 
+class Where(Held):
+    """Notes the thread each of its queries runs in."""
+
+    def __init__(self, changes: list[tuple[float, JobStatus]]) -> None:
+        super().__init__(changes)
+        self.threads: set[int] = set()
+
+    def status(self, wait: float = 0.0) -> JobStatus:
+        self.threads.add(threading.get_ident())
+        return super().status(wait)
+
+
+class NotHeld(Where):
+    status_long_poll = None  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize(
+    ("kind", "interrupt", "here"),
+    [(Where, False, True), (Where, True, False), (NotHeld, True, True)],
+    ids=["long-poll", "long-poll, interrupt", "interrupt"],
+)
+def test_a_query_made_alone_blocks_the_callers_thread_unless_an_interrupt_must_be_heeded(
+    fake_clock: FakeClock, kind: type[Where], interrupt: bool, here: bool
+) -> None:
+    """A held query is made in a worker while an interrupt may give it up; any other, here."""
+    job = kind(LIFE)
+    jobv1.wait([job], interrupt=Interrupt() if interrupt else None)
+    assert (job.threads == {threading.get_ident()}) is here
+    assert len(job.asked) >= 3
+    assert fake_clock.monotonic() == 130
+
+
 def test_a_bad_long_poll_is_refused_before_any_query(fake_clock: FakeClock) -> None:
     class Negative(Held):
         status_long_poll = -1.0

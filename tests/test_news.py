@@ -29,6 +29,7 @@ from jobv1 import (
     FIRST_EXCEPTION,
     JobStatus,
     JobV1,
+    _deadline,
     aio,
 )
 from jobv1 import _flight as flight
@@ -88,16 +89,25 @@ def release() -> Any:
     event.set()
 
 
-def first(driver: str, jobs: list[Any], **options: Any) -> tuple[Any, Exception | None]:
-    """The first job ``as_completed`` yields under ``driver``, with its exception; then closed."""
+def first(
+    driver: str, jobs: list[Any], added: tuple[Any, ...] = (), **options: Any
+) -> tuple[Any, Exception | None]:
+    """The first job ``as_completed`` yields under ``driver``, with its exception; then closed.
+
+    The jobs ``added`` are given to its ``add()`` before the first is asked for.
+    """
     if driver == "blocking":
         ended = jobv1.as_completed(jobs, **options)
+        for job in added:
+            ended.add(job)
         job = next(ended)
         ended.close()
         return job, ended.exception(job)
 
     async def take() -> tuple[Any, Exception | None]:
         ended = aio.as_completed(jobs, **options)
+        for job in added:
+            ended.add(job)
         job = await ended.__anext__()
         await ended.aclose()
         return job, ended.exception(job)
@@ -105,7 +115,18 @@ def first(driver: str, jobs: list[Any], **options: Any) -> tuple[Any, Exception 
     return asyncio.run(take())
 
 
-@pytest.mark.usefixtures("loop")
+@pytest.fixture
+def never_carried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No round carries a slow query over: only news read as it comes answers before it ends.
+
+    A round that waits for every query carries one still running after
+    ``SLOW_QUERY_SECONDS`` over to a later round, and reads the others then:
+    the held query would then hold back no job's end for long either way.
+    """
+    monkeypatch.setattr(_deadline, "SLOW_QUERY_SECONDS", FAR)
+
+
+@pytest.mark.usefixtures("loop", "never_carried")
 class TestNewsComesFirst:
     """Both loops, both drivers: a job's end is acted on while a slow query runs."""
 
@@ -128,6 +149,25 @@ class TestNewsComesFirst:
         assert held.under_way()
         assert job.job_id() == "quick"
         assert error is None
+
+    def test_a_windowed_as_completed_yields_while_another_query_is_held(
+        self, driver: str, release: threading.Event
+    ) -> None:
+        held = Held("held", release, free=1)
+        quick = ScriptedJob([Q, D], "quick")
+        job, _ = first(driver, [held, quick], poll=0.01, max_pending=2)
+        assert held.under_way()
+        assert job is quick
+
+    def test_an_as_completed_moved_by_add_yields_while_another_query_is_held(
+        self, driver: str, release: threading.Event
+    ) -> None:
+        # add() moves a wait on plain jobs to the general loop, which reads the news too.
+        held = Held("held", release, free=1)
+        quick = ScriptedJob([Q, D], "quick")
+        job, _ = first(driver, [held, ScriptedJob([R], "idle")], (quick,), poll=0.01)
+        assert held.under_way()
+        assert job is quick
 
     def test_first_exception_returns_at_a_failure_while_another_query_is_held(
         self, driver: str, release: threading.Event
@@ -173,6 +213,23 @@ class TestNewsComesFirst:
         waited(driver, [held, ScriptedJob([D], "other")], timeout=0, return_when=FIRST_COMPLETED)
         assert held.queries == asked
         release.set()
+
+    def test_news_read_while_a_query_is_held_is_not_read_again_when_it_answers(
+        self, driver: str, release: threading.Event
+    ) -> None:
+        held = Held("held", release, free=1)
+        held._statuses = [Q, R, D]  # its held query answers RUNNING; the next, DONE
+        quick = ScriptedJob([Q, D], "quick")  # before it: read first, and skipped at the end
+        seen: list[tuple[str, JobStatus]] = []
+
+        def on_status(job: Any, status: JobStatus) -> None:
+            seen.append((job.job_id(), status))
+            if job is quick and status is D:
+                assert held.under_way()
+                release.set()
+
+        assert completed(driver, [quick, held], poll=0.01, on_status=on_status) == [quick, held]
+        assert seen == [("quick", Q), ("held", Q), ("quick", D), ("held", R), ("held", D)]
 
     def test_every_answer_is_read_once_news_first_or_at_the_rounds_end(self, driver: str) -> None:
         # No query held: each job's statuses are told once each, in its own order, and

@@ -357,6 +357,30 @@ def test_the_opentelemetry_api_alone_traces_nothing(fake_clock: FakeClock) -> No
     assert jobv1.wait([queued]).done == {queued}
 
 
+def test_the_one_job_path_hears_logging_alone_and_opentelemetry_alone(
+    fake_clock: FakeClock, debug: Any, spans: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It looks for listeners once either is loaded, the other one or not."""
+    with monkeypatch.context() as patched:
+        patched.delitem(sys.modules, "opentelemetry.trace")
+        FakeBackend().run(script=[Hold(R, seconds=1)]).wait_for_final_state(wait=1)
+    assert [r.getMessage() for r in records(debug)] == [
+        "job fake-1 is RUNNING (attempt 1)",
+        "sleeping 1 s (policy)",
+        "job fake-1 is DONE (attempt 1)",
+    ]
+    assert not spans.get_finished_spans()  # nobody traced: the tracer was not loaded
+    debug.clear()
+    logging_ = sys.modules["logging"]
+    with monkeypatch.context() as patched:
+        patched.delitem(sys.modules, "logging")
+        FakeBackend().run(script=[Hold(R, seconds=1)]).wait_for_final_state(wait=1)
+    assert sys.modules["logging"] is logging_
+    assert not records(debug)
+    (span,) = spans.get_finished_spans()
+    assert [event.name for event in span.events] == ["jobv1.query", "jobv1.sleep", "jobv1.query"]
+
+
 def test_a_program_that_never_imported_logging_has_no_logger_to_tell(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
