@@ -75,17 +75,24 @@ def loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
 
 
 class Recorder(FakeClock):
-    """A FakeClock that notes each sleep in a shared log, the wake-up too if ``wakeups``."""
+    """A FakeClock that notes each sleep in a shared log, the wake-up too if ``wakeups``.
 
-    def __init__(self, log: list[tuple[Any, ...]], *, wakeups: bool = False) -> None:
+    With ``scale``, each sleep moves the clock ``scale`` times the seconds
+    asked: a stand-in for a ``time.sleep`` that ends early or late.
+    """
+
+    def __init__(
+        self, log: list[tuple[Any, ...]], *, wakeups: bool = False, scale: float = 1.0
+    ) -> None:
         super().__init__()
         self.log = log
         self._wakeups = wakeups
+        self._scale = scale
 
     def sleep(self, seconds: float, wakeup: Any = None) -> bool:
         note = ("sleep", self.monotonic(), seconds)
         self.log.append((*note, wakeup) if self._wakeups else note)
-        return super().sleep(seconds, wakeup)
+        return super().sleep(seconds * self._scale, wakeup)
 
 
 class Listening:

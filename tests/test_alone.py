@@ -93,9 +93,10 @@ def _run(  # noqa: PLR0917 - the test's axes, in order
     with_callback: bool,
     callback_takes: float = 0.0,
     listen: bool = False,
+    sleeps: float = 1.0,
 ) -> list[tuple[Any, ...]]:
     log: list[tuple[Any, ...]] = []
-    clock = Recorder(log, wakeups=True)
+    clock = Recorder(log, wakeups=True, scale=sleeps)
     job = (Hinted if hints is not None else Script)(clock, steps, hints)
 
     def callback(job_id: str, status: JobStatus, handle: Any) -> None:
@@ -151,6 +152,7 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     with_callback=True,
     callback_takes=0.0,
     listen=True,
+    sleeps=1.0,
 )
 @example(
     steps=[(R, 2.5), (D, 0.0)],
@@ -160,6 +162,7 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     with_callback=True,
     callback_takes=0.0,
     listen=False,
+    sleeps=1.0,
 )
 @example(
     steps=[(R, 0.0)],
@@ -169,6 +172,7 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     with_callback=False,
     callback_takes=0.0,
     listen=True,
+    sleeps=1.0,
 )
 @example(  # a hint counts from its answer: a callback that takes 0.4 s leaves 0.3 s of it
     steps=[(R, 0.0)],
@@ -178,6 +182,7 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     with_callback=True,
     callback_takes=0.4,
     listen=False,
+    sleeps=1.0,
 )
 @example(  # a hint, then the policy: it takes up the Backoff where the hint left it
     steps=[(R, 0.0), (R, 0.0)],
@@ -187,6 +192,47 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     with_callback=False,
     callback_takes=0.0,
     listen=False,
+    sleeps=1.0,
+)
+@example(  # a hint under the floor is taken as "now" again after the policy paced the job
+    steps=[(R, 0.0), (R, 0.0), (R, 0.0), (D, 0.0)],
+    hints=[0.0, None, 0.0],
+    timeout=None,
+    wait=1,
+    with_callback=False,
+    callback_takes=0.0,
+    listen=False,
+    sleeps=1.0,
+)
+@example(  # a wake a microsecond before the deadline is the deadline (2.000001 - 1e-6 == 2.0)
+    steps=[(R, 0.0)],
+    hints=None,
+    timeout=2.000001,
+    wait=2,
+    with_callback=True,
+    callback_takes=0.0,
+    listen=False,
+    sleeps=1.0,
+)
+@example(  # a sleep to the deadline that ends early: the deadline is taken as come
+    steps=[(R, 0.0)],
+    hints=None,
+    timeout=3.0,
+    wait=5,
+    with_callback=True,
+    callback_takes=0.0,
+    listen=False,
+    sleeps=0.5,
+)
+@example(  # a sleep that ends late, on the deadline: its query is the deadline's, unhinted
+    steps=[(R, 0.0)],
+    hints=[None],
+    timeout=2.0,
+    wait=0.95,
+    with_callback=False,
+    callback_takes=0.0,
+    listen=False,
+    sleeps=2.0,
 )
 @settings(max_examples=examples(400))
 @given(
@@ -197,6 +243,7 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     with_callback=st.booleans(),
     callback_takes=st.sampled_from([0.0, 0.0, 0.4, 3.0]),
     listen=st.booleans(),
+    sleeps=st.sampled_from([1.0, 1.0, 1.0, 0.5, 2.0]),
 )
 def test_the_fast_path_makes_the_loops_calls_at_the_loops_times(  # noqa: PLR0917 - one per axis
     steps: list[tuple[Any, float]],
@@ -206,22 +253,24 @@ def test_the_fast_path_makes_the_loops_calls_at_the_loops_times(  # noqa: PLR091
     with_callback: bool,
     callback_takes: float,
     listen: bool,
+    sleeps: float,
 ) -> None:
     """The same calls, hooks and outcome; the same log records when the logger listens.
 
     Issue 23: listening took the general loop, so turning on debug logging
     could change what a wait did; it no longer picks the path, and what the
-    fast path does heard is what it does unheard.
+    fast path does heard is what it does unheard. ``sleeps`` scales the
+    clock's sleeps: ones that end early or late are read alike too.
     """
     if timeout is None and all(answer in (R, Q) for answer, _ in steps):
         steps = [*steps, (D, 0.0)]  # a wait without a deadline must end
-    axes = (steps, hints, timeout, wait, with_callback, callback_takes, listen)
-    fast = _run("fast", *axes)
-    general = _run("general", *axes)
+    axes = (steps, hints, timeout, wait, with_callback, callback_takes)
+    fast = _run("fast", *axes, listen=listen, sleeps=sleeps)
+    general = _run("general", *axes, listen=listen, sleeps=sleeps)
     assert fast == general
     assert fast[-1][0] in ("raised", "returned")
     if listen:
-        assert unheard(fast) == _run("fast", *axes[:-1], listen=False)
+        assert unheard(fast) == _run("fast", *axes, listen=False, sleeps=sleeps)
 
 
 def test_the_fast_path_is_taken_for_a_plain_wait(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,6 +28,7 @@ from jobv1 import (
     FIRST_COMPLETED,
     FIRST_EXCEPTION,
     JobStatus,
+    JobTimeoutError,
     JobV1,
     _deadline,
     aio,
@@ -211,6 +212,9 @@ class TestNewsComesFirst:
         assert flight.busy(held)  # noted: the next wait does not ask it again meanwhile
         asked = held.queries
         waited(driver, [held, ScriptedJob([D], "other")], timeout=0, return_when=FIRST_COMPLETED)
+        assert held.queries == asked
+        with pytest.raises(JobTimeoutError):  # nor a wait on it alone
+            held.wait_for_final_state(timeout=0)
         assert held.queries == asked
         release.set()
 
