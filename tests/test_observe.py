@@ -18,6 +18,7 @@ from conftest import ScriptedJob
 from jobv1 import Interrupt, JobStatus, JobTimeoutError, RateLimit, Retry, WaitInterruptedError, aio
 from jobv1._observe import listening, observer
 from jobv1.testing import FakeBackend, FakeClock, FakeJob, Hold
+from test_many import BatchBackend
 
 Q, R, D = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE
 
@@ -88,6 +89,64 @@ def test_each_sleep_says_why(
     jobv1.wait([make(), make()], timeout=20, **wait)
     reasons = [r.jobv1_reason for r in records(debug) if hasattr(r, "jobv1_reason")]
     assert reason in reasons
+
+
+class Soon(ScriptedJob):
+    """Hints half a second."""
+
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return 0.5
+
+
+class Called(ScriptedJob):
+    """Says it calls back when it ends (it never does): asked at its resync interval."""
+
+    resync_interval = 10.0
+
+    def watch(self, wakeup: Any) -> Any:
+        return lambda: None
+
+
+class LongPolled(ScriptedJob):
+    """A long-poll service that holds no query: asked again at once after news."""
+
+    status_long_poll = 30.0
+
+    def status(self, wait: float = 0.0) -> JobStatus:
+        return super().status()
+
+
+def _batched() -> list[Any]:
+    backend = BatchBackend()
+    return [backend.run(script=[Hold(R, seconds=3)]) for _ in range(2)]
+
+
+@pytest.mark.parametrize(
+    ("make", "sleeps"),
+    [
+        # the hint's 0.5 s comes first, whichever job is planned after it
+        (lambda: [Soon([R, D], "soon"), ScriptedJob([R, D])], [(0.5, "hint"), (0.5, "schedule")]),
+        (lambda: [Soon([R, D], "soon"), *_batched()], [(0.5, "hint"), (0.5, "schedule")]),
+        (lambda: [Soon([R, D], "soon"), Called([R, D])], [(0.5, "hint"), (9.5, "schedule")]),
+        # a batch's jobs by the policy; jobs that call back by their resync interval
+        (_batched, [(1, "policy"), (1, "policy"), (1, "policy")]),
+        (lambda: [Called([R, R, D]), Called([R, D], "other")], [(10, "resync"), (10, "resync")]),
+        # RUNNING at 1 s is news: the long-poll is asked again at once, the other job at 2 s
+        (
+            lambda: [LongPolled([Q, R, R, D], "held"), ScriptedJob([R, R, D])],
+            [(1, "policy"), (0, "long-poll"), (1, "policy")],
+        ),
+    ],
+    ids=["policy", "batch", "resync", "batch alone", "resync alone", "long-poll"],
+)
+def test_a_wait_on_many_jobs_sleeps_to_the_soonest_plan_and_says_why(
+    fake_clock: FakeClock, debug: Any, make: Any, sleeps: list[tuple[float, str]]
+) -> None:
+    jobs = make()
+    assert jobv1.wait(jobs, timeout=60, poll=1).done == set(jobs)
+    assert fake_clock.monotonic() < 30  # every job planned: none left to the deadline
+    told = [(r.jobv1_seconds, r.jobv1_reason) for r in records(debug) if hasattr(r, "jobv1_reason")]
+    assert told[: len(sleeps)] == sleeps
 
 
 def test_a_sleep_until_a_job_planned_in_an_earlier_round_says_schedule(
