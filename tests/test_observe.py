@@ -145,7 +145,11 @@ def test_a_wait_on_many_jobs_sleeps_to_the_soonest_plan_and_says_why(
     jobs = make()
     assert jobv1.wait(jobs, timeout=60, poll=1).done == set(jobs)
     assert fake_clock.monotonic() < 30  # every job planned: none left to the deadline
-    told = [(r.jobv1_seconds, r.jobv1_reason) for r in records(debug) if hasattr(r, "jobv1_reason")]
+    told = [
+        (vars(r)["jobv1_seconds"], vars(r)["jobv1_reason"])
+        for r in records(debug)
+        if hasattr(r, "jobv1_reason")
+    ]
     assert told[: len(sleeps)] == sleeps
 
 
