@@ -183,9 +183,9 @@ def test_a_bad_long_poll_is_refused_before_any_query(fake_clock: FakeClock) -> N
     class Text(Held):
         status_long_poll = "55"  # type: ignore[assignment]
 
-    with pytest.raises(ValueError, match=r"status_long_poll of .*Negative must be None or finite"):
+    with pytest.raises(ValueError, match=r"^status_long_poll of .*Negative must be None or finite"):
         Negative(LIFE).wait_for_final_state()
-    with pytest.raises(TypeError, match=r"status_long_poll of .*Text must be a real number"):
+    with pytest.raises(TypeError, match=r"^status_long_poll of .*Text must be a real number"):
         jobv1.wait([Text(LIFE)])
 
 

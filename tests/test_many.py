@@ -442,6 +442,8 @@ def test_jobs_that_cannot_be_hashed_are_refused_before_any_query() -> None:
         wait([job])
     assert job.queries == 0
     assert list(as_completed([job])) == [job]  # as_completed needs no hash
+    other = Comparable([D], "other")  # told apart by identity: each once, in the order given
+    assert list(as_completed([job, other, job])) == [job, other]
 
 
 def test_wait_returns_a_named_pair_as_concurrent_futures_does(
