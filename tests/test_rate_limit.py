@@ -177,6 +177,61 @@ def test_an_interrupt_ends_the_wait_for_a_turn() -> None:
     assert str(caught.value) == "the wait for 3 of 3 jobs was interrupted"
 
 
+@pytest.mark.parametrize("driver", ["blocking", "asyncio"])
+def test_an_interrupt_set_in_a_query_ends_the_round_before_the_next_turn(
+    fake_clock: FakeClock, driver: str
+) -> None:
+    """The queries of a round go together until one waits for a turn; none is begun after."""
+    interrupt = Interrupt()
+
+    class Interrupting(ScriptedJob):
+        def status(self) -> JobStatus:
+            interrupt.set()
+            return super().status()
+
+    jobs = [Interrupting([R], "job-0"), ScriptedJob([R], "job-1"), ScriptedJob([R], "job-2")]
+    limit = RateLimit(1, per=10.0)
+    with pytest.raises(WaitInterruptedError, match="the wait for 3 of 3 jobs was interrupted"):
+        waited(driver, jobs, rate_limit=limit, max_in_flight=8, interrupt=interrupt)
+    assert [job.queries for job in jobs] == [1, 0, 0]
+    assert fake_clock.monotonic() == 0  # not the 10 s to the next turn
+
+
+def test_the_queries_of_a_burst_run_together(fake_clock: FakeClock) -> None:
+    began: list[float] = []
+
+    class Slow(ScriptedJob):
+        def status(self) -> JobStatus:
+            began.append(fake_clock.monotonic())
+            fake_clock.sleep(1)  # a query that takes a second
+            return super().status()
+
+    jobs = [Slow([D], f"job-{n}") for n in range(4)]
+    jobv1.wait(jobs, rate_limit=RateLimit(1, per=10.0, burst=3), max_in_flight=8)
+    assert began == [0, 0, 0, 10]  # three turns at once, the fourth at the rate
+    assert fake_clock.monotonic() == 11
+
+
+def test_a_request_with_no_turn_left_holds_back_no_other_request(
+    fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    class Limited(FakeBackend):
+        status_rate_limit = RateLimit(1, per=100.0)
+
+    caplog.set_level(logging.DEBUG, logger="jobv1")
+    limited, free = Limited(), FakeBackend()
+    jobs = [limited.run(script=[Hold(R)]) for _ in range(2)]
+    other = free.run(script=[Hold(R, seconds=2)])
+    done, _ = jobv1.wait([*jobs, other], timeout=5, poll=1)
+    assert done == {other}
+    assert [q.time for q in other.queries] == [0, 1, 2]
+    assert [len(job.queries) for job in jobs] == [1, 0]  # the next turn is at 100
+    sleeps = [vars(r)["jobv1_seconds"] for r in caplog.records if hasattr(r, "jobv1_reason")]
+    assert sleeps == [1, 1, 3]  # each round asked every job with a turn; then the deadline
+
+
 def test_a_job_that_calls_back_while_the_wait_waits_for_a_turn_is_seen_at_once() -> None:
     future: concurrent.futures.Future[int] = concurrent.futures.Future()
     pushed = FutureJob(None, "pushed", future)
