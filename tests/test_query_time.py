@@ -412,6 +412,39 @@ def test_one_at_a_time_a_query_that_ends_at_the_deadline_leaves_the_rest_to_its_
     assert statuses == ([R, D] if told else [])
 
 
+def test_one_at_a_time_the_deadlines_round_begins_no_query_after_last_query_seconds(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """Its queries there take 0.6 s each: the third would begin 1.2 s after the deadline.
+
+    The round's queries end one ``LAST_QUERY_SECONDS`` (1 s) after it: the
+    second, begun before that, runs to its end; the third is not begun.
+    """
+    jobs = [Taking(f"job{n}", fake_clock, [(0.0, R), (0.6, R)]) for n in range(3)]
+    done, not_done = waited(drive, jobs, timeout=2, poll=10, max_in_flight=1)
+    assert (done, not_done) == (set(), set(jobs))
+    assert [job.begun for job in jobs] == [[0.0, 2.0], [0.0, 2.6], [0.0]]
+
+
+def test_one_at_a_time_a_round_begins_no_query_past_the_deadline(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """The second query runs past the deadline: the third job is the deadline's round's.
+
+    There the first job, answered before the deadline, is asked first, as
+    the jobs' order says; the second, answered after it, is not asked again.
+    The blocking driver makes a query made alone in its own thread, where
+    nothing gives it up: the deadline's round begins when it ends (1.2 s).
+    The asyncio driver awaits it in a worker, and gives it up at the deadline.
+    """
+    jobs = [Taking(f"job{n}", fake_clock, [(0.6, R)]) for n in range(3)]
+    done, not_done = waited(drive, jobs, timeout=1, poll=10, max_in_flight=1)
+    assert (done, not_done) == (set(), set(jobs))
+    at = 1.0 if drive == "asyncio" else 1.2  # when the deadline's round begins
+    begun = [[round(time, 9) for time in job.begun] for job in jobs]
+    assert begun == [[0.0, at], [0.6], [round(at + 0.6, 9)]]
+
+
 def test_a_job_whose_query_an_earlier_wait_gave_up_is_not_asked_while_it_runs(
     fake_clock: FakeClock, drive: str
 ) -> None:
