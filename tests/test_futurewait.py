@@ -24,7 +24,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import jobv1
-from conftest import Listening, Recorder, completed, examples, unheard, waited
+from conftest import Listening, Recorder, ScriptedJob, completed, examples, unheard, waited
 from jobv1 import (
     FIRST_COMPLETED,
     FIRST_EXCEPTION,
@@ -730,7 +730,7 @@ class ShortSleeps(FakeClock):
 
 
 @pytest.mark.parametrize("bound", [1, 8])
-@pytest.mark.parametrize("path", ["futures", "general"])
+@pytest.mark.parametrize("path", ["futures", "general", "plain"])
 @pytest.mark.parametrize("driver", ["blocking", "asyncio"])
 def test_a_sleep_to_the_deadline_that_ends_early_ends_the_wait_as_the_deadline(
     path: str, driver: str, bound: int
@@ -738,9 +738,10 @@ def test_a_sleep_to_the_deadline_that_ends_early_ends_the_wait_as_the_deadline(
     """Nothing woke the sleep: the deadline is taken as come, whatever the clock reads.
 
     Each loop then has the deadline's round and raises, rather than sleep on
-    for what is left, and again, half of it each time.
+    for what is left, and again, half of it each time. (``"plain"``: polled
+    jobs, which the plain loop waits on.)
     """
-    jobs = _jobs(2)
+    jobs: list[Any] = _jobs(2) if path != "plain" else [ScriptedJob([Q], f"f{n}") for n in range(2)]
     statuses: list[tuple[str, JobStatus, float]] = []
     clock = ShortSleeps()
     options: dict[str, Any] = {
@@ -749,6 +750,8 @@ def test_a_sleep_to_the_deadline_that_ends_early_ends_the_wait_as_the_deadline(
         "on_status": lambda job, status: statuses.append((job.job_id(), status, clock.monotonic())),
     }
 
+    if path == "plain":
+        options["poll"] = 10  # its first sleep is to the deadline, as the futures' is
     layout = _polling.general if path == "general" else _choose.layout
     with (
         clock,
