@@ -151,6 +151,19 @@ def test_a_round_carries_a_slow_query_over_and_reads_its_answer_later(
     assert fake_clock.monotonic() == slow_query + 3
 
 
+def test_a_query_carried_over_and_running_at_the_deadline_is_not_asked_again_there(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """The deadline's round asks every job but one whose carried query still runs."""
+    slow = Taking("slow", fake_clock, [(10.0, D)])
+    polled = Taking("polled", fake_clock, [(0.0, R)])
+    done, not_done = waited(drive, [slow, polled], timeout=2, poll=1, max_in_flight=2)
+    assert (done, not_done) == (set(), {slow, polled})
+    assert slow.begun == [0.0]
+    assert polled.begun == [0.0, 1.5, 2.0]  # a second after the first round's end; the deadline
+    assert fake_clock.monotonic() == 2.0
+
+
 def test_queries_that_sleep_together_take_the_longest_sleep(
     fake_clock: FakeClock, drive: str
 ) -> None:
