@@ -64,9 +64,13 @@ class TestFakeClock:
             job.wait_for_final_state(wait=600)
             assert clock.monotonic() == 3600
         FakeBackend().run()  # entered once: named no more
-        used = FakeClock()
-        used.advance(5)  # a clock put to use (read, slept on, moved) is not named either
-        FakeBackend().run()
+        with clock:  # and entered again as well as ever
+            assert clock.monotonic() == 3600
+        # A clock put to use (moved, read, slept on) is not named either.
+        for use in (lambda c: c.advance(5), lambda c: c.monotonic(), lambda c: c.sleep(1)):
+            used = FakeClock()
+            use(used)
+            FakeBackend().run()
 
     def test_it_refuses_to_go_backwards(self) -> None:
         clock = FakeClock()
