@@ -76,6 +76,19 @@ def test_an_awaited_status_gives_its_jobs_hint_for_the_status_it_answered(
     assert job.times == [0.0, 0.5, 2.5, 4.5]
 
 
+def test_an_awaited_status_at_the_deadline_asks_no_hint(fake_clock: FakeClock) -> None:
+    class Counted(HintedAsyncJob):
+        def poll_hint(self, status: JobStatus) -> float | None:
+            hinted.append(self.clock.monotonic())
+            return super().poll_hint(status)
+
+    hinted: list[float] = []
+    job = Counted(fake_clock)
+    assert asyncio.run(aio.wait([job], timeout=1, poll=10)).not_done == {job}
+    assert job.times == [0.0, 0.5, 1.0]  # QUEUED, then RUNNING twice: 2 s more, past the deadline
+    assert hinted == [0.0, 0.5]  # none at the deadline, which ends the wait
+
+
 class ForeignAsyncJob:
     """A job of another library, async too."""
 

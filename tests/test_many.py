@@ -379,6 +379,25 @@ def hinted(
     return job
 
 
+def test_a_batch_asks_its_jobs_hints_but_not_at_the_deadline(fake_clock: FakeClock) -> None:
+    """As a job asked alone: a hint is of no use at the deadline, which ends the wait."""
+    asked: list[tuple[str, float]] = []
+
+    class Counted(SlowHintedJob):
+        def poll_hint(self, status: JobStatus) -> float | None:
+            asked.append((self.job_id(), fake_clock.monotonic()))
+            return 2.0
+
+    batch = BatchBackend()
+    jobs = [Counted(batch, f"job{n}", script=[Hold(R)]) for n in range(2)]
+    for job in jobs:
+        job.submit()
+    done, not_done = wait(jobs, timeout=3, poll=10)
+    assert (done, not_done) == (set(), set(jobs))
+    assert batch.requests == [2, 2, 2]  # at 0, at the hint's 2 s, at the deadline
+    assert asked == [("job0", 0), ("job1", 0), ("job0", 2), ("job1", 2)]
+
+
 class EndsAtTheDeadline(FakeClock):
     """A clock whose long sleep ends with a future completing, as a worker thread would then."""
 

@@ -95,7 +95,9 @@ def channel() -> Any:
         yield clock
 
 
-def jobs_ending(channel: Channel, notifier: Notifier, ends: dict[str, float]) -> list[Pushed]:
+def jobs_ending(
+    channel: Channel, notifier: Notifier | None, ends: dict[str, float]
+) -> list[Pushed]:
     backend = Backend(notifier)
     return [Pushed(backend, name, end, channel) for name, end in ends.items()]
 
@@ -111,6 +113,15 @@ class TestWaits:
         assert [job.job_id() for job in completed(driver, jobs, poll=1)] == ["b", "a"]
         assert [job.queries for job in jobs] == [[0, 7], [0, 3]]
         assert repr(notifier) == "<Notifier up: resync=100 s, 0 jobs watched>"  # undone
+
+    def test_each_backend_has_its_own_channel_or_none(self, driver: str, channel: Channel) -> None:
+        notifier = Notifier(resync=100)
+        [polled] = jobs_ending(channel, None, {"polled": 3})  # a backend with no channel
+        [pushed] = jobs_ending(channel, notifier, {"pushed": 7})
+        channel.at(7, lambda: notifier.notify("pushed"))
+        assert completed(driver, [polled, pushed], poll=1) == [polled, pushed]
+        assert polled.queries == [0, 1, 2, 3]
+        assert pushed.queries == [0, 7]
 
     def test_an_event_the_channel_dropped_is_noticed_at_the_resync(
         self, driver: str, channel: Channel

@@ -164,6 +164,31 @@ def test_a_query_carried_over_and_running_at_the_deadline_is_not_asked_again_the
     assert fake_clock.monotonic() == 2.0
 
 
+@pytest.mark.parametrize("count", [2, 3])
+def test_queries_woken_together_that_move_the_clock_on_each_move_it(
+    fake_clock: FakeClock, drive: str, count: int
+) -> None:
+    """Queries woken by the time may move it on themselves, as a test's stand-in may.
+
+    Each waited for the other to settle first, for ever, until the clock let
+    one go first. Each moves the time a second on, one after the other; the
+    third job's query, begun by the first worker free (at 1.25 s), sleeps
+    while the second moves the time, and moves it on from where it is then.
+    """
+
+    class SleepsThenMoves(Taking):
+        def status(self) -> JobStatus:
+            answer = super().status()
+            self.clock.advance(1.0)
+            return answer
+
+    jobs = [SleepsThenMoves(f"j{n}", fake_clock, [(0.25, D)]) for n in range(count)]
+    done, _ = waited(drive, jobs, max_in_flight=2)
+    assert done == set(jobs)
+    assert [job.answered for job in jobs] == [[0.25], [0.25], [1.5]][:count]
+    assert fake_clock.monotonic() == 0.25 + count
+
+
 def test_queries_that_sleep_together_take_the_longest_sleep(
     fake_clock: FakeClock, drive: str
 ) -> None:

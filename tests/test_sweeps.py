@@ -100,6 +100,15 @@ class TestWindow:
         assert [time for time, _ in service.asked] == [0, 0, 1, 3, 4]
         assert ids(taken) == ["svc-2", "svc-1", "svc-4", "svc-5", "svc-3"]
 
+    def test_room_made_by_a_round_is_filled_before_any_sleep(
+        self, driver: str, fake_clock: FakeClock
+    ) -> None:
+        """The sleep planned up to the deadline is not slept: the deadline has not come."""
+        jobs = iter([ScriptedJob([R, D], "a"), ScriptedJob([D], "b"), ScriptedJob([D], "c")])
+        taken = swept(driver, jobs, max_pending=2, timeout=10, poll=100)
+        assert ids(taken) == ["b", "c", "a"]  # "c" drawn and asked at once; "a" at the deadline
+        assert fake_clock.monotonic() == 10
+
     def test_nothing_is_drawn_before_the_iteration_begins(
         self, driver: str, fake_clock: FakeClock
     ) -> None:

@@ -92,6 +92,8 @@ class FakeClock:
         self._busy = 0  # shares counted and awake: the time holds still for them
         self._sleepers: list[_Sleeper] = []
         self._waiters: list[_Waiter] = []
+        # Shares of queries woken together that wait to move the time on (advance()).
+        self._moving: set[_Share] = set()
         self._released = False  # its block ended: a query's sleep no longer waits
         _UNENTERED[self] = threading.get_ident()
 
@@ -116,6 +118,8 @@ class FakeClock:
         step = check_seconds("seconds", seconds)
         self._used = True
         with self._lock:
+            # The time moves on from where the queries woken with this one leave it.
+            self._others_settled(self._shares.get(threading.get_ident()))
             before = self._now
             self._move_to(before + step)
             if self._now != before:
@@ -283,9 +287,9 @@ class FakeClock:
         mine = self._shares.get(threading.get_ident())  # a query that advances the clock
 
         def others_settled() -> bool:
-            return self._none_woken(besides=mine)
+            return self._settled_but(mine)
 
-        self._changed.wait_for(others_settled)
+        self._others_settled(mine)
         while True:
             ends = [sleeper.end for sleeper in self._sleepers if sleeper.end <= target]
             if not ends:
@@ -297,6 +301,31 @@ class FakeClock:
         self._now = max(self._now, target)
         self._ring_due()
         self._settle()
+
+    def _others_settled(self, mine: _Share | None) -> None:
+        """Wait (the lock held) until no query woken by the time, but ``mine``, is awake.
+
+        Queries woken together that each move the time on (:meth:`advance`)
+        wait here for one another: each lets the others go first while it
+        waits; the first to get the lock moves the time, the next once that
+        query is done, from where the time is then.
+        """
+        if mine is not None:
+            self._moving.add(mine)
+            self._changed.notify_all()  # a query that waited for this one may go first now
+        try:
+            self._changed.wait_for(lambda: self._settled_but(mine))
+        finally:
+            self._moving.discard(mine)
+
+    def _settled_but(self, mine: _Share | None) -> bool:
+        """Whether no query woken by the time is awake (the lock held) but ``mine``.
+
+        Nor one that waits to move the time on: it goes after (:meth:`_others_settled`).
+        """
+        moving = self._moving
+        shares = self._shares.values()
+        return not any(s.woken for s in shares if s is not mine and s not in moving)
 
     def _none_woken(self, besides: _Share | None = None) -> bool:
         """Whether no query woken by the time, but ``besides``, is still awake (the lock held)."""
