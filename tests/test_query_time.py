@@ -26,7 +26,7 @@ from jobv1 import Interrupt, JobStatus, JobTimeoutError, JobV1, aio
 from jobv1._deadline import LAST_QUERY_SECONDS, SLOW_QUERY_SECONDS
 from jobv1.testing import FakeClock
 
-R, D = JobStatus.RUNNING, JobStatus.DONE
+Q, R, D = JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.DONE
 
 #: Real seconds a test waits for an asyncio wait that should have given a query up.
 GATE_SECONDS = 10.0
@@ -187,6 +187,44 @@ def test_queries_woken_together_that_move_the_clock_on_each_move_it(
     assert done == set(jobs)
     assert [job.answered for job in jobs] == [[0.25], [0.25], [1.5]][:count]
     assert fake_clock.monotonic() == 0.25 + count
+
+
+def test_a_carried_answer_is_read_though_an_earlier_carried_query_still_runs(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """Two queries carried over: the second's answer, come first, is read at the next round."""
+    slower = Taking("slower", fake_clock, [(10.0, D)])
+    slow = Taking("slow", fake_clock, [(2.0, D)])
+    polled = Taking("polled", fake_clock, [(0.0, R)] * 5 + [(0.0, D)])
+    seen = completed(drive, [slower, slow, polled], timeout=60, poll=1, max_in_flight=3)
+    assert seen == [slow, polled, slower]
+    assert (slower.begun, slow.begun) == ([0.0], [0.0])  # each asked once: read, not asked again
+    assert slow.answered == [2.0]
+    assert polled.begun[:3] == [0.0, 1.5, 2.5]  # the first round ended at SLOW_QUERY_SECONDS
+
+
+def test_a_query_given_up_at_the_deadline_that_answers_before_the_wait_ends_is_read(
+    fake_clock: FakeClock, drive: str
+) -> None:
+    """A hook told in the deadline's round moves the time past the end of a query given up.
+
+    That query answers while the round is read: the wait reads it as it
+    ends, and its job is done.
+    """
+    late = Taking("late", fake_clock, [(0.0, R), (5.0, D)])
+    quick = Taking("quick", fake_clock, [(0.0, Q), (0.0, R)])
+
+    def on_status(job: Any, status: JobStatus) -> None:
+        if job is quick and status is R:  # read after the late query was given up, at 3
+            fake_clock.advance(5.0)
+
+    done, not_done = waited(
+        drive, [late, quick], timeout=2, poll=10, max_in_flight=2, on_status=on_status
+    )
+    assert (done, not_done) == ({late}, {quick})
+    assert late.begun == [0.0, 2.0]
+    assert late.answered == [0.0, 7.0]
+    assert fake_clock.monotonic() == 8.0
 
 
 def test_queries_that_sleep_together_take_the_longest_sleep(
