@@ -163,6 +163,12 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         TypeError,
         "wait must be a number of seconds or a poll policy such as Backoff(), not False",
     ),
+    (  # a hook takes the general loop, which names the argument as the fast path does
+        "wait_for_final_state",
+        lambda: job().wait_for_final_state(wait=-0.5, on_status=print),
+        ValueError,
+        "wait must be a finite number of seconds >= 0, got -0.5",
+    ),
     (
         "wait_for_final_state",
         lambda: job().wait_for_final_state(callback="print"),

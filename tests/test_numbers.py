@@ -51,6 +51,15 @@ def test_any_real_number_is_a_delay_a_hint_a_timeout_and_a_wait(
     assert [q.time - start for q in hinted.queries] == [0, 2, 4]
 
 
+@pytest.mark.parametrize("zero", [np.int64(0), np.float32(0), Fraction(0), Decimal(0)], ids=repr)
+def test_zero_of_any_type_is_a_wait(fake_clock: FakeClock, zero: Any) -> None:
+    """No delay between queries, as ``wait=0``: zero is no less a number of seconds than 2."""
+    job = FakeJob(None, "at-once", script=[Hold(R, queries=2)])
+    job.submit()
+    job.wait_for_final_state(wait=zero)
+    assert [q.time for q in job.queries] == [0, 0, 0]
+
+
 @pytest.mark.parametrize(
     "timeout", [np.int64(2), np.float32(0.5), Fraction(1, 2), Decimal("0.5")], ids=repr
 )
