@@ -505,8 +505,21 @@ def test_jobs_of_other_libraries_take_the_plain_loop_unless_they_run_on_a_future
     assert _path([*plain, Duck(_future="not a future")]) is Plain  # polled, as its view is
     assert _path([*plain, Duck(_future=concurrent.futures.Future())]) is Poller  # watched
     assert _path([*plain, Registered()]) is Poller
+    # Among another library's jobs, a jobv1 job's backend is looked at as ever.
+    assert _path([Duck(), Plainly(Batching(), "x"), plain[0]]) is Poller  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="jobs must hold only jobs"):
         _path([*plain, Plainly])  # a class is not a job
+
+
+class UnhashableBatching(Unhashable):
+    def job_statuses(self, jobs: Any) -> list[JobStatus]:
+        return [D for _ in jobs]
+
+
+def test_backends_that_cannot_be_hashed_are_each_looked_at() -> None:
+    batching, other = UnhashableBatching(), Unhashable()
+    assert _path([Plainly(batching, "x"), Plainly(other, "y")]) is Poller  # type: ignore[arg-type]
+    assert _path([Plainly(Unhashable(), "x"), Plainly(other, "y")]) is Plain  # type: ignore[arg-type]
 
 
 class NamingDuck(Duck):
