@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import jobv1
-from conftest import ScriptedJob, completed, waited
+from conftest import Recorder, ScriptedJob, completed, waited
 from jobv1 import FutureJob, Interrupt, JobStatus, RateLimit, WaitInterruptedError, aio
 from jobv1.testing import FakeBackend, FakeClock, Hold
 from test_many import BatchBackend
@@ -460,6 +460,15 @@ def test_a_pause_never_brings_a_turn_forward() -> None:
     assert limit.reserve(0.0, 100.0, clock) == 30.0
     limit.hold(45.0, object())  # another clock's pause is its own
     assert limit.reserve(0.0, 100.0, clock) == 40.0
+
+
+def test_a_fetch_whose_turn_is_now_sleeps_not_at_all() -> None:
+    log: list[tuple[Any, ...]] = []
+    with Recorder(log):
+        job = FakeBackend().run(result=7)
+        fetched = jobv1.result(job, rate_limit=RateLimit(1, per=10.0, burst=2))
+        assert fetched == job.result()
+    assert log == []  # the query and the fetch, both within the burst: no sleep, even of 0 s
 
 
 def test_a_result_fetch_and_a_cancel_draw_from_the_limit(fake_clock: FakeClock) -> None:
