@@ -224,6 +224,16 @@ waits: st.SearchStrategy[float | PollPolicy] = (
     listen=False,
     sleeps=0.5,
 )
+@example(  # a sleep to the deadline, begun after the first, that ends early
+    steps=[(R, 0.0)],
+    hints=None,
+    timeout=4.0,
+    wait=3,
+    with_callback=True,
+    callback_takes=0.0,
+    listen=False,
+    sleeps=0.5,
+)
 @example(  # a sleep that ends late, on the deadline: its query is the deadline's, unhinted
     steps=[(R, 0.0)],
     hints=[None],

@@ -98,6 +98,13 @@ class Soon(ScriptedJob):
         return 0.5
 
 
+class Tied(ScriptedJob):
+    """Hints a second: as soon as the policy of ``poll=1``."""
+
+    def poll_hint(self, status: JobStatus) -> float | None:
+        return 1.0
+
+
 class Called(ScriptedJob):
     """Says it calls back when it ends (it never does): asked at its resync interval."""
 
@@ -128,6 +135,8 @@ def _batched() -> list[Any]:
         (lambda: [Soon([R, D], "soon"), ScriptedJob([R, D])], [(0.5, "hint"), (0.5, "schedule")]),
         (lambda: [Soon([R, D], "soon"), *_batched()], [(0.5, "hint"), (0.5, "schedule")]),
         (lambda: [Soon([R, D], "soon"), Called([R, D])], [(0.5, "hint"), (9.5, "schedule")]),
+        # a tie: the first job's plan says why
+        (lambda: [Tied([R, D], "tied"), ScriptedJob([R, D])], [(1, "hint")]),
         # a batch's jobs by the policy; jobs that call back by their resync interval
         (_batched, [(1, "policy"), (1, "policy"), (1, "policy")]),
         (lambda: [Called([R, R, D]), Called([R, D], "other")], [(10, "resync"), (10, "resync")]),
@@ -137,7 +146,7 @@ def _batched() -> list[Any]:
             [(1, "policy"), (0, "long-poll"), (1, "policy")],
         ),
     ],
-    ids=["policy", "batch", "resync", "batch alone", "resync alone", "long-poll"],
+    ids=["policy", "batch", "resync", "tie", "batch alone", "resync alone", "long-poll"],
 )
 def test_a_wait_on_many_jobs_sleeps_to_the_soonest_plan_and_says_why(
     fake_clock: FakeClock, debug: Any, make: Any, sleeps: list[tuple[float, str]]

@@ -402,21 +402,32 @@ class Limited:
     status_retry = HONOURS
 
 
+class Retrying:
+    status_retry = HONOURS
+
+
+@pytest.mark.parametrize("whose", ["backend's", "wait's"])
 @pytest.mark.parametrize("driver", ["blocking", "asyncio"])
 def test_a_retry_after_pauses_every_query_that_draws_from_the_limit(
-    fake_clock: FakeClock, driver: str
+    fake_clock: FakeClock, driver: str, whose: str
 ) -> None:
-    """One job told to wait 5 s: the others, on the same limit, wait too (they asked at 1 s)."""
-    backend = Limited()
+    """One job told to wait 5 s: the others, on the same limit, wait too (they asked at 1 s).
+
+    The limit is the backend's ``status_rate_limit``, or the wait's ``rate_limit``.
+    """
+    backend = Limited() if whose == "backend's" else Retrying()
+    options: dict[str, Any] = {"poll": 1}
+    if whose == "wait's":
+        options["rate_limit"] = RateLimit(100, per=1)
     told = Told(fake_clock, [R, D], "told")
     others = [Clocked(fake_clock, [R, R, D], f"j{n}") for n in range(3)]
     for job in [told, *others]:
         job._backend = backend  # type: ignore[assignment]
     jobs = [told, *others]
     if driver == "blocking":
-        assert jobv1.wait(jobs, poll=1).done == set(jobs)
+        assert jobv1.wait(jobs, **options).done == set(jobs)
     else:
-        assert asyncio.run(aio.wait(jobs, poll=1)).done == set(jobs)
+        assert asyncio.run(aio.wait(jobs, **options)).done == set(jobs)
     assert told.times[0] == 0
     assert 5 <= told.times[1] < 5.1  # with the others, 100 a second
     for job in others:
@@ -460,6 +471,28 @@ def test_a_pause_never_brings_a_turn_forward() -> None:
     assert limit.reserve(0.0, 100.0, clock) == 30.0
     limit.hold(45.0, object())  # another clock's pause is its own
     assert limit.reserve(0.0, 100.0, clock) == 40.0
+
+
+@pytest.mark.parametrize("loop", ["one", "many"])
+def test_a_sleep_to_the_deadline_that_ends_early_gives_up_the_requests_with_no_turn(
+    loop: str,
+) -> None:
+    """The deadline is taken as come (nothing woke the sleep): no turn is left, nothing asked."""
+    clock = Recorder([], scale=0.5)  # each sleep moves the clock half the time asked
+    limit = RateLimit(1, per=100.0)  # the next turn, at 100 s, is past the deadline
+    with clock:
+        jobs = [ScriptedJob([R], f"job-{n}") for n in range(2 if loop == "many" else 1)]
+
+        def wait() -> None:
+            if loop == "one":
+                jobs[0].wait_for_final_state(timeout=4, wait=10, rate_limit=limit)
+            else:
+                list(jobv1.as_completed(jobs, timeout=4, poll=10, rate_limit=limit))
+
+        with pytest.raises(jobv1.JobTimeoutError):
+            wait()
+    assert [job.queries for job in jobs] == [1, 0][: len(jobs)]
+    assert clock.monotonic() == 2.0  # half of the sleep to the deadline, then no other sleep
 
 
 def test_a_fetch_whose_turn_is_now_sleeps_not_at_all() -> None:
