@@ -142,33 +142,22 @@ class TestNewsComesFirst:
         assert not_done == {held}
         release.set()
 
+    @pytest.mark.parametrize("how", ["given", "windowed", "moved by add()"])
     def test_as_completed_yields_while_another_query_is_held(
-        self, driver: str, release: threading.Event
+        self, driver: str, release: threading.Event, how: str
     ) -> None:
+        """The job given, drawn through a window, or added (which moves a plain wait)."""
         held = Held("held", release, free=1)
-        job, error = first(driver, [held, ScriptedJob([Q, D], "quick")], poll=0.01)
+        quick = ScriptedJob([Q, D], "quick")
+        if how == "given":
+            job, error = first(driver, [held, quick], poll=0.01)
+        elif how == "windowed":
+            job, error = first(driver, [held, quick], poll=0.01, max_pending=2)
+        else:
+            job, error = first(driver, [held, ScriptedJob([R], "idle")], (quick,), poll=0.01)
         assert held.under_way()
-        assert job.job_id() == "quick"
+        assert job is quick
         assert error is None
-
-    def test_a_windowed_as_completed_yields_while_another_query_is_held(
-        self, driver: str, release: threading.Event
-    ) -> None:
-        held = Held("held", release, free=1)
-        quick = ScriptedJob([Q, D], "quick")
-        job, _ = first(driver, [held, quick], poll=0.01, max_pending=2)
-        assert held.under_way()
-        assert job is quick
-
-    def test_an_as_completed_moved_by_add_yields_while_another_query_is_held(
-        self, driver: str, release: threading.Event
-    ) -> None:
-        # add() moves a wait on plain jobs to the general loop, which reads the news too.
-        held = Held("held", release, free=1)
-        quick = ScriptedJob([Q, D], "quick")
-        job, _ = first(driver, [held, ScriptedJob([R], "idle")], (quick,), poll=0.01)
-        assert held.under_way()
-        assert job is quick
 
     def test_first_exception_returns_at_a_failure_while_another_query_is_held(
         self, driver: str, release: threading.Event
