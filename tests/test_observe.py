@@ -50,8 +50,12 @@ class Failing(ScriptedJob):
 
 
 class Hinted(ScriptedJob):
+    """Hints ``seconds`` after each query."""
+
+    seconds = 7.0
+
     def poll_hint(self, status: JobStatus) -> float | None:
-        return 7.0
+        return self.seconds
 
 
 # ---------------------------------------------------------------------------- logging
@@ -91,18 +95,16 @@ def test_each_sleep_says_why(
     assert reason in reasons
 
 
-class Soon(ScriptedJob):
+class Soon(Hinted):
     """Hints half a second."""
 
-    def poll_hint(self, status: JobStatus) -> float | None:
-        return 0.5
+    seconds = 0.5
 
 
-class Tied(ScriptedJob):
+class Tied(Hinted):
     """Hints a second: as soon as the policy of ``poll=1``."""
 
-    def poll_hint(self, status: JobStatus) -> float | None:
-        return 1.0
+    seconds = 1.0
 
 
 class Called(ScriptedJob):
